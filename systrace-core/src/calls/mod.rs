@@ -1,0 +1,1 @@
+//! Syscall descriptions per ABI.

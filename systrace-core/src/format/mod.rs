@@ -1,0 +1,1 @@
+//! How translated arguments are printed.

@@ -1,0 +1,5 @@
+//! The systrace engine.
+#![forbid(unsafe_code)]
+
+pub mod calls;
+pub mod format;
