@@ -100,12 +100,24 @@ pub struct Rule {
 impl Rule {
     /// A rule with no condition and no modifiers.
     pub fn simple(action: Action) -> Rule {
-        Rule { filter: None, action, log: false, elevate: None, predicate: None }
+        Rule {
+            filter: None,
+            action,
+            log: false,
+            elevate: None,
+            predicate: None,
+        }
     }
 
     /// A rule with a condition and no modifiers.
     pub fn filter(expr: Expr, action: Action) -> Rule {
-        Rule { filter: Some(expr), action, log: false, elevate: None, predicate: None }
+        Rule {
+            filter: Some(expr),
+            action,
+            log: false,
+            elevate: None,
+            predicate: None,
+        }
     }
 
     /// True when whether the rule matches does not depend on the call's
@@ -202,7 +214,15 @@ pub enum Op {
 
 impl Op {
     /// Every operator, in the order the grammar lists them.
-    pub const ALL: [Op; 7] = [Op::Eq, Op::Neq, Op::Sub, Op::Nsub, Op::Match, Op::Inpath, Op::Re];
+    pub const ALL: [Op; 7] = [
+        Op::Eq,
+        Op::Neq,
+        Op::Sub,
+        Op::Nsub,
+        Op::Match,
+        Op::Inpath,
+        Op::Re,
+    ];
 
     /// The keyword.
     pub fn keyword(self) -> &'static str {

@@ -150,7 +150,9 @@ impl Errno {
 
     /// Every name the language accepts.
     pub fn all() -> impl Iterator<Item = Errno> {
-        (0..TABLE.len()).filter_map(|i| u8::try_from(i).ok()).map(Errno)
+        (0..TABLE.len())
+            .filter_map(|i| u8::try_from(i).ok())
+            .map(Errno)
     }
 }
 

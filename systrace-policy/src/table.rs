@@ -48,7 +48,11 @@ impl Abi {
 
     /// The 64-bit ABI of the machine this was built for.
     pub fn native() -> Abi {
-        if cfg!(target_arch = "aarch64") { Abi::Aarch64 } else { Abi::X86_64 }
+        if cfg!(target_arch = "aarch64") {
+            Abi::Aarch64
+        } else {
+            Abi::X86_64
+        }
     }
 }
 

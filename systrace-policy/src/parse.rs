@@ -1,0 +1,523 @@
+//! Reading policy files and single rules.
+//!
+//! A file is read line by line, as the original did: comments are cut and
+//! blanks trimmed first, then each line is parsed by the pest grammar in
+//! `policy.pest`. The first syntax error stops the parse.
+
+use pest::Parser as _;
+use pest::iterators::Pair;
+
+use crate::ast::{
+    Action, Cmp, Elevate, Expr, Id, Op, PermitFlag, PolicyFile, PredOp, Predicate, Rule, RuleLine,
+    Section, Span, Subject,
+};
+use crate::errno::Errno;
+use crate::error::{Error, Location};
+
+mod grammar {
+    #[derive(Debug, pest_derive::Parser)]
+    #[grammar = "policy.pest"]
+    pub(super) struct Grammar;
+}
+
+use grammar::{Grammar, Rule as G};
+
+/// The longest quoted string a rule may hold, in bytes.
+pub const MAX_STRING: usize = 8192;
+
+/// How many parentheses and boolean operators one rule may nest.
+pub const MAX_NESTING: usize = 128;
+
+/// The name used in diagnostics about a rule that did not come from a file.
+pub const ANSWER: &str = "<answer>";
+
+/// Where one line stands, to turn byte offsets into diagnostics.
+struct LineCtx<'a> {
+    path: &'a str,
+    text: &'a str,
+    line: u32,
+    /// Characters before `text` on the line.
+    col0: u32,
+}
+
+impl LineCtx<'_> {
+    fn span(&self, pos: usize) -> Span {
+        let before = self.text.get(..pos).map_or(0, |s| s.chars().count());
+        Span::new(self.line, self.col0 + to_u32(before) + 1)
+    }
+
+    fn error(&self, pos: usize, message: impl Into<String>) -> Error {
+        let span = self.span(pos);
+        Error::Syntax {
+            at: Location {
+                path: self.path.to_string(),
+                line: span.line,
+                col: span.col,
+            },
+            message: message.into(),
+        }
+    }
+}
+
+fn to_u32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// Parse a whole policy file. `path` is only used in diagnostics.
+pub fn parse_file(src: &str, path: &str) -> Result<PolicyFile, Error> {
+    let mut file = PolicyFile::default();
+    let mut closed = false;
+    for (i, raw) in src.split('\n').enumerate() {
+        let code = strip_comment(raw);
+        let body = code.trim_start_matches([' ', '\t']);
+        let text = body.trim_end();
+        if text.is_empty() {
+            continue;
+        }
+        let ctx = LineCtx {
+            path,
+            text,
+            line: to_u32(i + 1),
+            col0: to_u32(code.len() - body.len()),
+        };
+        check_nesting(&ctx)?;
+        let mut pairs = Grammar::parse(G::line, text).map_err(|e| pest_error(&ctx, &e))?;
+        let Some(item) = pairs.next().and_then(|line| line.into_inner().next()) else {
+            return Err(ctx.error(0, "empty parse"));
+        };
+        match item.as_rule() {
+            G::header => {
+                let mut inner = item.into_inner();
+                let (Some(name), Some(emul)) = (inner.next(), inner.next()) else {
+                    return Err(ctx.error(0, "malformed header"));
+                };
+                file.sections.push(Section {
+                    name: name.as_str().to_string(),
+                    emulation: emul.as_str().to_string(),
+                    detached: false,
+                    rules: Vec::new(),
+                    span: ctx.span(0),
+                });
+                closed = false;
+            }
+            G::detached => match file.sections.last_mut() {
+                Some(section) if !closed => {
+                    section.detached = true;
+                    closed = true;
+                }
+                Some(_) => {
+                    return Err(ctx.error(0, "`detached` twice: start a new `Policy:` section"));
+                }
+                None => return Err(ctx.error(0, "`detached` before any `Policy:` header")),
+            },
+            G::rule_line => {
+                let Some(section) = file.sections.last_mut() else {
+                    return Err(
+                        ctx.error(0, "rule before any `Policy: NAME, Emulation: EMUL` header")
+                    );
+                };
+                if closed {
+                    return Err(ctx.error(
+                        0,
+                        "rule after `detached`: a detached policy ends its section; start a new `Policy:` header",
+                    ));
+                }
+                let line = rule_line(&ctx, item)?;
+                if line.emulation != section.emulation {
+                    return Err(ctx.error(
+                        0,
+                        format!(
+                            "emulation `{}` does not match the policy's `{}`",
+                            line.emulation, section.emulation
+                        ),
+                    ));
+                }
+                section.rules.push(line);
+            }
+            _ => return Err(ctx.error(0, "unexpected line")),
+        }
+    }
+    Ok(file)
+}
+
+/// Parse the text of one rule, as a frontend answers it or after the
+/// `EMUL-SYSCALL: ` of a policy line: `filename eq "/tmp" then permit`.
+/// Diagnostics name [`ANSWER`] as the file, line 1.
+pub fn parse_rule(text: &str) -> Result<Rule, Error> {
+    let body = text.trim_start_matches([' ', '\t']);
+    let trimmed = body.trim_end();
+    let ctx = LineCtx {
+        path: ANSWER,
+        text: trimmed,
+        line: 1,
+        col0: to_u32(text.len() - body.len()),
+    };
+    check_nesting(&ctx)?;
+    let mut pairs = Grammar::parse(G::rule_text, trimmed).map_err(|e| pest_error(&ctx, &e))?;
+    let Some(body) = pairs.next().and_then(|rule| rule.into_inner().next()) else {
+        return Err(ctx.error(0, "empty rule"));
+    };
+    rule_body(&ctx, body)
+}
+
+/// Cut an unquoted `#` comment, unless the `#` follows a `-` (as in `emul-#123`).
+fn strip_comment(line: &str) -> &str {
+    let mut quoted = false;
+    let mut escaped = false;
+    let mut prev = None;
+    for (i, c) in line.char_indices() {
+        if quoted {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                quoted = false;
+            }
+        } else if c == '"' {
+            quoted = true;
+        } else if c == '#' && prev != Some('-') {
+            return &line[..i];
+        }
+        prev = Some(c);
+    }
+    line
+}
+
+/// Refuse rules nested deeper than [`MAX_NESTING`], before the recursive
+/// descent could exhaust the stack.
+fn check_nesting(ctx: &LineCtx<'_>) -> Result<(), Error> {
+    let mut count = 0usize;
+    let mut quoted = false;
+    let mut escaped = false;
+    let mut word_start = None;
+    let text = ctx.text;
+    for (i, c) in text
+        .char_indices()
+        .chain(std::iter::once((text.len(), ' ')))
+    {
+        if quoted {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                quoted = false;
+            }
+            continue;
+        }
+        if c.is_ascii_alphanumeric() || c == '_' {
+            word_start.get_or_insert(i);
+            continue;
+        }
+        if let Some(start) = word_start.take() {
+            if matches!(&text[start..i], "and" | "or" | "not") {
+                count += 1;
+            }
+        }
+        match c {
+            '"' => quoted = true,
+            '(' => count += 1,
+            _ => {}
+        }
+        if count > MAX_NESTING {
+            return Err(ctx.error(i, format!("rule nests more than {MAX_NESTING} operators")));
+        }
+    }
+    Ok(())
+}
+
+fn rule_line(ctx: &LineCtx<'_>, pair: Pair<'_, G>) -> Result<RuleLine, Error> {
+    let mut inner = pair.into_inner();
+    let (Some(emul), Some(call), Some(body)) = (inner.next(), inner.next(), inner.next()) else {
+        return Err(ctx.error(0, "malformed rule line"));
+    };
+    Ok(RuleLine {
+        emulation: emul.as_str().to_string(),
+        syscall: call.as_str().to_string(),
+        span: ctx.span(call.as_span().start()),
+        rule: rule_body(ctx, body)?,
+    })
+}
+
+fn rule_body(ctx: &LineCtx<'_>, pair: Pair<'_, G>) -> Result<Rule, Error> {
+    let mut rule = Rule::simple(Action::PERMIT);
+    let mut action_word = "";
+    for part in pair.into_inner() {
+        let at = part.as_span().start();
+        match part.as_rule() {
+            G::expr => rule.filter = Some(expr(ctx, part)?),
+            G::then_kw => {}
+            G::action => {
+                action_word = part.as_str();
+                rule.action = match action_word {
+                    "permit" => Action::PERMIT,
+                    "deny" => Action::DENY,
+                    "ask" => Action::Ask,
+                    _ => Action::Kill,
+                };
+            }
+            G::action_arg => {
+                let word = part.into_inner().next().map_or("", |w| w.as_str());
+                rule.action = action_with_arg(ctx, action_word, word, at)?;
+            }
+            G::log_kw => rule.log = true,
+            G::elevate => rule.elevate = Some(elevate(ctx, part)?),
+            G::predicate => rule.predicate = Some(predicate(ctx, part)?),
+            _ => return Err(ctx.error(at, "unexpected token")),
+        }
+    }
+    Ok(rule)
+}
+
+fn action_with_arg(
+    ctx: &LineCtx<'_>,
+    action: &str,
+    word: &str,
+    at: usize,
+) -> Result<Action, Error> {
+    match action {
+        "deny" => Errno::from_name(word)
+            .map(|e| Action::Deny(Some(e)))
+            .ok_or_else(|| ctx.error(at + 1, format!("unknown errno `{word}`"))),
+        "permit" => {
+            if word.eq_ignore_ascii_case("inherit") {
+                Ok(Action::Permit(PermitFlag::Inherit))
+            } else if word.eq_ignore_ascii_case("detach") {
+                Ok(Action::Permit(PermitFlag::Detach))
+            } else {
+                Err(ctx.error(
+                    at + 1,
+                    format!("unknown flag `{word}`: permit takes [inherit] or [detach]"),
+                ))
+            }
+        }
+        // The original accepted and ignored a bracket after `ask`.
+        "ask" => Ok(Action::Ask),
+        _ => Err(ctx.error(at, "`kill` takes no argument")),
+    }
+}
+
+fn expr(ctx: &LineCtx<'_>, pair: Pair<'_, G>) -> Result<Expr, Error> {
+    let mut inner = pair.into_inner();
+    let Some(first) = inner.next() else {
+        return Err(ctx.error(0, "empty expression"));
+    };
+    let lhs = term(ctx, first)?;
+    match (inner.next(), inner.next()) {
+        (Some(op), Some(rest)) => {
+            let rhs = expr(ctx, rest)?;
+            Ok(if op.as_rule() == G::and_op {
+                Expr::And(Box::new(lhs), Box::new(rhs))
+            } else {
+                Expr::Or(Box::new(lhs), Box::new(rhs))
+            })
+        }
+        _ => Ok(lhs),
+    }
+}
+
+fn term(ctx: &LineCtx<'_>, pair: Pair<'_, G>) -> Result<Expr, Error> {
+    let at = pair.as_span().start();
+    match pair.as_rule() {
+        G::expr => expr(ctx, pair),
+        G::true_lit => Ok(Expr::True(ctx.span(at))),
+        G::not_expr => match pair.into_inner().find(|p| p.as_rule() == G::expr) {
+            Some(e) => Ok(Expr::Not(Box::new(expr(ctx, e)?))),
+            None => Err(ctx.error(at, "`not` needs an expression")),
+        },
+        G::symbol => symbol(ctx, pair).map(Expr::Cmp),
+        _ => Err(ctx.error(at, "expected an expression")),
+    }
+}
+
+fn symbol(ctx: &LineCtx<'_>, pair: Pair<'_, G>) -> Result<Cmp, Error> {
+    let span = ctx.span(pair.as_span().start());
+    let mut cmp = Cmp {
+        translator: String::new(),
+        index: None,
+        op: Op::Eq,
+        value: String::new(),
+        span,
+    };
+    for part in pair.into_inner() {
+        let at = part.as_span().start();
+        match part.as_rule() {
+            G::ident => cmp.translator = part.as_str().to_string(),
+            G::index => {
+                let digits = part.into_inner().next().map_or("", |n| n.as_str());
+                match digits.parse::<u8>() {
+                    Ok(n) if n < 10 => cmp.index = Some(n),
+                    _ => return Err(ctx.error(at + 1, "a translator index is 0 to 9")),
+                }
+            }
+            G::cmp_op => {
+                cmp.op = Op::ALL
+                    .into_iter()
+                    .find(|op| op.keyword() == part.as_str())
+                    .ok_or_else(|| ctx.error(at, "unknown operator"))?;
+            }
+            G::cmdstring => {
+                let raw = part.into_inner().next().map_or("", |s| s.as_str());
+                cmp.value = unescape(raw);
+                if cmp.value.len() > MAX_STRING {
+                    return Err(ctx.error(at, format!("string longer than {MAX_STRING} bytes")));
+                }
+            }
+            _ => return Err(ctx.error(at, "unexpected token")),
+        }
+    }
+    Ok(cmp)
+}
+
+/// Undo the quoting of a string: `\n`, `\r`, and a backslash before any
+/// other character stands for that character.
+fn unescape(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut chars = raw.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('r') => out.push('\r'),
+            Some(other) => out.push(other),
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
+fn id(ctx: &LineCtx<'_>, pair: &Pair<'_, G>) -> Result<Id, Error> {
+    let text = pair.as_str();
+    if text.bytes().all(|b| b.is_ascii_digit()) {
+        text.parse()
+            .map(Id::Number)
+            .map_err(|_| ctx.error(pair.as_span().start(), "id out of range"))
+    } else {
+        Ok(Id::Name(text.to_string()))
+    }
+}
+
+fn elevate(ctx: &LineCtx<'_>, pair: Pair<'_, G>) -> Result<Elevate, Error> {
+    let mut out = Elevate {
+        user: None,
+        group: None,
+        span: ctx.span(pair.as_span().start()),
+    };
+    for part in pair.into_inner().filter(|p| p.as_rule() != G::as_kw) {
+        let kind = part.as_rule();
+        let Some(value) = part.into_inner().next() else {
+            continue;
+        };
+        let value = Some(id(ctx, &value)?);
+        if kind == G::id_user {
+            out.user = value;
+        } else {
+            out.group = value;
+        }
+    }
+    Ok(out)
+}
+
+fn predicate(ctx: &LineCtx<'_>, pair: Pair<'_, G>) -> Result<Predicate, Error> {
+    let at = pair.as_span().start();
+    let mut inner = pair.into_inner().filter(|p| p.as_rule() != G::if_kw);
+    let (Some(subject), Some(op), Some(value)) = (inner.next(), inner.next(), inner.next()) else {
+        return Err(ctx.error(at, "malformed predicate"));
+    };
+    Ok(Predicate {
+        subject: if subject.as_str() == "user" {
+            Subject::User
+        } else {
+            Subject::Group
+        },
+        op: match op.as_str() {
+            "=" => PredOp::Eq,
+            "!=" => PredOp::Ne,
+            "<" => PredOp::Lt,
+            _ => PredOp::Gt,
+        },
+        id: id(ctx, &value)?,
+        span: ctx.span(at),
+    })
+}
+
+/// Turn a pest error into one line: what was expected where.
+fn pest_error(ctx: &LineCtx<'_>, e: &pest::error::Error<G>) -> Error {
+    use pest::error::{ErrorVariant, InputLocation};
+    let pos = match e.location {
+        InputLocation::Pos(p) | InputLocation::Span((p, _)) => p,
+    };
+    let rest = ctx.text.get(pos..).unwrap_or("");
+    if rest.starts_with("-now") {
+        return ctx.error(
+            pos,
+            "`permit-now` and `deny-now` answer a prompt; they are not policy rules",
+        );
+    }
+    let message = match &e.variant {
+        ErrorVariant::ParsingError { positives, .. } => expected(positives, rest),
+        ErrorVariant::CustomError { message } => message.clone(),
+    };
+    ctx.error(pos, message)
+}
+
+fn expected(positives: &[G], rest: &str) -> String {
+    let mut wanted: Vec<&str> = Vec::new();
+    for &r in positives {
+        let what = describe(r);
+        if !wanted.contains(&what) {
+            wanted.push(what);
+        }
+    }
+    let found = match rest.chars().next() {
+        None => "end of line".to_string(),
+        Some(_) => {
+            let token: String = rest
+                .chars()
+                .take_while(|c| !c.is_whitespace())
+                .take(20)
+                .collect();
+            format!("`{token}`")
+        }
+    };
+    match wanted.as_slice() {
+        [] => format!("unexpected {found}"),
+        [one] => format!("expected {one}, found {found}"),
+        [init @ .., last] => format!("expected {} or {last}, found {found}", init.join(", ")),
+    }
+}
+
+fn describe(r: G) -> &'static str {
+    match r {
+        G::EOI => "end of line",
+        G::header | G::line => "`Policy: NAME, Emulation: EMUL`",
+        G::policy_name => "a policy name",
+        G::emulation => "an emulation name",
+        G::rule_line | G::emul_name => "`EMULATION-SYSCALL: RULE`",
+        G::call_name => "a syscall name",
+        G::expr | G::not_expr | G::true_lit | G::symbol | G::ident | G::keyword => "an expression",
+        G::and_op | G::or_op => "`and`, `or`",
+        G::cmp_op => "an operator (eq, neq, sub, nsub, match, inpath, re)",
+        G::index => "`[N]`",
+        G::cmdstring | G::str_inner => "a quoted string",
+        G::action => "an action (permit, deny, ask, kill)",
+        G::action_arg | G::word => "`[...]`",
+        G::log_kw => "`log`",
+        G::then_kw => "`then`",
+        G::elevate | G::as_kw => "`as`",
+        G::not_kw => "`not`",
+        G::if_kw => "`if`",
+        G::id_user | G::id_group | G::id_value => "a user or group",
+        G::predicate => "`, if`",
+        G::subject => "`user` or `group`",
+        G::pred_op => "`=`, `!=`, `<`, `>`",
+        G::number => "a number",
+        G::detached => "`detached`",
+        G::rule_text | G::rule_body | G::term => "a rule",
+        G::bool_op | G::ident_char | G::WHITESPACE => "a blank",
+    }
+}
