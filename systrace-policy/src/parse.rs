@@ -81,7 +81,8 @@ pub fn parse_file(src: &str, path: &str) -> Result<PolicyFile, Error> {
             col0: to_u32(code.len() - body.len()),
         };
         check_nesting(&ctx)?;
-        let mut pairs = Grammar::parse(G::line, text).map_err(|e| pest_error(&ctx, &e))?;
+        let mut pairs = Grammar::parse(G::line, text)
+            .map_err(|e| line_hint(&ctx).unwrap_or_else(|| pest_error(&ctx, &e)))?;
         let Some(item) = pairs.next().and_then(|line| line.into_inner().next()) else {
             return Err(ctx.error(0, "empty parse"));
         };
@@ -443,6 +444,26 @@ fn predicate(ctx: &LineCtx<'_>, pair: Pair<'_, G>) -> Result<Predicate, Error> {
         id: id(ctx, &value)?,
         span: ctx.span(at),
     })
+}
+
+/// A precise message for a line that is almost a rule line: the grammar
+/// reports such lines as a whole.
+fn line_hint(ctx: &LineCtx<'_>) -> Option<Error> {
+    let text = ctx.text;
+    let colon = text.find(':')?;
+    let (emul, call) = text[..colon].split_once('-')?;
+    let word = |s: &str, extra: &[char]| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || extra.contains(&c))
+    };
+    if !word(emul, &[]) || !word(call, &['-', '#']) {
+        return None;
+    }
+    match text[colon + 1..].chars().next() {
+        Some(' ' | '\t') => None,
+        _ => Some(ctx.error(colon + 1, "expected a blank after `EMUL-SYSCALL:`")),
+    }
 }
 
 /// Turn a pest error into one line: what was expected where.

@@ -1,0 +1,307 @@
+//! Evaluating a call against a bound policy.
+//!
+//! Rules are kept in one list per call (syscall or alias), in policy order;
+//! the first rule that matches decides. Runs of plain `translator eq "value"`
+//! rules, the bulk of learned policies, are also entered in a hash index, so
+//! that a policy of a thousand such rules costs one lookup, not a thousand
+//! comparisons.
+
+use std::collections::HashMap;
+
+use crate::ast::{Action, PredOp, RuleLine, Subject};
+use crate::matcher::Matcher;
+use crate::policy::Policy;
+use crate::table::CallId;
+
+/// One translated argument of a call, as the engine printed it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Arg<'a> {
+    /// The translator's name (`filename`, `oflags`, ...).
+    pub name: &'a str,
+    /// The printed value, or `None` when it could not be translated: every
+    /// comparison on it is then false, `neq` and `nsub` included.
+    pub value: Option<&'a str>,
+}
+
+/// The ids of the process making the call, for `, if user = N` predicates.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Credentials {
+    /// Effective uid.
+    pub uid: u32,
+    /// Effective gid.
+    pub gid: u32,
+}
+
+/// The rule that decided a call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Verdict<'p> {
+    /// The rule's number in the policy (0-based, policy order).
+    pub number: usize,
+    /// The rule as written.
+    pub line: &'p RuleLine,
+    /// What to do.
+    pub action: Action,
+    /// Whether the match is to be logged.
+    pub log: bool,
+    /// `as user:group`, resolved to ids.
+    pub elevate: Option<(Option<u32>, Option<u32>)>,
+}
+
+/// What a call's rules decide before any argument is looked at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Static {
+    /// The first rule to consider is unconditional: it decides every call.
+    Decided {
+        /// The rule's number.
+        number: usize,
+        /// Its action.
+        action: Action,
+        /// Whether it logs.
+        log: bool,
+    },
+    /// Some rule looks at arguments or the process: each call needs a look.
+    Dynamic,
+    /// No rule applies at all.
+    Unmatched,
+}
+
+/// A rule, compiled.
+#[derive(Clone, Debug)]
+pub(crate) struct Compiled {
+    pub(crate) call: CallId,
+    pub(crate) cond: Option<Cond>,
+    pub(crate) predicate: Option<(Subject, PredOp, u32)>,
+    pub(crate) elevate: Option<(Option<u32>, Option<u32>)>,
+    pub(crate) action: Action,
+    pub(crate) log: bool,
+}
+
+/// A compiled condition.
+#[derive(Clone, Debug)]
+pub(crate) enum Cond {
+    True,
+    Not(Box<Cond>),
+    And(Box<Cond>, Box<Cond>),
+    Or(Box<Cond>, Box<Cond>),
+    Cmp {
+        translator: Box<str>,
+        nth: u8,
+        matcher: Matcher,
+    },
+}
+
+impl Compiled {
+    fn unconditional(&self) -> bool {
+        self.predicate.is_none() && matches!(self.cond, None | Some(Cond::True))
+    }
+
+    fn matches(&self, args: &[Arg<'_>], creds: Credentials) -> bool {
+        if let Some((subject, op, id)) = self.predicate {
+            let have = if subject == Subject::User {
+                creds.uid
+            } else {
+                creds.gid
+            };
+            if !op.holds(have, id) {
+                return false;
+            }
+        }
+        self.cond.as_ref().is_none_or(|c| c.eval(args))
+    }
+
+    /// The `(translator, nth, value)` of a rule that is exactly one `eq`.
+    fn plain_eq(&self) -> Option<(&str, u8, &str)> {
+        match (&self.cond, self.predicate) {
+            (
+                Some(Cond::Cmp {
+                    translator,
+                    nth,
+                    matcher: Matcher::Eq(v),
+                }),
+                None,
+            ) => Some((translator, *nth, v)),
+            _ => None,
+        }
+    }
+}
+
+impl Cond {
+    fn eval(&self, args: &[Arg<'_>]) -> bool {
+        match self {
+            Cond::True => true,
+            Cond::Not(c) => !c.eval(args),
+            Cond::And(a, b) => a.eval(args) && b.eval(args),
+            Cond::Or(a, b) => a.eval(args) || b.eval(args),
+            Cond::Cmp {
+                translator,
+                nth,
+                matcher,
+            } => value(args, translator, *nth).is_some_and(|v| matcher.matches(v)),
+        }
+    }
+}
+
+/// The value of the `nth` translator called `name`, if it was translated.
+fn value<'a>(args: &[Arg<'a>], name: &str, nth: u8) -> Option<&'a str> {
+    args.iter()
+        .filter(|a| a.name == name)
+        .nth(usize::from(nth))
+        .and_then(|a| a.value)
+}
+
+/// Fewer plain `eq` rules than this are scanned, not indexed.
+const INDEX_MIN: usize = 4;
+
+/// The rules of one call, and the index over its plain `eq` rules.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct CallRules {
+    /// Rule numbers in policy order.
+    pub(crate) rules: Vec<usize>,
+    index: Option<EqIndex>,
+}
+
+/// Plain `translator[nth] eq "value"` rules, by case-folded value.
+#[derive(Clone, Debug)]
+struct EqIndex {
+    translator: Box<str>,
+    nth: u8,
+    /// Folded-hash of the value -> (value, position in `rules`), first first.
+    by_value: HashMap<u64, Vec<(Box<str>, usize)>>,
+    /// Positions in `rules` of every rule the index does not cover.
+    others: Vec<usize>,
+}
+
+impl CallRules {
+    pub(crate) fn build(rules: Vec<usize>, compiled: &[Compiled]) -> CallRules {
+        // Index the translator that the most plain `eq` rules test.
+        let mut counts: HashMap<(&str, u8), usize> = HashMap::new();
+        for &r in &rules {
+            if let Some((t, nth, _)) = compiled[r].plain_eq() {
+                *counts.entry((t, nth)).or_default() += 1;
+            }
+        }
+        let best = counts
+            .into_iter()
+            .filter(|&(_, n)| n >= INDEX_MIN)
+            .max_by_key(|&(k, n)| (n, std::cmp::Reverse(k)));
+        let index = best.map(|((translator, nth), _)| {
+            let mut by_value: HashMap<u64, Vec<(Box<str>, usize)>> = HashMap::new();
+            let mut others = Vec::new();
+            for (pos, &r) in rules.iter().enumerate() {
+                match compiled[r].plain_eq() {
+                    Some((t, n, v)) if t == translator && n == nth => {
+                        by_value
+                            .entry(fold_hash(v))
+                            .or_default()
+                            .push((v.into(), pos));
+                    }
+                    _ => others.push(pos),
+                }
+            }
+            EqIndex {
+                translator: translator.into(),
+                nth,
+                by_value,
+                others,
+            }
+        });
+        CallRules { rules, index }
+    }
+
+    /// The position in `rules` of the first rule that matches.
+    fn first_match(
+        &self,
+        compiled: &[Compiled],
+        args: &[Arg<'_>],
+        creds: Credentials,
+    ) -> Option<usize> {
+        let Some(index) = &self.index else {
+            return self
+                .rules
+                .iter()
+                .position(|&r| compiled[r].matches(args, creds));
+        };
+        let hit = value(args, &index.translator, index.nth).and_then(|v| {
+            index.by_value.get(&fold_hash(v)).and_then(|candidates| {
+                candidates
+                    .iter()
+                    .find(|(c, _)| c.eq_ignore_ascii_case(v))
+                    .map(|&(_, pos)| pos)
+            })
+        });
+        for &pos in &index.others {
+            if hit.is_some_and(|h| h < pos) {
+                break;
+            }
+            if compiled[self.rules[pos]].matches(args, creds) {
+                return Some(pos);
+            }
+        }
+        hit
+    }
+}
+
+/// FNV-1a over the ASCII-lowercased bytes: equal for strings that `eq` calls equal.
+fn fold_hash(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b.to_ascii_lowercase())).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+impl Policy {
+    /// Decide a call: the rules of `call` first, then those of its alias,
+    /// first match wins. `None` means no rule matched: the mode decides
+    /// (ask, deny, or learn).
+    pub fn evaluate(
+        &self,
+        call: CallId,
+        alias: Option<CallId>,
+        args: &[Arg<'_>],
+        creds: Credentials,
+    ) -> Option<Verdict<'_>> {
+        [Some(call), alias].into_iter().flatten().find_map(|id| {
+            let rules = self.index.get(&id)?;
+            let pos = rules.first_match(&self.compiled, args, creds)?;
+            Some(self.verdict(rules.rules[pos]))
+        })
+    }
+
+    fn verdict(&self, number: usize) -> Verdict<'_> {
+        let c = &self.compiled[number];
+        Verdict {
+            number,
+            line: &self.section.rules[number],
+            action: c.action,
+            log: c.log,
+            elevate: c.elevate,
+        }
+    }
+
+    /// What the rules of `call` (then of each alias it may take) decide
+    /// without looking at arguments: the basis of the in-kernel fast path.
+    /// Conservative: any alias with rules makes the call [`Static::Dynamic`].
+    pub fn static_outcome(&self, call: CallId, aliases: &[CallId]) -> Static {
+        if let Some(rules) = self.index.get(&call) {
+            if let Some(&first) = rules.rules.first() {
+                let c = &self.compiled[first];
+                return if c.unconditional() {
+                    Static::Decided {
+                        number: first,
+                        action: c.action,
+                        log: c.log,
+                    }
+                } else {
+                    Static::Dynamic
+                };
+            }
+        }
+        if aliases
+            .iter()
+            .any(|a| self.index.get(a).is_some_and(|r| !r.rules.is_empty()))
+        {
+            Static::Dynamic
+        } else {
+            Static::Unmatched
+        }
+    }
+}

@@ -1,0 +1,141 @@
+//! The comparison operators, compiled once when a policy is bound.
+
+use regex::{Regex, RegexBuilder};
+
+use crate::ast::Op;
+use crate::fnmatch::fnmatch;
+
+/// A compiled `op "pattern"`, ready to test translated values.
+#[derive(Clone, Debug)]
+pub enum Matcher {
+    /// `eq`: equal ignoring ASCII case.
+    Eq(Box<str>),
+    /// `neq`: not equal ignoring ASCII case.
+    Neq(Box<str>),
+    /// `sub`: the pattern occurs in the value.
+    Sub(Box<str>),
+    /// `nsub`: the pattern does not occur in the value.
+    Nsub(Box<str>),
+    /// `match`: fnmatch with `FNM_PATHNAME | FNM_LEADING_DIR`.
+    Match(Box<str>),
+    /// `inpath`: the value is a path prefix of the pattern.
+    Inpath(Box<str>),
+    /// `re`: an unanchored regular expression, run in linear time.
+    Re(Regex),
+}
+
+/// The largest compiled regular expression accepted, in bytes.
+const REGEX_SIZE_LIMIT: usize = 1 << 20;
+
+impl Matcher {
+    /// Compile `op pattern`. Only `re` can fail: a pattern that is not a valid
+    /// regular expression.
+    pub fn new(op: Op, pattern: &str) -> Result<Matcher, String> {
+        let text = Box::from(pattern);
+        Ok(match op {
+            Op::Eq => Matcher::Eq(text),
+            Op::Neq => Matcher::Neq(text),
+            Op::Sub => Matcher::Sub(text),
+            Op::Nsub => Matcher::Nsub(text),
+            Op::Match => Matcher::Match(text),
+            Op::Inpath => Matcher::Inpath(text),
+            Op::Re => Matcher::Re(
+                RegexBuilder::new(pattern)
+                    .size_limit(REGEX_SIZE_LIMIT)
+                    .build()
+                    .map_err(|e| {
+                        format!("bad regular expression: {}", first_line(&e.to_string()))
+                    })?,
+            ),
+        })
+    }
+
+    /// Does `value` satisfy the comparison?
+    pub fn matches(&self, value: &str) -> bool {
+        match self {
+            Matcher::Eq(p) => value.eq_ignore_ascii_case(p),
+            Matcher::Neq(p) => !value.eq_ignore_ascii_case(p),
+            Matcher::Sub(p) => value.contains(&**p),
+            Matcher::Nsub(p) => !value.contains(&**p),
+            Matcher::Match(p) => fnmatch(p, value),
+            Matcher::Inpath(p) => inpath(value, p),
+            Matcher::Re(re) => re.is_match(value),
+        }
+    }
+}
+
+fn first_line(s: &str) -> String {
+    s.lines()
+        .filter(|l| !l.trim().is_empty())
+        .last()
+        .unwrap_or(s)
+        .trim()
+        .to_string()
+}
+
+/// `value inpath pattern`: `value` names `pattern` or a directory on the way
+/// to it. `/` is on the way to everything.
+pub fn inpath(value: &str, pattern: &str) -> bool {
+    if value == "/" {
+        return true;
+    }
+    match pattern.strip_prefix(value) {
+        Some(rest) => rest.is_empty() || rest.starts_with('/'),
+        None => false,
+    }
+}
+
+/// The values `$HOME`, `$USER` and `$CWD` stand for in policy strings.
+pub trait Environment {
+    /// The value of `HOME`, `USER` or `CWD`, if known.
+    fn var(&self, name: &str) -> Option<String>;
+    /// The uid of a user name.
+    fn user_id(&self, name: &str) -> Option<u32>;
+    /// The gid of a group name.
+    fn group_id(&self, name: &str) -> Option<u32>;
+}
+
+/// An environment that knows nothing: no expansion, no names.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoEnvironment;
+
+impl Environment for NoEnvironment {
+    fn var(&self, _: &str) -> Option<String> {
+        None
+    }
+    fn user_id(&self, _: &str) -> Option<u32> {
+        None
+    }
+    fn group_id(&self, _: &str) -> Option<u32> {
+        None
+    }
+}
+
+/// Replace `$HOME`, `$USER` and `$CWD` where the next character is not
+/// alphanumeric (`$HOMEDIR` stays as written). Unknown values stay as written.
+pub fn expand(text: &str, env: &dyn Environment) -> String {
+    if !text.contains('$') {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..at]);
+        let tail = &rest[at + 1..];
+        let var = ["HOME", "USER", "CWD"].into_iter().find(|v| {
+            tail.starts_with(v) && !tail[v.len()..].starts_with(|c: char| c.is_ascii_alphanumeric())
+        });
+        match var.and_then(|v| env.var(v).map(|value| (v, value))) {
+            Some((v, value)) => {
+                out.push_str(&value);
+                rest = &tail[v.len()..];
+            }
+            None => {
+                out.push('$');
+                rest = tail;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}

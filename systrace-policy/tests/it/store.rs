@@ -1,0 +1,173 @@
+//! Policy files on disk: names, precedence, wildcards, atomic saves.
+
+use std::fs;
+use std::path::PathBuf;
+
+use systrace_policy::store::{Store, mangle};
+use systrace_policy::{Abi, Policy};
+
+use crate::common::binder;
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "systrace-policy-test-{}-{name}",
+        std::process::id()
+    ));
+    let _ = fs::remove_dir_all(&dir);
+    dir
+}
+
+#[test]
+fn mangled_names() {
+    let cases = [
+        ("/bin/cat", "bin_cat"),
+        ("/usr/sbin/named", "usr_sbin_named"),
+        ("/usr/bin/python2.7", "usr_bin_python2_7"),
+        ("/a//b", "a__b"),
+        ("///x", "x"),
+        ("/opt/my-tool/bin/run+x", "opt_my_tool_bin_run_x"),
+        ("relative/path", "relative_path"),
+        ("/", ""),
+    ];
+    for (path, want) in cases {
+        assert_eq!(mangle(path), want, "{path}");
+    }
+}
+
+#[test]
+fn save_then_find_round_trips() {
+    let dir = scratch("save");
+    let store = Store::new(Some(dir.join("user")), None);
+    let (mut policies, _) = Policy::load(
+        "Policy: /usr/bin/cat, Emulation: linux64\n\tlinux64-fsread: filename eq \"/etc/motd\" then permit\n",
+        "t",
+        &binder(),
+    )
+    .expect("loads");
+    let policy = policies.remove(0);
+    let path = store.save(&policy).expect("saves");
+    assert_eq!(path, dir.join("user/usr_bin_cat"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(dir.join("user"))
+            .expect("dir")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o700);
+    }
+    let leftovers: Vec<_> = fs::read_dir(dir.join("user")).expect("dir").collect();
+    assert_eq!(leftovers.len(), 1, "no temporary file left behind");
+    let mut store = store;
+    let (found, _) = store
+        .find("/usr/bin/cat", &binder())
+        .expect("reads")
+        .expect("found");
+    assert_eq!(found.to_string(), policy.to_string());
+    assert!(
+        store
+            .find("/usr/bin/dog", &binder())
+            .expect("reads")
+            .is_none()
+    );
+    let _ = fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn user_file_wins_and_is_not_merged() {
+    let dir = scratch("precedence");
+    fs::create_dir_all(dir.join("user")).expect("mkdir");
+    fs::create_dir_all(dir.join("global")).expect("mkdir");
+    fs::write(
+        dir.join("global/bin_x"),
+        "Policy: /bin/x, Emulation: linux64\n\tlinux64-read: permit\n\tlinux64-write: permit\n",
+    )
+    .expect("write");
+    let mut store = Store::new(Some(dir.join("user")), Some(dir.join("global")));
+    let (global, _) = store
+        .find("/bin/x", &binder())
+        .expect("reads")
+        .expect("global found");
+    assert_eq!(global.len(), 2);
+    fs::write(
+        dir.join("user/bin_x"),
+        "Policy: /bin/x, Emulation: linux64\n\tlinux64-read: permit\n",
+    )
+    .expect("write");
+    let (user, _) = store
+        .find("/bin/x", &binder())
+        .expect("reads")
+        .expect("user found");
+    assert_eq!(user.len(), 1, "user file replaces the global one");
+    let mut no_user = Store::new(None, Some(dir.join("global")));
+    assert_eq!(
+        no_user
+            .find("/bin/x", &binder())
+            .expect("reads")
+            .expect("found")
+            .0
+            .len(),
+        2,
+        "-U reads global only"
+    );
+    let _ = fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn preloaded_wildcards_bind_once() {
+    let dir = scratch("wildcard");
+    fs::create_dir_all(&dir).expect("mkdir");
+    let file = dir.join("policies");
+    fs::write(
+        &file,
+        "Policy: */ls, Emulation: linux64\n\tlinux64-read: permit\nPolicy: /bin/cat, Emulation: linux64\n\tlinux64-write: permit\n",
+    )
+    .expect("write");
+    let mut store = Store::new(None, None);
+    store.preload(&file, &binder()).expect("preloads");
+    let (ls, _) = store
+        .find("/usr/bin/ls", &binder())
+        .expect("ok")
+        .expect("wildcard matches");
+    assert_eq!(ls.name(), "/usr/bin/ls");
+    assert!(
+        store.find("/opt/ls", &binder()).expect("ok").is_none(),
+        "the wildcard bound to the first ls"
+    );
+    assert_eq!(
+        store
+            .find("/bin/cat", &binder())
+            .expect("ok")
+            .expect("exact")
+            .0
+            .len(),
+        1
+    );
+    let _ = fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn user_dir_that_is_a_file_is_an_error() {
+    let dir = scratch("notdir");
+    fs::create_dir_all(&dir).expect("mkdir");
+    fs::write(dir.join("file"), "").expect("write");
+    let store = Store::new(Some(dir.join("file")), None);
+    let err = store
+        .save(&Policy::empty("/bin/x", Abi::X86_64))
+        .expect_err("not a dir")
+        .to_string();
+    assert!(err.contains("not a directory"), "{err}");
+    let _ = fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn empty_policy_prints_a_header_only() {
+    assert_eq!(
+        Policy::empty("/bin/x", Abi::X86_64).to_string(),
+        "Policy: /bin/x, Emulation: linux64\n"
+    );
+    assert_eq!(
+        Policy::empty("/bin/x", Abi::I386).to_string(),
+        "Policy: /bin/x, Emulation: linux\n"
+    );
+}
