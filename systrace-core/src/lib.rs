@@ -2,4 +2,5 @@
 #![forbid(unsafe_code)]
 
 pub mod calls;
+pub mod env;
 pub mod format;

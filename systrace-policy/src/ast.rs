@@ -9,7 +9,7 @@ use std::fmt;
 use crate::errno::Errno;
 
 /// A position in a policy file: 1-based line and column (in characters).
-#[derive(Clone, Copy, Debug, Default, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, Default, Eq)]
 pub struct Span {
     /// 1-based line number.
     pub line: u32,

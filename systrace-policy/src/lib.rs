@@ -6,6 +6,8 @@ pub mod errno;
 pub mod error;
 pub mod eval;
 pub mod fnmatch;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod matcher;
 pub mod parse;
 pub mod policy;

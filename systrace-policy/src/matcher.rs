@@ -44,7 +44,7 @@ impl Matcher {
                     .size_limit(REGEX_SIZE_LIMIT)
                     .build()
                     .map_err(|e| {
-                        format!("bad regular expression: {}", first_line(&e.to_string()))
+                        format!("bad regular expression: {}", last_line(&e.to_string()))
                     })?,
             ),
         })
@@ -64,10 +64,10 @@ impl Matcher {
     }
 }
 
-fn first_line(s: &str) -> String {
+/// The last non-blank line of a multi-line regex error: the one that says what is wrong.
+fn last_line(s: &str) -> String {
     s.lines()
-        .filter(|l| !l.trim().is_empty())
-        .last()
+        .rfind(|l| !l.trim().is_empty())
         .unwrap_or(s)
         .trim()
         .to_string()

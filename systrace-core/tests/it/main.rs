@@ -1,1 +1,3 @@
 //! Integration tests of systrace-core.
+mod calls;
+mod format;

@@ -1,0 +1,243 @@
+//! The declarative table of syscall descriptions, keyed by syscall name.
+//!
+//! Each line reads `name ABIS alias => [arguments];`. A line applies to every
+//! ABI of its ABI list that has a call of that name (in the `syscalls`
+//! crate's spelling); ABIs without the call ignore it. Where the arguments of
+//! a name differ between ABIs (the i386 16-bit id calls, the i386 `mmap`
+//! whose arguments are in memory) there is one line per ABI group, and the
+//! groups of one name never overlap.
+//!
+//! Argument positions are the kernel's (see each call's manual page).
+
+use super::{AliasRule as A, ArgSpec, Entry, Resolve as R, SyscallDesc, Translator as T, Via};
+use systrace_policy::table::Abi;
+
+/// Every ABI.
+const ANY: &[Abi] = &Abi::ALL;
+/// i386 only.
+const I386: &[Abi] = &[Abi::I386];
+/// The 64-bit ABIs.
+const LP64: &[Abi] = &[Abi::X86_64, Abi::Aarch64];
+
+/// A translated argument read straight from register `arg`.
+const fn tr(arg: u8, translator: T) -> ArgSpec {
+    ArgSpec {
+        arg,
+        translator,
+        via: Via::Direct,
+        dirfd: None,
+        flags: None,
+        len: None,
+    }
+}
+
+/// A path in register `arg`.
+const fn file(arg: u8, resolve: R) -> ArgSpec {
+    tr(arg, T::Filename(resolve))
+}
+
+impl ArgSpec {
+    /// Relative to the directory fd in register `dirfd`.
+    const fn at(self, dirfd: u8) -> ArgSpec {
+        ArgSpec {
+            dirfd: Some(dirfd),
+            ..self
+        }
+    }
+
+    /// With `AT_*` flags in register `flags`.
+    const fn with_flags(self, flags: u8) -> ArgSpec {
+        ArgSpec {
+            flags: Some(flags),
+            ..self
+        }
+    }
+
+    /// With the sockaddr length in register `len`.
+    const fn with_len(self, len: u8) -> ArgSpec {
+        ArgSpec {
+            len: Some(len),
+            ..self
+        }
+    }
+
+    /// Reached from the register the way `via` says.
+    const fn with_via(self, via: Via) -> ArgSpec {
+        ArgSpec { via, ..self }
+    }
+}
+
+/// A 16-bit id of the old i386 calls.
+const fn id16(arg: u8, translator: T) -> ArgSpec {
+    tr(arg, translator).with_via(Via::Id16)
+}
+
+/// The translator names of `args`, for [`SyscallDesc::translator_names`].
+const fn names_of<const N: usize>(args: &[ArgSpec]) -> [&'static str; N] {
+    let mut out = [""; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = args[i].translator.name();
+        i += 1;
+    }
+    out
+}
+
+macro_rules! table {
+    ($( $name:ident $abis:ident $alias:expr => [$($arg:expr),* $(,)?]; )*) => {
+        /// The declarative table of syscall descriptions, keyed by name (see
+        /// [`Entry`]). Calls not listed show no arguments.
+        pub static TABLE: &[Entry] = &[$(
+            Entry {
+                abis: $abis,
+                desc: {
+                    const ARGS: &[ArgSpec] = &[$($arg),*];
+                    const NAMES: &[&str] = &names_of::<{ ARGS.len() }>(ARGS);
+                    SyscallDesc {
+                        name: stringify!($name),
+                        args: ARGS,
+                        alias: $alias,
+                        translator_names: NAMES,
+                    }
+                },
+            },
+        )*];
+    };
+}
+
+table! {
+    // Opening files. The alias follows the access mode of the flags.
+    open        ANY  A::ByAccessMode { flags_arg: 1 } => [file(0, R::All), tr(1, T::Oflags)];
+    openat      ANY  A::ByAccessMode { flags_arg: 2 } => [file(1, R::All).at(0), tr(2, T::Oflags)];
+    openat2     ANY  A::OpenHow { how_arg: 2 } => [
+        file(1, R::All).at(0),
+        tr(2, T::Oflags).with_via(Via::OpenHowFlags),
+    ];
+    creat       ANY  A::Fswrite => [file(0, R::All), tr(1, T::Mode)];
+
+    // Looking at files: fsread.
+    stat        ANY  A::Fsread => [file(0, R::All)];
+    lstat       ANY  A::Fsread => [file(0, R::AllButLast)];
+    oldstat     I386 A::Fsread => [file(0, R::All)];
+    oldlstat    I386 A::Fsread => [file(0, R::AllButLast)];
+    stat64      I386 A::Fsread => [file(0, R::All)];
+    lstat64     I386 A::Fsread => [file(0, R::AllButLast)];
+    newfstatat  ANY  A::Fsread => [file(1, R::NoFollowIfFlag).at(0).with_flags(3)];
+    fstatat     ANY  A::Fsread => [file(1, R::NoFollowIfFlag).at(0).with_flags(3)];
+    fstatat64   I386 A::Fsread => [file(1, R::NoFollowIfFlag).at(0).with_flags(3)];
+    statx       ANY  A::Fsread => [file(1, R::NoFollowIfFlag).at(0).with_flags(2)];
+    access      ANY  A::Fsread => [file(0, R::All)];
+    faccessat   ANY  A::Fsread => [file(1, R::All).at(0)];
+    faccessat2  ANY  A::Fsread => [file(1, R::NoFollowIfFlag).at(0).with_flags(3)];
+    readlink    ANY  A::Fsread => [file(0, R::AllButLast)];
+    readlinkat  ANY  A::Fsread => [file(1, R::AllButLast).at(0)];
+
+    // Changing the namespace: fswrite.
+    unlink      ANY  A::Fswrite => [file(0, R::AllButLast)];
+    unlinkat    ANY  A::Fswrite => [file(1, R::AllButLast).at(0)];
+    rmdir       ANY  A::Fswrite => [file(0, R::AllButLast)];
+    mkdir       ANY  A::Fswrite => [file(0, R::AllButLast)];
+    mkdirat     ANY  A::Fswrite => [file(1, R::AllButLast).at(0)];
+    truncate    ANY  A::Fswrite => [file(0, R::All)];
+    truncate64  I386 A::Fswrite => [file(0, R::All)];
+
+    // Two names, no alias.
+    rename      ANY  A::None => [file(0, R::AllButLast), file(1, R::AllButLast)];
+    renameat    ANY  A::None => [file(1, R::AllButLast).at(0), file(3, R::AllButLast).at(2)];
+    renameat2   ANY  A::None => [file(1, R::AllButLast).at(0), file(3, R::AllButLast).at(2)];
+    link        ANY  A::None => [file(0, R::AllButLast), file(1, R::AllButLast)];
+    linkat      ANY  A::None => [
+        file(1, R::FollowIfFlag).at(0).with_flags(4),
+        file(3, R::AllButLast).at(2),
+    ];
+    symlink     ANY  A::None => [tr(0, T::String), file(1, R::AllButLast)];
+    symlinkat   ANY  A::None => [tr(0, T::String), file(2, R::AllButLast).at(1)];
+
+    // Nodes.
+    mknod       ANY  A::None => [file(0, R::AllButLast), tr(1, T::Mode)];
+    mknodat     ANY  A::None => [file(1, R::AllButLast).at(0), tr(2, T::Mode)];
+
+    // Attributes.
+    chmod       ANY  A::None => [file(0, R::All), tr(1, T::Mode)];
+    fchmod      ANY  A::None => [tr(0, T::Fd), tr(1, T::Mode)];
+    fchmodat    ANY  A::None => [file(1, R::All).at(0), tr(2, T::Mode)];
+    fchmodat2   ANY  A::None => [file(1, R::NoFollowIfFlag).at(0).with_flags(3), tr(2, T::Mode)];
+    chown       LP64 A::None => [file(0, R::All), tr(1, T::Uid), tr(2, T::Gid)];
+    chown       I386 A::None => [file(0, R::All), id16(1, T::Uid), id16(2, T::Gid)];
+    lchown      LP64 A::None => [file(0, R::AllButLast), tr(1, T::Uid), tr(2, T::Gid)];
+    lchown      I386 A::None => [file(0, R::AllButLast), id16(1, T::Uid), id16(2, T::Gid)];
+    fchown      LP64 A::None => [tr(0, T::Fd), tr(1, T::Uid), tr(2, T::Gid)];
+    fchown      I386 A::None => [tr(0, T::Fd), id16(1, T::Uid), id16(2, T::Gid)];
+    chown32     I386 A::None => [file(0, R::All), tr(1, T::Uid), tr(2, T::Gid)];
+    lchown32    I386 A::None => [file(0, R::AllButLast), tr(1, T::Uid), tr(2, T::Gid)];
+    fchown32    I386 A::None => [tr(0, T::Fd), tr(1, T::Uid), tr(2, T::Gid)];
+    fchownat    ANY  A::None => [
+        file(1, R::NoFollowIfFlag).at(0).with_flags(4),
+        tr(2, T::Uid),
+        tr(3, T::Gid),
+    ];
+    utime       ANY  A::None => [file(0, R::All)];
+    utimes      ANY  A::None => [file(0, R::All)];
+    futimesat   ANY  A::None => [file(1, R::All).at(0)];
+    utimensat   ANY  A::None => [file(1, R::NoFollowIfFlag).at(0).with_flags(3)];
+    utimensat_time64 ANY A::None => [file(1, R::NoFollowIfFlag).at(0).with_flags(3)];
+
+    // Programs and directories.
+    execve      ANY  A::None => [file(0, R::All), tr(1, T::Argv)];
+    execveat    ANY  A::None => [file(1, R::NoFollowIfFlag).at(0).with_flags(4), tr(2, T::Argv)];
+    chdir       ANY  A::None => [file(0, R::All)];
+    fchdir      ANY  A::None => [tr(0, T::Fd)];
+    chroot      ANY  A::None => [file(0, R::All)];
+
+    // Sockets.
+    socket      ANY  A::None => [tr(0, T::Sockdom), tr(1, T::Socktype)];
+    socketpair  ANY  A::None => [tr(0, T::Sockdom), tr(1, T::Socktype)];
+    connect     ANY  A::None => [tr(1, T::Sockaddr).with_len(2)];
+    bind        ANY  A::None => [tr(1, T::Sockaddr).with_len(2)];
+    sendto      ANY  A::None => [tr(4, T::Sockaddr).with_len(5)];
+    sendmsg     ANY  A::None => [tr(1, T::Sockaddr).with_via(Via::MsghdrName)];
+    socketcall  I386 A::Socketcall { call_arg: 0, args_arg: 1 } => [];
+
+    // Signals.
+    kill        ANY  A::None => [tr(0, T::Pidname), tr(1, T::Signame)];
+    tkill       ANY  A::None => [tr(0, T::Pidname), tr(1, T::Signame)];
+    tgkill      ANY  A::None => [tr(0, T::Pidname), tr(2, T::Signame)];
+    rt_sigqueueinfo   ANY A::None => [tr(0, T::Pidname), tr(1, T::Signame)];
+    rt_tgsigqueueinfo ANY A::None => [tr(0, T::Pidname), tr(2, T::Signame)];
+    pidfd_send_signal ANY A::None => [tr(0, T::Fd), tr(1, T::Signame)];
+
+    // Descriptors and memory.
+    fcntl       ANY  A::None => [tr(1, T::Cmd)];
+    fcntl64     I386 A::None => [tr(1, T::Cmd)];
+    mmap        LP64 A::None => [tr(2, T::Prot)];
+    mmap        I386 A::None => [tr(0, T::Prot).with_via(Via::Word(2))];
+    mmap2       I386 A::None => [tr(2, T::Prot)];
+    mprotect    ANY  A::None => [tr(2, T::Prot)];
+    pkey_mprotect ANY A::None => [tr(2, T::Prot)];
+
+    // Credentials. The i386 calls without the `32` suffix take 16-bit ids.
+    setuid      LP64 A::None => [tr(0, T::Uid), tr(0, T::Uname)];
+    setuid      I386 A::None => [id16(0, T::Uid), id16(0, T::Uname)];
+    setuid32    I386 A::None => [tr(0, T::Uid), tr(0, T::Uname)];
+    setreuid    LP64 A::None => [tr(0, T::Uid), tr(1, T::Uid)];
+    setreuid    I386 A::None => [id16(0, T::Uid), id16(1, T::Uid)];
+    setreuid32  I386 A::None => [tr(0, T::Uid), tr(1, T::Uid)];
+    setresuid   LP64 A::None => [tr(0, T::Uid), tr(1, T::Uid), tr(2, T::Uid)];
+    setresuid   I386 A::None => [id16(0, T::Uid), id16(1, T::Uid), id16(2, T::Uid)];
+    setresuid32 I386 A::None => [tr(0, T::Uid), tr(1, T::Uid), tr(2, T::Uid)];
+    setfsuid    LP64 A::None => [tr(0, T::Uid)];
+    setfsuid    I386 A::None => [id16(0, T::Uid)];
+    setfsuid32  I386 A::None => [tr(0, T::Uid)];
+    setgid      LP64 A::None => [tr(0, T::Gid)];
+    setgid      I386 A::None => [id16(0, T::Gid)];
+    setgid32    I386 A::None => [tr(0, T::Gid)];
+    setregid    LP64 A::None => [tr(0, T::Gid), tr(1, T::Gid)];
+    setregid    I386 A::None => [id16(0, T::Gid), id16(1, T::Gid)];
+    setregid32  I386 A::None => [tr(0, T::Gid), tr(1, T::Gid)];
+    setresgid   LP64 A::None => [tr(0, T::Gid), tr(1, T::Gid), tr(2, T::Gid)];
+    setresgid   I386 A::None => [id16(0, T::Gid), id16(1, T::Gid), id16(2, T::Gid)];
+    setresgid32 I386 A::None => [tr(0, T::Gid), tr(1, T::Gid), tr(2, T::Gid)];
+    setfsgid    LP64 A::None => [tr(0, T::Gid)];
+    setfsgid    I386 A::None => [id16(0, T::Gid)];
+    setfsgid32  I386 A::None => [tr(0, T::Gid)];
+}
