@@ -3,4 +3,10 @@
 
 pub mod calls;
 pub mod env;
+pub mod error;
+pub mod fake;
 pub mod format;
+pub mod tracer;
+
+pub use error::{Error, Result};
+pub use tracer::{Decision, Event, ExitStatus, FastPath, Inspect, Pid, RawCall, Tracer};

@@ -25,7 +25,7 @@ use grammar::{Grammar, Rule as G};
 /// The longest quoted string a rule may hold, in bytes.
 pub const MAX_STRING: usize = 8192;
 
-/// How many parentheses and boolean operators one rule may nest.
+/// How many boolean operators, and how many parentheses, one rule may hold.
 pub const MAX_NESTING: usize = 128;
 
 /// The name used in diagnostics about a rule that did not come from a file.
@@ -185,10 +185,14 @@ fn strip_comment(line: &str) -> &str {
     line
 }
 
-/// Refuse rules nested deeper than [`MAX_NESTING`], before the recursive
-/// descent could exhaust the stack.
+/// Refuse rules with more than [`MAX_NESTING`] boolean operators or more than
+/// as many parentheses, before the recursive descent could exhaust the stack.
+/// The two are bounded apart so that the printed form of an accepted rule,
+/// which has the same operators and at most one pair of parentheses per
+/// operator, is accepted too.
 fn check_nesting(ctx: &LineCtx<'_>) -> Result<(), Error> {
-    let mut count = 0usize;
+    let mut operators = 0usize;
+    let mut parens = 0usize;
     let mut quoted = false;
     let mut escaped = false;
     let mut word_start = None;
@@ -213,16 +217,19 @@ fn check_nesting(ctx: &LineCtx<'_>) -> Result<(), Error> {
         }
         if let Some(start) = word_start.take() {
             if matches!(&text[start..i], "and" | "or" | "not") {
-                count += 1;
+                operators += 1;
             }
         }
         match c {
             '"' => quoted = true,
-            '(' => count += 1,
+            '(' => parens += 1,
             _ => {}
         }
-        if count > MAX_NESTING {
-            return Err(ctx.error(i, format!("rule nests more than {MAX_NESTING} operators")));
+        if operators > MAX_NESTING || parens > MAX_NESTING {
+            return Err(ctx.error(
+                i,
+                format!("rule nests more than {MAX_NESTING} operators or parentheses"),
+            ));
         }
     }
     Ok(())

@@ -116,10 +116,15 @@ impl Policy {
         };
         let mut errors = Vec::new();
         for line in section.rules {
-            if let Err(e) = policy.push(line, path, binder, warnings) {
-                errors.push(e);
+            match policy.compile_line(&line, path, binder, warnings) {
+                Ok(compiled) => {
+                    policy.section.rules.push(line);
+                    policy.compiled.push(compiled);
+                }
+                Err(e) => errors.push(e),
             }
         }
+        policy.reindex();
         match errors.len() {
             0 => Ok(policy),
             1 => Err(errors.remove(0)),
@@ -136,22 +141,43 @@ impl Policy {
         binder: &Binder<'_>,
         warnings: &mut Vec<Warning>,
     ) -> Result<usize, Error> {
-        let info = lookup(binder.table, self.abi, &self.section.emulation, &line, path)?;
-        let compiled = compile(&line, &info, path, binder, warnings)?;
+        let compiled = self.compile_line(&line, path, binder, warnings)?;
         let call = compiled.call;
         self.section.rules.push(line);
         self.compiled.push(compiled);
         let number = self.compiled.len() - 1;
-        let rules: Vec<usize> = self
+        let mut rules: Vec<usize> = self
             .index
             .remove(&call)
             .map(|r| r.rules)
             .unwrap_or_default();
-        let mut rules = rules;
         rules.push(number);
         self.index
             .insert(call, CallRules::build(rules, &self.compiled));
         Ok(number)
+    }
+
+    fn compile_line(
+        &self,
+        line: &RuleLine,
+        path: &str,
+        binder: &Binder<'_>,
+        warnings: &mut Vec<Warning>,
+    ) -> Result<Compiled, Error> {
+        let info = lookup(binder.table, self.abi, &self.section.emulation, line, path)?;
+        compile(line, &info, path, binder, warnings)
+    }
+
+    /// Build every call's rule list and index from scratch.
+    fn reindex(&mut self) {
+        let mut lists: HashMap<CallId, Vec<usize>> = HashMap::new();
+        for (number, c) in self.compiled.iter().enumerate() {
+            lists.entry(c.call).or_default().push(number);
+        }
+        self.index = lists
+            .into_iter()
+            .map(|(call, rules)| (call, CallRules::build(rules, &self.compiled)))
+            .collect();
     }
 
     /// The policy's name: a binary path, or `*/basename`.

@@ -2,6 +2,7 @@
 
 mod common;
 mod eval;
+mod fnmatch;
 mod fuzz_seeds;
 mod ops;
 mod parse;

@@ -34,7 +34,9 @@ fn operators() {
         (Op::Match, "/tmp/*", "/tmp", false),
         (Op::Match, "inet-*:53", "inet-[127.0.0.1]:53", true),
         (Op::Match, "/usr/lib/libc.so.*", "/usr/lib/libc.so.6", true),
-        (Op::Match, "*", "/etc", false),
+        // With FNM_LEADING_DIR an empty match followed by `/` suffices (as glibc).
+        (Op::Match, "*", "/etc", true),
+        (Op::Match, "*", "etc", true),
         // inpath: the value is on the way to the pattern.
         (Op::Inpath, "/a/b/c", "/", true),
         (Op::Inpath, "/a/b/c", "/a", true),

@@ -314,3 +314,17 @@ fn file_errors_name_path_line_and_column() {
         assert_eq!(err.lines().count(), 1, "one line: {err}");
     }
 }
+
+/// Found by fuzzing: a chain of 85 `or`s printed with a parenthesis per
+/// operand must still parse.
+#[test]
+fn printed_long_chains_parse_again() {
+    for n in [100, 128] {
+        let text = format!("{}true then permit", r#"a eq "x" or "#.repeat(n));
+        let rule = parse_rule(&text).expect("within the limit");
+        let printed = rule.to_string();
+        assert_eq!(parse_rule(&printed).expect("printed form parses"), rule);
+    }
+    let text = format!("{}true then permit", r#"a eq "x" or "#.repeat(129));
+    assert!(parse_rule(&text).is_err());
+}

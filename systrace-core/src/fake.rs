@@ -1,0 +1,192 @@
+//! A scripted [`Tracer`]: events come from a queue, memory from byte
+//! regions, and every request is recorded. The engine's tests run on it;
+//! other tools can use it to test policies without tracing anything.
+
+use std::collections::{HashMap, VecDeque};
+use std::path::PathBuf;
+
+use systrace_policy::Credentials;
+
+use crate::error::{Error, Result};
+use crate::tracer::{Decision, Event, FastPath, Inspect, Pid, Tracer};
+
+/// A request the engine made of the fake tracer, in order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Request {
+    /// [`Tracer::resume`].
+    Resume(Pid, Decision),
+    /// [`Tracer::set_fast_path`].
+    FastPath(Pid, FastPath),
+    /// [`Tracer::detach`].
+    Detach(Pid),
+    /// [`Tracer::kill`].
+    Kill(Pid),
+}
+
+/// A tracer that replays a script.
+#[derive(Debug, Default)]
+pub struct FakeTracer {
+    events: VecDeque<Event>,
+    memory: HashMap<Pid, Vec<(u64, Vec<u8>)>>,
+    next_addr: u64,
+    cwd: HashMap<Pid, PathBuf>,
+    root: HashMap<Pid, PathBuf>,
+    fds: HashMap<(Pid, i32), PathBuf>,
+    images: HashMap<Pid, PathBuf>,
+    creds: HashMap<Pid, Credentials>,
+    /// Everything the engine asked for, in order.
+    pub requests: Vec<Request>,
+}
+
+impl FakeTracer {
+    /// An empty script.
+    pub fn new() -> FakeTracer {
+        FakeTracer {
+            next_addr: 0x10_0000,
+            ..FakeTracer::default()
+        }
+    }
+
+    /// Queue an event.
+    pub fn push(&mut self, event: Event) -> &mut FakeTracer {
+        self.events.push_back(event);
+        self
+    }
+
+    /// Map `bytes` at `addr` in the memory of `pid`.
+    pub fn map(&mut self, pid: Pid, addr: u64, bytes: &[u8]) -> &mut FakeTracer {
+        self.memory
+            .entry(pid)
+            .or_default()
+            .push((addr, bytes.to_vec()));
+        self
+    }
+
+    /// Map `bytes` at a fresh address of `pid` and return the address.
+    pub fn place(&mut self, pid: Pid, bytes: &[u8]) -> u64 {
+        let addr = self.next_addr;
+        self.next_addr += (bytes.len() as u64 + 0x1000) & !0xfff;
+        self.map(pid, addr, bytes);
+        addr
+    }
+
+    /// Map a NUL-terminated copy of `s` at a fresh address; return it.
+    pub fn place_str(&mut self, pid: Pid, s: &str) -> u64 {
+        let mut bytes = s.as_bytes().to_vec();
+        bytes.push(0);
+        self.place(pid, &bytes)
+    }
+
+    /// Set the working directory of `pid`.
+    pub fn set_cwd(&mut self, pid: Pid, path: impl Into<PathBuf>) -> &mut FakeTracer {
+        self.cwd.insert(pid, path.into());
+        self
+    }
+
+    /// Set the root directory of `pid` (default `/`).
+    pub fn set_root(&mut self, pid: Pid, path: impl Into<PathBuf>) -> &mut FakeTracer {
+        self.root.insert(pid, path.into());
+        self
+    }
+
+    /// Say what file descriptor `fd` of `pid` names.
+    pub fn set_fd(&mut self, pid: Pid, fd: i32, path: impl Into<PathBuf>) -> &mut FakeTracer {
+        self.fds.insert((pid, fd), path.into());
+        self
+    }
+
+    /// Set the image `pid` runs.
+    pub fn set_image(&mut self, pid: Pid, path: impl Into<PathBuf>) -> &mut FakeTracer {
+        self.images.insert(pid, path.into());
+        self
+    }
+
+    /// Set the ids of `pid` (default 0:0).
+    pub fn set_credentials(&mut self, pid: Pid, creds: Credentials) -> &mut FakeTracer {
+        self.creds.insert(pid, creds);
+        self
+    }
+
+    /// The decisions made, in order.
+    pub fn decisions(&self) -> Vec<(Pid, Decision)> {
+        self.requests
+            .iter()
+            .filter_map(|r| match r {
+                Request::Resume(pid, d) => Some((*pid, *d)),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+impl Inspect for FakeTracer {
+    fn read_memory(&mut self, pid: Pid, addr: u64, buf: &mut [u8]) -> Result<usize> {
+        let regions = self.memory.get(&pid).map(Vec::as_slice).unwrap_or_default();
+        // The newest mapping of an address wins, as a remap would.
+        for (start, bytes) in regions.iter().rev() {
+            let end = start + bytes.len() as u64;
+            if addr >= *start && addr < end {
+                let from = usize::try_from(addr - start).unwrap_or(usize::MAX);
+                let n = buf.len().min(bytes.len() - from);
+                buf[..n].copy_from_slice(&bytes[from..from + n]);
+                return Ok(n);
+            }
+        }
+        Ok(0)
+    }
+
+    fn cwd(&mut self, pid: Pid) -> Result<PathBuf> {
+        self.cwd.get(&pid).cloned().ok_or(Error::Gone { pid })
+    }
+
+    fn root(&mut self, pid: Pid) -> Result<PathBuf> {
+        Ok(self
+            .root
+            .get(&pid)
+            .cloned()
+            .unwrap_or_else(|| PathBuf::from("/")))
+    }
+
+    fn fd_path(&mut self, pid: Pid, fd: i32) -> Result<PathBuf> {
+        self.fds.get(&(pid, fd)).cloned().ok_or_else(|| {
+            Error::os(
+                format!("process {pid}: fd {fd}"),
+                std::io::Error::from_raw_os_error(9),
+            )
+        })
+    }
+
+    fn image(&mut self, pid: Pid) -> Result<PathBuf> {
+        self.images.get(&pid).cloned().ok_or(Error::Gone { pid })
+    }
+
+    fn credentials(&mut self, pid: Pid) -> Result<Credentials> {
+        Ok(self.creds.get(&pid).copied().unwrap_or_default())
+    }
+}
+
+impl Tracer for FakeTracer {
+    fn next_event(&mut self) -> Result<Option<Event>> {
+        Ok(self.events.pop_front())
+    }
+
+    fn resume(&mut self, pid: Pid, decision: Decision) -> Result<()> {
+        self.requests.push(Request::Resume(pid, decision));
+        Ok(())
+    }
+
+    fn set_fast_path(&mut self, pid: Pid, fast: &FastPath) -> Result<()> {
+        self.requests.push(Request::FastPath(pid, fast.clone()));
+        Ok(())
+    }
+
+    fn detach(&mut self, pid: Pid) -> Result<()> {
+        self.requests.push(Request::Detach(pid));
+        Ok(())
+    }
+
+    fn kill(&mut self, pid: Pid) -> Result<()> {
+        self.requests.push(Request::Kill(pid));
+        Ok(())
+    }
+}
