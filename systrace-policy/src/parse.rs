@@ -307,22 +307,27 @@ fn action_with_arg(
 }
 
 fn expr(ctx: &LineCtx<'_>, pair: Pair<'_, G>) -> Result<Expr, Error> {
-    let mut inner = pair.into_inner();
-    let Some(first) = inner.next() else {
-        return Err(ctx.error(0, "empty expression"));
-    };
-    let lhs = term(ctx, first)?;
-    match (inner.next(), inner.next()) {
-        (Some(op), Some(rest)) => {
-            let rhs = expr(ctx, rest)?;
-            Ok(if op.as_rule() == G::and_op {
-                Expr::And(Box::new(lhs), Box::new(rhs))
-            } else {
-                Expr::Or(Box::new(lhs), Box::new(rhs))
-            })
+    let at = pair.as_span().start();
+    // `t0 op1 t1 op2 t2 ...`: equal precedence, grouped to the right.
+    let mut terms = Vec::new();
+    let mut ops = Vec::new();
+    for part in pair.into_inner() {
+        match part.as_rule() {
+            G::and_op | G::or_op => ops.push(part.as_rule()),
+            _ => terms.push(term(ctx, part)?),
         }
-        _ => Ok(lhs),
     }
+    let mut acc = terms
+        .pop()
+        .ok_or_else(|| ctx.error(at, "empty expression"))?;
+    while let (Some(op), Some(lhs)) = (ops.pop(), terms.pop()) {
+        acc = if op == G::and_op {
+            Expr::And(Box::new(lhs), Box::new(acc))
+        } else {
+            Expr::Or(Box::new(lhs), Box::new(acc))
+        };
+    }
+    Ok(acc)
 }
 
 fn term(ctx: &LineCtx<'_>, pair: Pair<'_, G>) -> Result<Expr, Error> {
@@ -545,7 +550,7 @@ fn describe(r: G) -> &'static str {
         G::pred_op => "`=`, `!=`, `<`, `>`",
         G::number => "a number",
         G::detached => "`detached`",
-        G::rule_text | G::rule_body | G::term => "a rule",
+        G::rule_text | G::rule_body | G::primary => "a rule",
         G::bool_op | G::ident_char | G::WHITESPACE => "a blank",
     }
 }

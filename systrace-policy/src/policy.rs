@@ -236,6 +236,12 @@ impl Policy {
             .map(|&i| &self.section.rules[i])
     }
 
+    /// Does any rule look at the process's ids (`, if user = N`)? When none
+    /// does, evaluation needs no credentials.
+    pub fn uses_credentials(&self) -> bool {
+        self.compiled.iter().any(|c| c.predicate.is_some())
+    }
+
     /// The section, as it would be written to a file.
     pub fn section(&self) -> &Section {
         &self.section

@@ -84,12 +84,14 @@ impl Display for Expr {
             }
             Expr::And(lhs, rhs) | Expr::Or(lhs, rhs) => {
                 operand(f, lhs)?;
-                f.write_str(if matches!(self, Expr::And(..)) {
-                    " and "
-                } else {
-                    " or "
-                })?;
-                operand(f, rhs)
+                let and = matches!(self, Expr::And(..));
+                f.write_str(if and { " and " } else { " or " })?;
+                // A chain of one operator reads the same under any
+                // convention: `a and b and c` needs no parentheses.
+                match (and, &**rhs) {
+                    (true, Expr::And(..)) | (false, Expr::Or(..)) => write!(f, "{rhs}"),
+                    _ => operand(f, rhs),
+                }
             }
         }
     }

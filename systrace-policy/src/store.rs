@@ -62,17 +62,24 @@ impl Store {
         Ok(warnings)
     }
 
-    /// The policy for `binary` (its resolved absolute path): a preloaded one
-    /// named so, else the first preloaded `*/basename` (renamed to `binary`:
-    /// a wildcard binds once), else the user's file, else the global file.
-    /// `Ok(None)` when there is none anywhere.
+    /// The policies for `binary` (its resolved absolute path), one per ABI:
+    /// the preloaded sections named so, else the first preloaded
+    /// `*/basename` (renamed to `binary`: a wildcard binds once), else the
+    /// sections of the user's file, else of the global file. An empty list
+    /// when there is none anywhere.
     pub fn find(
         &mut self,
         binary: &str,
         binder: &Binder<'_>,
-    ) -> Result<Option<(Policy, Vec<Warning>)>, Error> {
-        if let Some(p) = self.preloaded.iter().find(|p| p.name() == binary) {
-            return Ok(Some((p.clone(), Vec::new())));
+    ) -> Result<(Vec<Policy>, Vec<Warning>), Error> {
+        let exact: Vec<Policy> = self
+            .preloaded
+            .iter()
+            .filter(|p| p.name() == binary)
+            .cloned()
+            .collect();
+        if !exact.is_empty() {
+            return Ok((exact, Vec::new()));
         }
         let base = binary.rsplit('/').next().unwrap_or(binary);
         if let Some(p) = self
@@ -81,7 +88,7 @@ impl Store {
             .find(|p| p.name().strip_prefix("*/") == Some(base))
         {
             p.set_name(binary);
-            return Ok(Some((p.clone(), Vec::new())));
+            return Ok((vec![p.clone()], Vec::new()));
         }
         let file = mangle(binary);
         for dir in [&self.user_dir, &self.global_dir].into_iter().flatten() {
@@ -93,17 +100,14 @@ impl Store {
                 Err(e) => return Err(io_error(&path, e)),
             };
             let (mut policies, warnings) = Policy::load(&src, &path.display().to_string(), binder)?;
-            let pick = policies
-                .iter()
-                .position(|p| p.name() == binary)
-                .unwrap_or(0);
-            if pick < policies.len() {
-                let mut policy = policies.swap_remove(pick);
-                policy.set_name(binary);
-                return Ok(Some((policy, warnings)));
+            // The file is named after the binary: its sections are the
+            // binary's, whatever name their headers carry.
+            for p in &mut policies {
+                p.set_name(binary);
             }
+            return Ok((policies, warnings));
         }
-        Ok(None)
+        Ok((Vec::new(), Vec::new()))
     }
 
     /// Create the user directory (mode 0700) if it is missing. An existing
@@ -128,25 +132,31 @@ impl Store {
         }
     }
 
-    /// Write `policy` to the user directory, atomically: a temporary file in
-    /// the same directory, then a rename over the old one. Returns the path.
-    pub fn save(&self, policy: &Policy) -> Result<PathBuf, Error> {
+    /// Write the sections of one binary (one per ABI) to its file in the
+    /// user directory, atomically: a temporary file in the same directory,
+    /// then a rename over the old one. Returns the path.
+    pub fn save(&self, sections: &[&Policy]) -> Result<PathBuf, Error> {
+        let Some(first) = sections.first() else {
+            return Err(Error::Io {
+                path: String::new(),
+                source: std::io::Error::other("no policy to save"),
+            });
+        };
         let Some(dir) = &self.user_dir else {
             return Err(Error::Io {
-                path: policy.name().to_string(),
+                path: first.name().to_string(),
                 source: std::io::Error::other("user policies are off (-U): nowhere to save"),
             });
         };
         self.ensure_user_dir()?;
-        let path = dir.join(mangle(policy.name()));
-        let tmp = dir.join(format!(
-            ".{}.{}.tmp",
-            mangle(policy.name()),
-            std::process::id()
-        ));
+        let name = mangle(first.name());
+        let path = dir.join(&name);
+        let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
         let write = || -> std::io::Result<()> {
             let mut f = fs::File::create(&tmp)?;
-            write!(f, "{policy}")?;
+            for policy in sections {
+                write!(f, "{policy}")?;
+            }
             f.sync_all()?;
             fs::rename(&tmp, &path)
         };

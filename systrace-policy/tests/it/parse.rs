@@ -19,7 +19,7 @@ fn precedence_matches_the_original_grammar() {
         ),
         (
             r#"a eq "1" and b eq "2" and c eq "3" then permit"#,
-            r#"a eq "1" and (b eq "2" and c eq "3") then permit"#,
+            r#"a eq "1" and b eq "2" and c eq "3" then permit"#,
         ),
         // not takes the whole rest.
         (

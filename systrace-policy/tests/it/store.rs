@@ -45,7 +45,7 @@ fn save_then_find_round_trips() {
     )
     .expect("loads");
     let policy = policies.remove(0);
-    let path = store.save(&policy).expect("saves");
+    let path = store.save(&[&policy]).expect("saves");
     assert_eq!(path, dir.join("user/usr_bin_cat"));
     #[cfg(unix)]
     {
@@ -59,16 +59,15 @@ fn save_then_find_round_trips() {
     let leftovers: Vec<_> = fs::read_dir(dir.join("user")).expect("dir").collect();
     assert_eq!(leftovers.len(), 1, "no temporary file left behind");
     let mut store = store;
-    let (found, _) = store
-        .find("/usr/bin/cat", &binder())
-        .expect("reads")
-        .expect("found");
+    let (mut found, _) = store.find("/usr/bin/cat", &binder()).expect("reads");
+    let found = found.remove(0);
     assert_eq!(found.to_string(), policy.to_string());
     assert!(
         store
             .find("/usr/bin/dog", &binder())
             .expect("reads")
-            .is_none()
+            .0
+            .is_empty()
     );
     let _ = fs::remove_dir_all(&dir);
 }
@@ -84,29 +83,18 @@ fn user_file_wins_and_is_not_merged() {
     )
     .expect("write");
     let mut store = Store::new(Some(dir.join("user")), Some(dir.join("global")));
-    let (global, _) = store
-        .find("/bin/x", &binder())
-        .expect("reads")
-        .expect("global found");
-    assert_eq!(global.len(), 2);
+    let (global, _) = store.find("/bin/x", &binder()).expect("reads");
+    assert_eq!(global[0].len(), 2);
     fs::write(
         dir.join("user/bin_x"),
         "Policy: /bin/x, Emulation: linux64\n\tlinux64-read: permit\n",
     )
     .expect("write");
-    let (user, _) = store
-        .find("/bin/x", &binder())
-        .expect("reads")
-        .expect("user found");
-    assert_eq!(user.len(), 1, "user file replaces the global one");
+    let (user, _) = store.find("/bin/x", &binder()).expect("reads");
+    assert_eq!(user[0].len(), 1, "user file replaces the global one");
     let mut no_user = Store::new(None, Some(dir.join("global")));
     assert_eq!(
-        no_user
-            .find("/bin/x", &binder())
-            .expect("reads")
-            .expect("found")
-            .0
-            .len(),
+        no_user.find("/bin/x", &binder()).expect("reads").0[0].len(),
         2,
         "-U reads global only"
     );
@@ -125,24 +113,13 @@ fn preloaded_wildcards_bind_once() {
     .expect("write");
     let mut store = Store::new(None, None);
     store.preload(&file, &binder()).expect("preloads");
-    let (ls, _) = store
-        .find("/usr/bin/ls", &binder())
-        .expect("ok")
-        .expect("wildcard matches");
-    assert_eq!(ls.name(), "/usr/bin/ls");
+    let (ls, _) = store.find("/usr/bin/ls", &binder()).expect("ok");
+    assert_eq!(ls[0].name(), "/usr/bin/ls");
     assert!(
-        store.find("/opt/ls", &binder()).expect("ok").is_none(),
+        store.find("/opt/ls", &binder()).expect("ok").0.is_empty(),
         "the wildcard bound to the first ls"
     );
-    assert_eq!(
-        store
-            .find("/bin/cat", &binder())
-            .expect("ok")
-            .expect("exact")
-            .0
-            .len(),
-        1
-    );
+    assert_eq!(store.find("/bin/cat", &binder()).expect("ok").0[0].len(), 1);
     let _ = fs::remove_dir_all(&dir);
 }
 
@@ -153,7 +130,7 @@ fn user_dir_that_is_a_file_is_an_error() {
     fs::write(dir.join("file"), "").expect("write");
     let store = Store::new(Some(dir.join("file")), None);
     let err = store
-        .save(&Policy::empty("/bin/x", Abi::X86_64))
+        .save(&[&Policy::empty("/bin/x", Abi::X86_64)])
         .expect_err("not a dir")
         .to_string();
     assert!(err.contains("not a directory"), "{err}");
@@ -170,4 +147,28 @@ fn empty_policy_prints_a_header_only() {
         Policy::empty("/bin/x", Abi::I386).to_string(),
         "Policy: /bin/x, Emulation: linux\n"
     );
+}
+
+#[test]
+fn sections_of_several_abis_share_one_file() {
+    let dir = scratch("abis");
+    let mut store = Store::new(Some(dir.clone()), None);
+    let (mut a, _) = Policy::load(
+        "Policy: /bin/x, Emulation: linux64\n\tlinux64-read: permit\n",
+        "t",
+        &binder(),
+    )
+    .expect("64");
+    let (mut b, _) = Policy::load(
+        "Policy: /bin/x, Emulation: linux\n\tlinux-read: permit\n",
+        "t",
+        &binder(),
+    )
+    .expect("32");
+    let (a, b) = (a.remove(0), b.remove(0));
+    store.save(&[&a, &b]).expect("saves");
+    let (found, _) = store.find("/bin/x", &binder()).expect("reads");
+    let abis: Vec<Abi> = found.iter().map(Policy::abi).collect();
+    assert_eq!(abis, [Abi::X86_64, Abi::I386]);
+    let _ = fs::remove_dir_all(&dir);
 }
