@@ -328,3 +328,15 @@ fn printed_long_chains_parse_again() {
     let text = format!("{}true then permit", r#"a eq "x" or "#.repeat(129));
     assert!(parse_rule(&text).is_err());
 }
+
+/// Found by fuzzing: a failing rule with many `not`s took time doubling with
+/// each one. With 60 levels, the exponential version would never finish.
+#[test]
+fn failing_rules_parse_in_linear_time() {
+    let nested = format!("{}x", "(not a eq \"1\" or ".repeat(60));
+    assert!(parse_rule(&nested).is_err());
+    let flat = format!("{}x", "not a eq \"1\" or ".repeat(60));
+    assert!(parse_rule(&flat).is_err());
+    let ok = format!("{}true{} then permit", "(not a eq \"1\" or ".repeat(60), ")".repeat(60));
+    assert!(parse_rule(&ok).is_ok());
+}
