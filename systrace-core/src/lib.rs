@@ -6,6 +6,7 @@ pub mod env;
 pub mod error;
 pub mod fake;
 pub mod format;
+pub mod protocol;
 pub mod tracer;
 
 pub use error::{Error, Result};

@@ -1,3 +1,4 @@
 //! Integration tests of systrace-core.
 mod calls;
 mod format;
+mod protocol;
