@@ -337,6 +337,10 @@ fn failing_rules_parse_in_linear_time() {
     assert!(parse_rule(&nested).is_err());
     let flat = format!("{}x", "not a eq \"1\" or ".repeat(60));
     assert!(parse_rule(&flat).is_err());
-    let ok = format!("{}true{} then permit", "(not a eq \"1\" or ".repeat(60), ")".repeat(60));
+    let ok = format!(
+        "{}true{} then permit",
+        "(not a eq \"1\" or ".repeat(60),
+        ")".repeat(60)
+    );
     assert!(parse_rule(&ok).is_ok());
 }
