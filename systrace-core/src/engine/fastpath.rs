@@ -1,0 +1,51 @@
+//! Which calls a policy decides without looking at them: the calls the
+//! backend lets run in the kernel, without a stop.
+//!
+//! A call runs without a stop only when its first rule permits it
+//! unconditionally (`linux64-read: permit`), with no `log`, no
+//! `permit[inherit]`/`permit[detach]`, and no alias it could fold into
+//! having rules. Denials and kills are decided at the stop, so that a
+//! kernel filter never returns an error that a later policy would not: a
+//! filter can only be made stricter once installed.
+
+use systrace_policy::ast::{Action, PermitFlag};
+use systrace_policy::{CallId, Policy, Static};
+
+use crate::calls::{self, AliasRule, FSREAD, FSWRITE};
+use crate::tracer::FastPath;
+
+/// The aliases a call may fold into.
+fn aliases(rule: AliasRule) -> &'static [CallId] {
+    match rule {
+        AliasRule::None => &[],
+        AliasRule::Fsread => &[FSREAD],
+        AliasRule::Fswrite => &[FSWRITE],
+        AliasRule::ByAccessMode { .. } | AliasRule::OpenHow { .. } => &[FSREAD, FSWRITE],
+        // A socketcall is judged as the call it carries: never decided blind.
+        AliasRule::Socketcall { .. } => &[FSREAD, FSWRITE],
+    }
+}
+
+/// The fast path of a binary's policies.
+pub fn fast_path(sections: &[Policy], use_aliases: bool) -> FastPath {
+    let mut fast = FastPath::default();
+    for policy in sections {
+        let abi = policy.abi();
+        for nr in 0..=calls::max_number(abi) {
+            let rule = calls::desc(abi, nr).map_or(AliasRule::None, |d| d.alias);
+            if matches!(rule, AliasRule::Socketcall { .. }) {
+                continue;
+            }
+            let folds = if use_aliases { aliases(rule) } else { &[] };
+            if let Static::Decided {
+                action: Action::Permit(PermitFlag::None),
+                log: false,
+                ..
+            } = policy.static_outcome(CallId::Syscall(nr), folds)
+            {
+                fast.permit.insert((abi, nr));
+            }
+        }
+    }
+    fast
+}

@@ -1,0 +1,685 @@
+//! The engine: follows processes, translates their calls, evaluates them
+//! against their binary's policy, and decides, in one of three modes.
+//!
+//! * [`Mode::Ask`]: an unmatched call is put to the frontend (`-g`, `-t`).
+//! * [`Mode::Enforce`] (`-a`): an unmatched call is denied with `EPERM` (or
+//!   the process killed, with `-K`) and logged.
+//! * [`Mode::Learn`] (`-A`): an unmatched call is permitted and a rule for
+//!   it is added to the policy.
+//!
+//! Whatever the mode, a call the engine cannot judge (an argument it cannot
+//! read) is denied.
+
+mod binaries;
+mod fastpath;
+pub mod learn;
+mod question;
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use systrace_policy::ast::{Action, PermitFlag, RuleLine};
+use systrace_policy::store::Store;
+use systrace_policy::{Arg, Binder, CallId, Credentials, Policy};
+
+use crate::calls::{self, Syscalls};
+use crate::env::SystemEnvironment;
+use crate::error::{Error, Result};
+use crate::log::Log;
+use crate::protocol::{self, Args, Channel, EventLine, Style, Template};
+use crate::tracer::{Decision, Event, ExitStatus, Pid, RawCall, Tracer};
+use crate::translate::{self, Translation};
+
+use binaries::Binaries;
+pub use fastpath::fast_path;
+use learn::TempDirs;
+use question::Asking;
+
+/// `EPERM`, `EFAULT`, `ENAMETOOLONG` on Linux.
+const EPERM: i32 = 1;
+const EFAULT: i32 = 14;
+const ENAMETOOLONG: i32 = 36;
+
+/// How often changed policies are saved.
+const SAVE_EVERY: Duration = Duration::from_secs(30);
+
+/// What happens to a call no rule matches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Ask the frontend.
+    Ask,
+    /// Deny it (`-a`).
+    Enforce,
+    /// Permit it and learn a rule (`-A`).
+    Learn,
+}
+
+/// The engine's settings.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// What unmatched calls get.
+    pub mode: Mode,
+    /// Fold calls into `fsread`/`fswrite` (off with `-u`).
+    pub aliases: bool,
+    /// Keep the policy across `execve` (`-i`).
+    pub inherit: bool,
+    /// Kill instead of deny unmatched calls under `-a` (`-K`).
+    pub kill_unmatched: bool,
+    /// The temporary directories learned rules generalize.
+    pub temp_dirs: TempDirs,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            mode: Mode::Enforce,
+            aliases: true,
+            inherit: false,
+            kill_unmatched: false,
+            temp_dirs: TempDirs::standard(),
+        }
+    }
+}
+
+/// What the engine knows of one traced thread.
+#[derive(Clone, Debug)]
+struct Proc {
+    ppid: Pid,
+    image: String,
+    binary: usize,
+    detached: bool,
+    /// Set by a matched `permit[inherit]`/`permit[detach]`: what the next
+    /// successful exec does.
+    on_exec: PermitFlag,
+}
+
+/// The engine.
+pub struct Engine {
+    options: Options,
+    store: Store,
+    env: SystemEnvironment,
+    binaries: Binaries,
+    procs: HashMap<Pid, Proc>,
+    frontend: Option<(Box<dyn Channel>, Style)>,
+    templates: Vec<Template>,
+    log: Log,
+    user: String,
+    last_save: Instant,
+    root_status: Option<ExitStatus>,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("options", &self.options)
+            .field("procs", &self.procs.len())
+            .finish()
+    }
+}
+
+impl Engine {
+    /// An engine reading and saving policies through `store`, expanding
+    /// policy variables from `env`, reporting to `log`.
+    pub fn new(options: Options, store: Store, env: SystemEnvironment, log: Log) -> Engine {
+        use systrace_policy::Environment as _;
+        let user = env.var("USER").unwrap_or_else(|| "<unknown>".to_string());
+        Engine {
+            options,
+            store,
+            env,
+            binaries: Binaries::default(),
+            procs: HashMap::new(),
+            frontend: None,
+            templates: Vec::new(),
+            log,
+            user,
+            last_save: Instant::now(),
+            root_status: None,
+        }
+    }
+
+    /// Ask unmatched calls on `channel`.
+    pub fn set_frontend(&mut self, channel: Box<dyn Channel>, style: Style) {
+        self.frontend = Some((channel, style));
+    }
+
+    /// The templates `template N` answers may insert.
+    pub fn set_templates(&mut self, templates: Vec<Template>) {
+        self.templates = templates;
+    }
+
+    /// The log (its lines, for a [`Log::Memory`]).
+    pub fn log(&self) -> &Log {
+        &self.log
+    }
+
+    /// The policy text of a binary as it stands, every section.
+    pub fn policy_text(&self, binary: &str) -> Option<String> {
+        let b = self.binaries.list.iter().find(|b| b.name == binary)?;
+        Some(b.sections.iter().map(ToString::to_string).collect())
+    }
+
+    /// Start following `pid`, a new process about to run `image` (its
+    /// resolved path): look up its policy and install the fast path.
+    pub fn start(&mut self, tracer: &mut dyn Tracer, pid: Pid, image: &str) -> Result<()> {
+        let binary = self.binary(image);
+        self.procs.insert(
+            pid,
+            Proc {
+                ppid: 0,
+                image: image.to_string(),
+                binary,
+                detached: false,
+                on_exec: PermitFlag::None,
+            },
+        );
+        self.enter_binary(tracer, pid, binary)
+    }
+
+    /// Handle events until no traced process is left, then save the
+    /// policies. Returns how `root` ended, if it was seen to end.
+    pub fn run(&mut self, tracer: &mut dyn Tracer, root: Pid) -> Result<Option<ExitStatus>> {
+        let result = (|| {
+            while let Some(event) = tracer.next_event()? {
+                if let Event::Exit { pid, status } = &event {
+                    if *pid == root {
+                        self.root_status = Some(*status);
+                    }
+                }
+                self.handle(tracer, event)?;
+                if self.last_save.elapsed() >= SAVE_EVERY {
+                    self.save_changed();
+                }
+            }
+            Ok(self.root_status)
+        })();
+        self.save_changed();
+        result
+    }
+
+    /// Handle one event.
+    pub fn handle(&mut self, tracer: &mut dyn Tracer, event: Event) -> Result<()> {
+        match event {
+            Event::Syscall { pid, call } => {
+                let decision = self.decide(tracer, pid, &call)?;
+                match tracer.resume(pid, decision) {
+                    Err(Error::Gone { .. }) => Ok(()),
+                    other => other,
+                }?;
+                if self.procs.get(&pid).is_some_and(|p| p.detached) {
+                    tracer.detach(pid)?;
+                }
+                Ok(())
+            }
+            Event::Exec { pid, image } => self.exec(tracer, pid, &image.to_string_lossy()),
+            Event::Spawn { parent, child } => {
+                let proc = match self.procs.get(&parent) {
+                    Some(p) => Proc {
+                        ppid: parent,
+                        on_exec: PermitFlag::None,
+                        ..p.clone()
+                    },
+                    None => {
+                        let image = tracer
+                            .image(child)
+                            .map(|p| p.display().to_string())
+                            .unwrap_or_default();
+                        let binary = self.binary(&image);
+                        Proc {
+                            ppid: parent,
+                            image,
+                            binary,
+                            detached: false,
+                            on_exec: PermitFlag::None,
+                        }
+                    }
+                };
+                self.procs.insert(child, proc);
+                Ok(())
+            }
+            Event::Exit { pid, .. } => {
+                self.procs.remove(&pid);
+                Ok(())
+            }
+        }
+    }
+
+    /// Save every changed policy (at exit, and every 30 s). Failures are
+    /// reported on stderr; they do not stop tracing.
+    pub fn save_changed(&mut self) {
+        self.last_save = Instant::now();
+        if self.store.user_dir().is_none() {
+            return;
+        }
+        for b in self
+            .binaries
+            .list
+            .iter_mut()
+            .filter(|b| b.dirty && !b.broken)
+        {
+            let sections: Vec<&Policy> = b.sections.iter().collect();
+            match self.store.save(&sections) {
+                Ok(_) => b.dirty = false,
+                Err(e) => eprintln!("systrace: failed to write policy for {}: {e}", b.name),
+            }
+        }
+    }
+
+    /// The number of `image`'s binary entry, loading its policy.
+    fn binary(&mut self, image: &str) -> usize {
+        let binder = Binder {
+            table: &Syscalls,
+            env: &self.env,
+        };
+        let (n, warnings, error) = self.binaries.get(image, &mut self.store, &binder);
+        for w in warnings {
+            eprintln!("systrace: {w}");
+        }
+        if let Some(e) = error {
+            eprintln!(
+                "systrace: {e}\nsystrace: {image}: policy not loaded; only what a rule permits is permitted"
+            );
+        }
+        n
+    }
+
+    /// A process now runs `binary`: install its fast path, or detach.
+    fn enter_binary(&mut self, tracer: &mut dyn Tracer, pid: Pid, binary: usize) -> Result<()> {
+        let b = &self.binaries.list[binary];
+        if b.detached() {
+            if let Some(p) = self.procs.get_mut(&pid) {
+                p.detached = true;
+            }
+            return tracer.detach(pid);
+        }
+        // In learn and ask mode every unmatched call must stop, and the
+        // fast path only ever holds calls a rule permits outright.
+        let fast = fast_path(&b.sections, self.options.aliases);
+        tracer.set_fast_path(pid, &fast)
+    }
+
+    fn exec(&mut self, tracer: &mut dyn Tracer, pid: Pid, image: &str) -> Result<()> {
+        let Some(proc) = self.procs.get_mut(&pid) else {
+            let binary = self.binary(image);
+            self.procs.insert(
+                pid,
+                Proc {
+                    ppid: 0,
+                    image: image.to_string(),
+                    binary,
+                    detached: false,
+                    on_exec: PermitFlag::None,
+                },
+            );
+            return self.enter_binary(tracer, pid, binary);
+        };
+        proc.image = image.to_string();
+        let flag = std::mem::take(&mut proc.on_exec);
+        if proc.detached {
+            return Ok(());
+        }
+        match flag {
+            PermitFlag::Detach => {
+                proc.detached = true;
+                tracer.detach(pid)
+            }
+            PermitFlag::Inherit => Ok(()),
+            PermitFlag::None if self.options.inherit => Ok(()),
+            PermitFlag::None => {
+                let binary = self.binary(image);
+                if let Some(p) = self.procs.get_mut(&pid) {
+                    p.binary = binary;
+                }
+                self.enter_binary(tracer, pid, binary)
+            }
+        }
+    }
+
+    /// Decide one stopped call.
+    fn decide(&mut self, tracer: &mut dyn Tracer, pid: Pid, call: &RawCall) -> Result<Decision> {
+        let proc = match self.procs.get(&pid) {
+            Some(p) => p.clone(),
+            None => {
+                // A thread the backend reports before its creation event:
+                // judge it by its image.
+                let image = tracer
+                    .image(pid)
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default();
+                let binary = self.binary(&image);
+                let p = Proc {
+                    ppid: 0,
+                    image,
+                    binary,
+                    detached: false,
+                    on_exec: PermitFlag::None,
+                };
+                self.procs.insert(pid, p.clone());
+                p
+            }
+        };
+        if proc.detached {
+            return Ok(Decision::Permit);
+        }
+        let tr = match translate::translate(tracer, pid, call, self.options.aliases) {
+            Ok(tr) => tr,
+            Err(Error::Gone { .. }) => return Ok(Decision::Deny(EPERM)),
+            Err(Error::Fault { .. }) => return Ok(Decision::Deny(EFAULT)),
+            Err(Error::TooLong { .. }) => return Ok(Decision::Deny(ENAMETOOLONG)),
+            Err(_) => return Ok(Decision::Deny(EPERM)),
+        };
+        let abi = tr.call.abi;
+        let binary = &mut self.binaries.list[proc.binary];
+        let policy = binary.section(abi);
+        let creds = if policy.uses_credentials() {
+            tracer.credentials(pid).unwrap_or_default()
+        } else {
+            Credentials::default()
+        };
+        let args: Vec<Arg<'_>> = tr
+            .args
+            .iter()
+            .map(|a| Arg {
+                name: a.name,
+                value: a.value.as_deref(),
+            })
+            .collect();
+        let real = CallId::Syscall(tr.call.nr);
+        let verdict = policy
+            .evaluate(real, tr.alias, &args, creds)
+            .map(|v| (v.action, v.log));
+        match verdict {
+            // The common case: a rule decides, nothing to print.
+            Some((action, false)) if action != Action::Ask => {
+                Ok(self.apply(pid, action, &tr, false, ""))
+            }
+            Some((Action::Ask, log))
+                if self.options.mode != Mode::Enforce && self.frontend.is_some() =>
+            {
+                let line = self.event_line(&proc, pid, proc.binary, &tr);
+                let action = self.ask(pid, proc.binary, &tr, &line, true, creds)?;
+                Ok(self.apply(pid, action, &tr, log, &line))
+            }
+            Some((Action::Ask, _)) => {
+                let line = self.event_line(&proc, pid, proc.binary, &tr);
+                Ok(self.unmatched_enforce(&line))
+            }
+            Some((action, log)) => {
+                let line = self.event_line(&proc, pid, proc.binary, &tr);
+                Ok(self.apply(pid, action, &tr, log, &line))
+            }
+            None => {
+                let line = self.event_line(&proc, pid, proc.binary, &tr);
+                self.unmatched(pid, proc.binary, &tr, &line, creds)
+            }
+        }
+    }
+
+    /// Carry out a rule's action.
+    fn apply(
+        &mut self,
+        pid: Pid,
+        action: Action,
+        tr: &Translation,
+        log: bool,
+        line: &str,
+    ) -> Decision {
+        let decision = match action {
+            Action::Permit(flag) => {
+                if flag != PermitFlag::None && is_exec(tr) {
+                    if let Some(p) = self.procs.get_mut(&pid) {
+                        p.on_exec = flag;
+                    }
+                }
+                Decision::Permit
+            }
+            Action::Deny(errno) => Decision::Deny(errno.map_or(EPERM, |e| e.linux_or_eperm())),
+            Action::Kill => Decision::Kill,
+            // An `ask` that reaches here had no one to ask: deny.
+            Action::Ask => Decision::Deny(EPERM),
+        };
+        if log {
+            self.report(decision, line);
+        }
+        decision
+    }
+
+    fn report(&mut self, decision: Decision, line: &str) {
+        let verb = if decision == Decision::Permit {
+            "permit"
+        } else {
+            "deny"
+        };
+        self.log
+            .write(&format!("{verb} user: {}, prog: {line}", self.user));
+    }
+
+    fn unmatched_enforce(&mut self, line: &str) -> Decision {
+        let decision = if self.options.kill_unmatched {
+            Decision::Kill
+        } else {
+            Decision::Deny(EPERM)
+        };
+        self.report(decision, line);
+        decision
+    }
+
+    fn unmatched(
+        &mut self,
+        pid: Pid,
+        binary: usize,
+        tr: &Translation,
+        line: &str,
+        creds: Credentials,
+    ) -> Result<Decision> {
+        let b = &self.binaries.list[binary];
+        if self.options.mode == Mode::Enforce || b.unsupervised || b.broken {
+            return Ok(self.unmatched_enforce(line));
+        }
+        if self.options.mode == Mode::Learn {
+            self.learn(binary, tr);
+            return Ok(Decision::Permit);
+        }
+        if self.frontend.is_none() {
+            return Ok(self.unmatched_enforce(line));
+        }
+        let action = self.ask(pid, binary, tr, line, false, creds)?;
+        Ok(self.apply(pid, action, tr, false, line))
+    }
+
+    /// The name a rule for this call is written under, and its arguments:
+    /// the alias's when the call folds into one.
+    fn rule_target<'t>(&self, tr: &'t Translation) -> (String, Option<Vec<NamedValue<'t>>>) {
+        let all = || tr.args.iter().map(|a| (a.name, a.value.as_deref()));
+        match tr.alias.and_then(calls::alias_name) {
+            Some(alias) => {
+                let abi = tr.call.abi;
+                let wanted = systrace_policy::CallTable::call(&Syscalls, abi, alias)
+                    .map(|info| info.translators)
+                    .unwrap_or(&[]);
+                // The alias's translators, each the first of its name.
+                let args = wanted
+                    .iter()
+                    .filter_map(|w| all().find(|(n, _)| n == w))
+                    .collect::<Vec<_>>();
+                (alias.to_string(), Some(args))
+            }
+            None if tr.args.is_empty() && calls::desc(tr.call.abi, tr.call.nr).is_none() => {
+                (tr.name.to_string(), None)
+            }
+            None => (tr.name.to_string(), Some(all().collect())),
+        }
+    }
+
+    fn learn(&mut self, binary: usize, tr: &Translation) {
+        let (name, args) = self.rule_target(tr);
+        let emulation = tr.call.abi.emulation_name();
+        let line = learn::rule(emulation, &name, args.as_deref(), &self.options.temp_dirs);
+        self.push_rule(binary, tr, line);
+    }
+
+    /// Add a rule to the policy of `binary` for the call's ABI.
+    fn push_rule(&mut self, binary: usize, tr: &Translation, mut line: RuleLine) -> bool {
+        let binder = Binder {
+            table: &Syscalls,
+            env: &self.env,
+        };
+        let b = &mut self.binaries.list[binary];
+        let policy = b.section(tr.call.abi);
+        line.emulation = policy.emulation().to_string();
+        let mut warnings = Vec::new();
+        match policy.push(line, "<learned>", &binder, &mut warnings) {
+            Ok(_) => {
+                b.dirty = true;
+                true
+            }
+            Err(e) => {
+                eprintln!("systrace: cannot add rule: {e}");
+                false
+            }
+        }
+    }
+
+    fn event_line(&self, proc: &Proc, pid: Pid, binary: usize, tr: &Translation) -> String {
+        let b = &self.binaries.list[binary];
+        let abi = tr.call.abi;
+        let (emulation, filters) = b
+            .sections
+            .iter()
+            .find(|p| p.abi() == abi)
+            .map_or((abi.emulation_name(), 0), |p| (p.emulation(), p.len()));
+        let (name, args) = self.rule_target(tr);
+        let pairs: Vec<(&str, Option<&str>)> = args.unwrap_or_default();
+        let event = EventLine {
+            image: &proc.image,
+            pid,
+            policy_nr: binary,
+            ppid: proc.ppid,
+            policy: &b.name,
+            filters,
+            emulation,
+            name: &name,
+            code: tr.call.nr,
+            args: if pairs.is_empty() {
+                Args::Size(6 * abi_word(abi))
+            } else {
+                Args::Translated(&pairs)
+            },
+        };
+        event.to_string()
+    }
+
+    /// Put a call to the frontend; returns the action to take.
+    fn ask(
+        &mut self,
+        pid: Pid,
+        binary: usize,
+        tr: &Translation,
+        line: &str,
+        prompt_only: bool,
+        creds: Credentials,
+    ) -> Result<Action> {
+        let (name, _) = self.rule_target(tr);
+        let Some((mut channel, style)) = self.frontend.take() else {
+            return Ok(Action::DENY);
+        };
+        let answer = {
+            let binder = Binder {
+                table: &Syscalls,
+                env: &self.env,
+            };
+            let policy = self.binaries.list[binary].section(tr.call.abi);
+            let mut q = Asking::new(policy, &binder, tr, &name, creds, &self.templates);
+            let answer = protocol::ask(channel.as_mut(), style, line, prompt_only, &mut q);
+            let changed = q.changed();
+            (answer, changed)
+        };
+        self.frontend = Some((channel, style));
+        let (answer, changed) = answer;
+        if changed {
+            self.binaries.list[binary].dirty = true;
+        }
+        let answer = answer?;
+        Ok(self.answered(pid, binary, tr, &name, answer))
+    }
+
+    /// Carry out a frontend's answer; returns the action for this call.
+    fn answered(
+        &mut self,
+        pid: Pid,
+        binary: usize,
+        tr: &Translation,
+        name: &str,
+        answer: protocol::Answer,
+    ) -> Action {
+        use protocol::Answer;
+        let remember = |engine: &mut Engine, action: Action| {
+            let rule = if tr.alias.is_some() {
+                systrace_policy::Rule::filter(
+                    systrace_policy::ast::Expr::True(Default::default()),
+                    action,
+                )
+            } else {
+                systrace_policy::Rule::simple(action)
+            };
+            let line = RuleLine {
+                emulation: String::new(),
+                syscall: name.to_string(),
+                rule,
+                span: Default::default(),
+            };
+            engine.push_rule(binary, tr, line);
+        };
+        match answer {
+            Answer::Permit { remember: keep } => {
+                if keep {
+                    remember(self, Action::PERMIT);
+                }
+                Action::PERMIT
+            }
+            Answer::Deny {
+                errno,
+                remember: keep,
+            } => {
+                let action = Action::Deny(errno);
+                if keep {
+                    remember(self, action);
+                }
+                action
+            }
+            Answer::Matched(action) => action,
+            Answer::Kill => Action::Kill,
+            Answer::Detach => {
+                let b = &mut self.binaries.list[binary];
+                if b.sections.iter().any(|p| !p.is_empty()) {
+                    b.unsupervised = true;
+                    Action::DENY
+                } else {
+                    b.section(tr.call.abi).set_detached(true);
+                    b.dirty = true;
+                    if let Some(p) = self.procs.get_mut(&pid) {
+                        p.detached = true;
+                    }
+                    Action::PERMIT
+                }
+            }
+        }
+    }
+}
+
+/// A translator's name and printed value (`None` when it failed).
+type NamedValue<'a> = (&'a str, Option<&'a str>);
+
+/// Is this an `execve`-like call (whose `permit[...]` flag matters)?
+fn is_exec(tr: &Translation) -> bool {
+    matches!(&*tr.name, "execve" | "execveat")
+}
+
+/// The size of an argument register of an ABI, in bytes.
+fn abi_word(abi: systrace_policy::Abi) -> usize {
+    if abi == systrace_policy::Abi::I386 {
+        4
+    } else {
+        8
+    }
+}

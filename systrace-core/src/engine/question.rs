@@ -1,0 +1,142 @@
+//! One question to the frontend, seen from the engine: what `review`,
+//! `templates`, a typed rule and `template N` do to the policy.
+
+use systrace_policy::ast::{Action, Rule, RuleLine, Span};
+use systrace_policy::parse::parse_file;
+use systrace_policy::{Arg, Binder, CallId, Credentials, Policy};
+
+use crate::protocol::{Question, Template};
+use crate::translate::Translation;
+
+/// The call being asked about, and the policy answers may change.
+pub(crate) struct Asking<'a> {
+    policy: &'a mut Policy,
+    binder: &'a Binder<'a>,
+    tr: &'a Translation,
+    /// The name rules for this event are written under (the alias's, if any).
+    name: &'a str,
+    creds: Credentials,
+    templates: Vec<&'a Template>,
+    changed: bool,
+}
+
+impl<'a> Asking<'a> {
+    pub(crate) fn new(
+        policy: &'a mut Policy,
+        binder: &'a Binder<'a>,
+        tr: &'a Translation,
+        name: &'a str,
+        creds: Credentials,
+        templates: &'a [Template],
+    ) -> Asking<'a> {
+        let templates = templates
+            .iter()
+            .filter(|t| t.emulation == policy.emulation())
+            .collect();
+        Asking {
+            policy,
+            binder,
+            tr,
+            name,
+            creds,
+            templates,
+            changed: false,
+        }
+    }
+
+    /// Did an answer add rules to the policy?
+    pub(crate) fn changed(&self) -> bool {
+        self.changed
+    }
+
+    fn evaluate(&self, policy: &Policy) -> Option<Action> {
+        let args: Vec<Arg<'_>> = self
+            .tr
+            .args
+            .iter()
+            .map(|a| Arg {
+                name: a.name,
+                value: a.value.as_deref(),
+            })
+            .collect();
+        policy
+            .evaluate(
+                CallId::Syscall(self.tr.call.nr),
+                self.tr.alias,
+                &args,
+                self.creds,
+            )
+            .map(|v| v.action)
+    }
+}
+
+impl Question for Asking<'_> {
+    fn review(&self) -> Vec<String> {
+        let real = CallId::Syscall(self.tr.call.nr);
+        let mut rules: Vec<String> = self
+            .policy
+            .rules_for(real)
+            .map(|r| r.rule.to_string())
+            .collect();
+        if let Some(alias) = self.tr.alias {
+            rules.extend(self.policy.rules_for(alias).map(|r| r.rule.to_string()));
+        }
+        rules
+    }
+
+    fn templates(&self) -> Vec<(String, String)> {
+        self.templates
+            .iter()
+            .map(|t| (t.name.clone(), t.description.clone()))
+            .collect()
+    }
+
+    fn try_rule(&mut self, rule: Rule) -> Result<Option<Action>, ()> {
+        let line = RuleLine {
+            emulation: self.policy.emulation().to_string(),
+            syscall: self.name.to_string(),
+            rule,
+            span: Span::default(),
+        };
+        // Judge the rule alone first: an unmatched rule is dropped.
+        let mut alone = Policy::empty(self.policy.name(), self.policy.abi());
+        let mut warnings = Vec::new();
+        alone
+            .push(line.clone(), "<answer>", self.binder, &mut warnings)
+            .map_err(|_| ())?;
+        let Some(action) = self.evaluate(&alone) else {
+            return Ok(None);
+        };
+        self.policy
+            .push(line, "<answer>", self.binder, &mut warnings)
+            .map_err(|_| ())?;
+        self.changed = true;
+        Ok(Some(action))
+    }
+
+    fn apply_template(&mut self, n: usize) -> Result<Option<Action>, ()> {
+        let template = *n
+            .checked_sub(1)
+            .and_then(|i| self.templates.get(i))
+            .ok_or(())?;
+        let text = format!(
+            "Policy: template, Emulation: {}\n{}\n",
+            template.emulation,
+            template.rules.join("\n")
+        );
+        let file = parse_file(&text, &template.name).map_err(|_| ())?;
+        let mut warnings = Vec::new();
+        for section in file.sections {
+            for line in section.rules {
+                if self
+                    .policy
+                    .push(line, &template.name, self.binder, &mut warnings)
+                    .is_ok()
+                {
+                    self.changed = true;
+                }
+            }
+        }
+        Ok(self.evaluate(self.policy))
+    }
+}

@@ -1,0 +1,301 @@
+//! Translation: from a stopped call's registers to the printed arguments a
+//! policy matches against (spec §3), and the alias the call folds into
+//! (spec §4).
+//!
+//! [`translate`] looks the call up in the description table
+//! ([`calls::desc`]) and prints each [`ArgSpec`](crate::calls::ArgSpec) of
+//! it, in order, reading the process's memory through [`Inspect`]. The
+//! modules:
+//!
+//! * [`path`]: filename resolution, the walk that turns a path argument
+//!   into the absolute, link-free name the kernel will act on;
+//! * `filename`: how a call's path argument, `dirfd` and flags feed that
+//!   walk;
+//! * [`memory`]: structures read from the process (`socketcall` words, the
+//!   old i386 `mmap` block, `open_how`, `msghdr`, socket addresses,
+//!   argument vectors);
+//! * `value`: every other translator.
+//!
+//! # Failing closed
+//!
+//! A path, socket address or argument vector that cannot be read makes
+//! [`translate`] fail with [`Error::Fault`](crate::Error::Fault), one that
+//! is too long with [`Error::TooLong`](crate::Error::TooLong): the call
+//! must then be denied (`EFAULT`, `ENAMETOOLONG`), never judged on a guess.
+//! The same holds for the other structures the kernel copies in full
+//! (`open_how`, `msghdr`, the `socketcall` words, the old `mmap` block). A
+//! value that can be read but not printed (a socket address too short for
+//! its family) is `value: None`, on which every rule is false. A path that
+//! reads fine but cannot be resolved is not an error: it prints as
+//! `/<non-existent filename>: <path>` (see [`path`]).
+//!
+//! # Aliases
+//!
+//! With aliasing on, each call gets the alias its
+//! [`AliasRule`] gives, with one deliberate change for the open-like calls
+//! (`open`, `openat`, `openat2`): the original folded every open whose
+//! access mode is `O_RDONLY` into `fsread`, `O_CREAT` and `O_TRUNC`
+//! notwithstanding, so a policy's `fsread` permission let a process create
+//! or empty files. Here an open is `fsread` only when it cannot change the
+//! file system: access mode `O_RDONLY` and neither `O_CREAT` nor `O_TRUNC`
+//! ([`format::open_is_read_only`]). Every other open is `fswrite`.
+//!
+//! # i386 `socketcall`
+//!
+//! With aliasing on, `socketcall(call, args)` is judged as the direct call
+//! it stands for ([`calls::socketcall_target`]): [`Translation::call`]
+//! carries that call's number, and as its arguments the
+//! [`calls::socketcall_nargs`] words of the array (zero-extended, the rest
+//! 0). With aliasing off (`-u`), or for an unknown sub-call, it is plain
+//! `socketcall` with no translated arguments.
+//!
+//! # Registers
+//!
+//! i386 registers are 32 bits wide: their values are masked to 32 bits
+//! before use, and [`Translation::call`] holds the masked values.
+
+mod filename;
+pub mod memory;
+pub mod path;
+mod value;
+
+use std::borrow::Cow;
+use std::path::PathBuf;
+
+use systrace_policy::{Abi, CallId};
+
+use crate::calls::{self, AliasRule, FSREAD, FSWRITE, SyscallDesc};
+use crate::error::Result;
+use crate::format;
+use crate::tracer::{Inspect, Pid, RawCall};
+
+pub use path::{Lookup, NON_EXISTENT, Resolved, resolve};
+
+/// One translated argument, as a policy sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Translated {
+    /// The translator's name (`filename`, `oflags`, ...).
+    pub name: &'static str,
+    /// The printed value; `None` when the value could not be worked out
+    /// (rules on it are then false).
+    pub value: Option<String>,
+    /// For `filename`, `sockaddr` and `string`: the exact bytes the value
+    /// was made from. For `filename` the path after resolution, in the
+    /// process's view and without the NUL (see [`Resolved::checked`]); for
+    /// `sockaddr` the address bytes read (`None` for a null address); for
+    /// `string` the string without its NUL. `None` for every other
+    /// translator.
+    pub checked: Option<Vec<u8>>,
+}
+
+/// A stopped call, translated.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Translation {
+    /// The call as it is judged: for i386 `socketcall` with aliasing on,
+    /// the direct call it stands for, with the argument words as its
+    /// registers. i386 registers are masked to 32 bits.
+    pub call: RawCall,
+    /// The call's display name (`connect`, `unknown-451`).
+    pub name: Cow<'static, str>,
+    /// `fsread` or `fswrite` ([`FSREAD`], [`FSWRITE`]) per the call's alias
+    /// rule; `None` without an alias or with aliasing off.
+    pub alias: Option<CallId>,
+    /// The translated arguments, in the order of the call's description;
+    /// empty for a call without translators.
+    pub args: Vec<Translated>,
+}
+
+/// Translates `call` of `pid`. `aliases` false is `-u`: no alias, and i386
+/// `socketcall` is reported as itself.
+///
+/// Fails with [`Error::Fault`](crate::Error::Fault) when memory the call
+/// points to cannot be read, [`Error::TooLong`](crate::Error::TooLong) for a
+/// path over `PATH_MAX` or an oversized argument vector, and with the
+/// backend's error when the process's root or working directory cannot be
+/// found ([`Error::Gone`](crate::Error::Gone) among others). Every error
+/// means: deny the call.
+pub fn translate(
+    inspect: &mut dyn Inspect,
+    pid: Pid,
+    call: &RawCall,
+    aliases: bool,
+) -> Result<Translation> {
+    let mut call = *call;
+    if call.abi == Abi::I386 {
+        for arg in &mut call.args {
+            *arg &= 0xffff_ffff;
+        }
+    }
+    let mut desc = calls::desc(call.abi, call.nr);
+    if let Some(AliasRule::Socketcall { call_arg, args_arg }) = desc.map(|d| d.alias) {
+        if !aliases {
+            return Ok(bare(call));
+        }
+        match demultiplex(inspect, pid, &call, call_arg, args_arg)? {
+            Some(direct) => {
+                call = direct;
+                desc = calls::desc(call.abi, call.nr);
+            }
+            None => return Ok(bare(call)),
+        }
+    }
+    let Some(desc) = desc else {
+        return Ok(bare(call));
+    };
+    let mut tracee = Tracee::new(inspect, pid, call);
+    let open = OpenFlags::of(&mut tracee, desc)?;
+    let args = desc
+        .args
+        .iter()
+        .map(|spec| value::translate_arg(&mut tracee, spec, open.as_ref()))
+        .collect::<Result<Vec<_>>>()?;
+    let alias = if aliases {
+        alias_of(desc.alias, open.map(|o| o.flags))
+    } else {
+        None
+    };
+    Ok(Translation {
+        call,
+        name: calls::display_name(call.abi, call.nr),
+        alias,
+        args,
+    })
+}
+
+/// `call` under its own name, with no alias and no arguments.
+fn bare(call: RawCall) -> Translation {
+    Translation {
+        call,
+        name: calls::display_name(call.abi, call.nr),
+        alias: None,
+        args: Vec::new(),
+    }
+}
+
+/// The direct call an i386 `socketcall` stands for, or `None` for an
+/// unknown sub-call.
+fn demultiplex(
+    inspect: &mut dyn Inspect,
+    pid: Pid,
+    call: &RawCall,
+    call_arg: u8,
+    args_arg: u8,
+) -> Result<Option<RawCall>> {
+    let sub = reg(call, call_arg) as u32;
+    let (Some(target), Some(nargs)) = (calls::socketcall_target(sub), calls::socketcall_nargs(sub))
+    else {
+        return Ok(None);
+    };
+    let Some(nr) = calls::number(call.abi, target) else {
+        return Ok(None);
+    };
+    let args = memory::socketcall_args(inspect, pid, reg(call, args_arg), nargs)?;
+    Ok(Some(RawCall {
+        abi: call.abi,
+        nr,
+        args,
+    }))
+}
+
+/// The alias of a call with rule `rule` and, for the open-like rules, open
+/// flags `flags`: the rule's own answer, except that an open with
+/// `O_CREAT` or `O_TRUNC` is never `fsread` (see the module
+/// documentation).
+fn alias_of(rule: AliasRule, flags: Option<u64>) -> Option<CallId> {
+    let alias = rule.alias(flags)?;
+    let open_like = matches!(
+        rule,
+        AliasRule::ByAccessMode { .. } | AliasRule::OpenHow { .. }
+    );
+    if open_like && alias == FSREAD && !flags.is_some_and(format::open_is_read_only) {
+        return Some(FSWRITE);
+    }
+    Some(alias)
+}
+
+/// Register `i` of `call` (0 past the sixth).
+fn reg(call: &RawCall, i: u8) -> u64 {
+    call.args.get(usize::from(i)).copied().unwrap_or(0)
+}
+
+/// The open flags of an open-like call, and for `openat2` the
+/// `RESOLVE_*` flags.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct OpenFlags {
+    /// `O_*` flags.
+    flags: u64,
+    /// `RESOLVE_*` flags (0 but for `openat2`).
+    resolve: u64,
+}
+
+impl OpenFlags {
+    /// The open flags `desc`'s alias rule names, or `None` when it is not
+    /// an open-like call. An `open_how` that cannot be read is a fault.
+    fn of(tracee: &mut Tracee<'_>, desc: &SyscallDesc) -> Result<Option<OpenFlags>> {
+        Ok(match desc.alias {
+            AliasRule::ByAccessMode { flags_arg } => Some(OpenFlags {
+                // The kernel's `int flags`.
+                flags: reg(&tracee.call, flags_arg) & 0xffff_ffff,
+                resolve: 0,
+            }),
+            AliasRule::OpenHow { how_arg } => {
+                let addr = reg(&tracee.call, how_arg);
+                let how = memory::open_how(tracee.inspect, tracee.pid, addr)?;
+                Some(OpenFlags {
+                    flags: how.flags,
+                    resolve: how.resolve,
+                })
+            }
+            _ => None,
+        })
+    }
+}
+
+/// The process a call is translated for, with what was already asked of
+/// the backend about it.
+struct Tracee<'a> {
+    /// The backend.
+    inspect: &'a mut dyn Inspect,
+    /// The process.
+    pid: Pid,
+    /// The call, registers masked.
+    call: RawCall,
+    /// The process's root, once asked for.
+    root: Option<PathBuf>,
+    /// The process's working directory, once asked for.
+    cwd: Option<PathBuf>,
+}
+
+impl<'a> Tracee<'a> {
+    /// A fresh cache for `call` of `pid`.
+    fn new(inspect: &'a mut dyn Inspect, pid: Pid, call: RawCall) -> Tracee<'a> {
+        Tracee {
+            inspect,
+            pid,
+            call,
+            root: None,
+            cwd: None,
+        }
+    }
+
+    /// Register `i` of the call.
+    fn reg(&self, i: u8) -> u64 {
+        reg(&self.call, i)
+    }
+
+    /// The process's root directory, in systrace's view.
+    fn root(&mut self) -> Result<PathBuf> {
+        if self.root.is_none() {
+            self.root = Some(self.inspect.root(self.pid)?);
+        }
+        Ok(self.root.clone().unwrap_or_default())
+    }
+
+    /// The process's working directory, in systrace's view.
+    fn cwd(&mut self) -> Result<PathBuf> {
+        if self.cwd.is_none() {
+            self.cwd = Some(self.inspect.cwd(self.pid)?);
+        }
+        Ok(self.cwd.clone().unwrap_or_default())
+    }
+}

@@ -1,0 +1,140 @@
+//! Every translator: reaching an argument's value from its register
+//! ([`Via`]) and printing it with [`format`].
+
+use systrace_policy::Abi;
+
+use crate::calls::{ArgSpec, Translator, Via};
+use crate::error::Result;
+use crate::format::{self, PidTarget};
+
+use super::memory::{self, PATH_MAX_LEN};
+use super::path;
+use super::{OpenFlags, Tracee, Translated, filename};
+
+/// Translates argument `spec` of the call; `open` holds the open flags of
+/// an open-like call.
+pub(super) fn translate_arg(
+    t: &mut Tracee<'_>,
+    spec: &ArgSpec,
+    open: Option<&OpenFlags>,
+) -> Result<Translated> {
+    let name = spec.translator.name();
+    let printed = |value: Option<String>| Translated {
+        name,
+        value,
+        checked: None,
+    };
+    if spec.translator == Translator::Sockaddr {
+        return sockaddr(t, spec);
+    }
+    let Some(raw) = scalar(t, spec, open)? else {
+        return Ok(printed(None));
+    };
+    let abi = t.call.abi;
+    let value = match spec.translator {
+        Translator::Filename(mode) => return filename::translate(t, spec, mode, open, raw),
+        Translator::String => {
+            let bytes = t.inspect.read_cstring(t.pid, raw, PATH_MAX_LEN)?;
+            return Ok(Translated {
+                name,
+                value: Some(String::from_utf8_lossy(&bytes).into_owned()),
+                checked: Some(bytes),
+            });
+        }
+        Translator::Argv => {
+            let args = memory::argv(t.inspect, t.pid, abi, raw)?;
+            let args: Vec<_> = args.iter().map(|a| String::from_utf8_lossy(a)).collect();
+            format::argv(&args)
+        }
+        Translator::Oflags => format::oflags(raw),
+        Translator::Mode => format::mode(raw),
+        Translator::Uid => format::uid(raw),
+        Translator::Gid => format::gid(raw),
+        Translator::Uname => format::uname(raw as u32),
+        Translator::Fd => format::fd(raw),
+        Translator::Sockdom => format::sockdom(raw),
+        Translator::Socktype => format::socktype(raw),
+        Translator::Pidname => pidname(t, raw)?,
+        Translator::Signame => format::signame(raw),
+        Translator::Cmd => format::fcntl_cmd(raw, abi == Abi::I386),
+        Translator::Prot => format::prot(raw),
+        Translator::Sockaddr => return sockaddr(t, spec),
+    };
+    Ok(printed(Some(value)))
+}
+
+/// The value argument `spec` holds, reached from its register per
+/// [`ArgSpec::via`]; `None` for [`Via::MsghdrName`], which only a socket
+/// address uses.
+fn scalar(t: &mut Tracee<'_>, spec: &ArgSpec, open: Option<&OpenFlags>) -> Result<Option<u64>> {
+    let raw = t.reg(spec.arg);
+    Ok(match spec.via {
+        Via::Direct => Some(raw),
+        Via::Id16 => Some(u64::from(format::widen_id16(raw))),
+        Via::Word(k) => memory::block_word(t.inspect, t.pid, t.call.abi, raw, k)?,
+        Via::OpenHowFlags => match open {
+            Some(open) => Some(open.flags),
+            None => Some(memory::open_how(t.inspect, t.pid, raw)?.flags),
+        },
+        Via::MsghdrName => None,
+    })
+}
+
+/// The `sockaddr` translator. A null address, or one of length 0, is no
+/// address (`sendto` and `sendmsg` then use the connected peer) and prints
+/// `<unknown>`; one that cannot be read is a fault; one too short for its
+/// family prints nothing (`None`).
+fn sockaddr(t: &mut Tracee<'_>, spec: &ArgSpec) -> Result<Translated> {
+    let name = spec.translator.name();
+    let raw = t.reg(spec.arg);
+    let (addr, len) = match spec.via {
+        Via::MsghdrName => memory::msghdr_name(t.inspect, t.pid, t.call.abi, raw)?,
+        _ => match spec.len {
+            Some(len) => (raw, t.reg(len) as u32),
+            None => {
+                return Ok(Translated {
+                    name,
+                    value: None,
+                    checked: None,
+                });
+            }
+        },
+    };
+    if addr == 0 || len == 0 {
+        return Ok(Translated {
+            name,
+            value: Some(String::from(format::UNKNOWN)),
+            checked: None,
+        });
+    }
+    let bytes = memory::sockaddr(t.inspect, t.pid, addr, len)?;
+    Ok(Translated {
+        name,
+        value: format::sockaddr(&bytes).ok(),
+        checked: Some(bytes),
+    })
+}
+
+/// The `pidname` translator: the image of the process `kill` targets (in
+/// the caller's view when it lies inside the caller's root), or of the
+/// leader of the process group it targets.
+fn pidname(t: &mut Tracee<'_>, raw: u64) -> Result<String> {
+    let target = format::pid_target(raw as i64);
+    let who = match target {
+        PidTarget::Process(pid) | PidTarget::Group(pid) => pid,
+        PidTarget::OwnGroup | PidTarget::Everyone => return Ok(target.render(None)),
+    };
+    let image = i32::try_from(who)
+        .ok()
+        .and_then(|pid| t.inspect.image(pid).ok());
+    let name = match image {
+        Some(image) => {
+            let root = t.root()?;
+            let shown = path::in_view(&root, &image)
+                .unwrap_or_else(|| image.into_os_string().into_encoded_bytes());
+            Some(String::from_utf8_lossy(&shown).into_owned())
+        }
+        None => None,
+    };
+    Ok(target.render(name.as_deref()))
+}
