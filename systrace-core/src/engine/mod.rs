@@ -14,6 +14,7 @@ mod binaries;
 mod fastpath;
 pub mod learn;
 mod question;
+mod setup;
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -34,6 +35,7 @@ use binaries::Binaries;
 pub use fastpath::fast_path;
 use learn::TempDirs;
 use question::Asking;
+pub use setup::{Frontend, LogTarget, NotRunnable, Setup, find_program};
 
 /// `EPERM`, `EFAULT`, `ENAMETOOLONG` on Linux.
 const EPERM: i32 = 1;

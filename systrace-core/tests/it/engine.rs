@@ -247,8 +247,13 @@ fn learn_writes_the_original_rule_forms() {
         "{decisions:?}"
     );
     engine.save_changed();
-    let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/learned").join(mangle(IMAGE));
-    assert_eq!(s.saved(IMAGE), fs::read_to_string(golden).expect("golden file"));
+    let golden = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/learned")
+        .join(mangle(IMAGE));
+    assert_eq!(
+        s.saved(IMAGE),
+        fs::read_to_string(golden).expect("golden file")
+    );
 }
 
 #[test]
