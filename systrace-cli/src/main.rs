@@ -1,59 +1,26 @@
 //! The `systrace` command: parses arguments and calls the libraries.
 
+mod args;
+
 use std::ffi::OsString;
 use std::io::Write as _;
 use std::process::ExitCode;
 
+use args::{Command, HELP, Run, USAGE};
+use systrace_core::ExitStatus;
 use systrace_core::calls::Syscalls;
+use systrace_core::engine::{NotRunnable, find_program};
 use systrace_core::env::SystemEnvironment;
 use systrace_policy::{Binder, Policy};
-
-const USAGE: &str = "usage: systrace --check FILE...
-       systrace -V";
-
-const HELP: &str = "systrace: confine a program to a policy of system calls
-
-  --check FILE...   parse and bind policy files; print their errors, one per
-                    line (PATH:LINE:COL: message); exit 0 when all are clean
-  -V, --version     print the version
-  -h, --help        print this help";
 
 /// Exit status for usage errors.
 const EXIT_USAGE: u8 = 2;
 /// Exit status for systrace's own failures.
 const EXIT_FAILURE: u8 = 125;
-
-enum Command {
-    Check(Vec<OsString>),
-    Version,
-    Help,
-    Run(Vec<OsString>),
-}
-
-fn parse_args() -> Result<Command, lexopt::Error> {
-    use lexopt::prelude::*;
-    let mut parser = lexopt::Parser::from_env();
-    let Some(arg) = parser.next()? else {
-        return Err("no command given".into());
-    };
-    match arg {
-        Long("check") => {
-            let files: Vec<OsString> = parser.raw_args()?.collect();
-            if files.is_empty() {
-                return Err("--check needs at least one file".into());
-            }
-            Ok(Command::Check(files))
-        }
-        Short('V') | Long("version") => Ok(Command::Version),
-        Short('h') | Long("help") => Ok(Command::Help),
-        Value(program) => {
-            let mut argv = vec![program];
-            argv.extend(parser.raw_args()?);
-            Ok(Command::Run(argv))
-        }
-        other => Err(other.unexpected()),
-    }
-}
+/// The command exists but cannot be executed.
+const EXIT_NOT_EXECUTABLE: u8 = 126;
+/// The command was not found.
+const EXIT_NOT_FOUND: u8 = 127;
 
 /// Check every file; print diagnostics; true when all are clean.
 fn check(files: &[OsString]) -> bool {
@@ -87,40 +54,103 @@ fn check(files: &[OsString]) -> bool {
     clean
 }
 
+/// The exit status that reports how the command ended.
+fn status_code(status: Option<ExitStatus>) -> u8 {
+    match status {
+        Some(ExitStatus::Code(code)) => u8::try_from(code & 0xff).unwrap_or(EXIT_FAILURE),
+        Some(ExitStatus::Signal(sig)) => u8::try_from(128 + sig).unwrap_or(EXIT_FAILURE),
+        None => EXIT_FAILURE,
+    }
+}
+
+fn fail(message: impl std::fmt::Display) -> u8 {
+    eprintln!("systrace: {message}");
+    EXIT_FAILURE
+}
+
+/// Trace a command under its policy; returns the exit status.
+fn run(run: Run) -> u8 {
+    if run.attach.is_some() {
+        return fail("-p: attaching to a running process is not supported yet");
+    }
+    if run.credentials.is_some() {
+        return fail("-c: running the command with other credentials is not supported yet");
+    }
+    let name = run.argv[0].to_string_lossy().into_owned();
+    let image = match find_program(&run.argv[0]) {
+        Ok(image) => image,
+        Err(NotRunnable::NotFound) => {
+            eprintln!("systrace: {name}: command not found");
+            return EXIT_NOT_FOUND;
+        }
+        Err(NotRunnable::NotExecutable(path)) => {
+            eprintln!("systrace: {}: not executable", path.display());
+            return EXIT_NOT_EXECUTABLE;
+        }
+    };
+    let (mut engine, warnings) = match run.setup.build() {
+        Ok(built) => built,
+        Err(e) => return fail(e),
+    };
+    for w in warnings {
+        eprintln!("systrace: {w}");
+    }
+    let Some(fast) = engine.initial_fast_path(&image.to_string_lossy()) else {
+        // A detached policy: the command runs untraced.
+        return match std::process::Command::new(&image)
+            .args(&run.argv[1..])
+            .status()
+        {
+            Ok(s) => status_code(s.code().map(ExitStatus::Code).or_else(|| {
+                std::os::unix::process::ExitStatusExt::signal(&s).map(ExitStatus::Signal)
+            })),
+            Err(e) => fail(format!("{name}: {e}")),
+        };
+    };
+    let mut backend = match systrace_linux::spawn(&run.argv, &fast) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("systrace: {name}: {e}");
+            return match e.exit_code() {
+                126 => EXIT_NOT_EXECUTABLE,
+                127 => EXIT_NOT_FOUND,
+                _ => EXIT_FAILURE,
+            };
+        }
+    };
+    let root = backend.root();
+    let root_image = backend.root_image().to_string_lossy().into_owned();
+    if let Err(e) = engine.start(&mut backend, root, &root_image) {
+        return fail(e);
+    }
+    match engine.run(&mut backend, root) {
+        Ok(status) => status_code(status.or(backend.root_status())),
+        Err(e) => fail(e),
+    }
+}
+
 fn main() -> ExitCode {
-    let command = match parse_args() {
+    let command = match args::parse() {
         Ok(c) => c,
         Err(e) => {
             eprintln!("systrace: {e}\n{USAGE}");
             return ExitCode::from(EXIT_USAGE);
         }
     };
-    match command {
-        Command::Check(files) => {
-            if check(&files) {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(1)
-            }
-        }
+    ExitCode::from(match command {
+        Command::Check(files) => u8::from(!check(&files)),
         Command::Version => {
             eprintln!(
-                "systrace V{} ({} ptrace)",
+                "systrace V{} ({} ptrace+seccomp)",
                 env!("CARGO_PKG_VERSION"),
                 systrace_policy::Abi::native()
             );
-            ExitCode::SUCCESS
+            0
         }
         Command::Help => {
             println!("{HELP}\n\n{USAGE}");
-            ExitCode::SUCCESS
+            0
         }
-        Command::Run(argv) => {
-            eprintln!(
-                "systrace: cannot run {}: this build checks policies only (--check)",
-                argv[0].to_string_lossy()
-            );
-            ExitCode::from(EXIT_FAILURE)
-        }
-    }
+        Command::Run(r) => run(r),
+    })
 }

@@ -1,1 +1,35 @@
-//! The Linux backend of systrace.
+//! The Linux backend of systrace: ptrace and seccomp.
+//!
+//! [`spawn`] starts a program with a seccomp filter that lets the calls of a
+//! [`FastPath`](systrace_core::FastPath) run without stopping and makes
+//! every other call stop for the tracer; the returned [`Backend`]
+//! implements [`Tracer`](systrace_core::Tracer):
+//!
+//! ```no_run
+//! use systrace_core::{Decision, Event, FastPath, Tracer};
+//!
+//! let argv = vec!["true".into()];
+//! let mut backend = systrace_linux::spawn(&argv, &FastPath::default())
+//!     .unwrap_or_else(|e| std::process::exit(e.exit_code()));
+//! while let Some(event) = backend.next_event()? {
+//!     if let Event::Syscall { pid, .. } = event {
+//!         backend.resume(pid, Decision::Permit)?;
+//!     }
+//! }
+//! println!("{:?}", backend.root_status());
+//! # Ok::<(), systrace_core::Error>(())
+//! ```
+//!
+//! Layout: [`seccomp`] compiles filters (front end, intermediate form,
+//! classic BPF); [`ptrace`] starts, follows and steers tracees; `sys` holds
+//! every `unsafe` line, one module per system interface.
+
+#![deny(unsafe_code)]
+
+pub mod ptrace;
+pub mod seccomp;
+#[allow(unsafe_code)]
+mod sys;
+
+pub use ptrace::spawn::{SpawnError, spawn};
+pub use ptrace::{Backend, Stats};

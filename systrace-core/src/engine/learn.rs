@@ -15,6 +15,10 @@
 //!   directory: names there are made fresh on every run (`mkstemp`), so an
 //!   exact name would never match again. With `FNM_LEADING_DIR` the pattern
 //!   covers the files of directories made there too.
+//! * What a descriptor of an object without a path names (a call on an fd
+//!   with `AT_EMPTY_PATH`: `pipe:[64746]`, `socket:[812]`,
+//!   `anon_inode:[eventfd]`) is learned as `filename match "pipe:*"`: the
+//!   number is the inode, new on every run.
 
 use systrace_policy::ast::{Action, Cmp, Expr, Op, Rule, RuleLine, Span};
 
@@ -47,8 +51,17 @@ impl TempDirs {
         )
     }
 
-    /// The pattern for a path below one of the directories, if it is.
+    /// The pattern a learned `filename` takes instead of its value, if any:
+    /// for a path below a temporary directory, or an object without a path.
     fn pattern(&self, value: &str) -> Option<String> {
+        if let Some((kind, rest)) = value.split_once(":[") {
+            if !kind.is_empty()
+                && kind.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+                && rest.ends_with(']')
+            {
+                return Some(format!("{kind}:*"));
+            }
+        }
         let (marker, path) = match value.strip_prefix(NON_EXISTENT) {
             Some(rest) => (NON_EXISTENT, rest),
             None => ("", value),

@@ -760,3 +760,23 @@ fn unsaved_without_a_user_dir() {
     engine.save_changed();
     assert!(!Path::new(&s.dir.join("policies").join(mangle(IMAGE))).exists());
 }
+
+#[test]
+fn learned_objects_without_paths_match_any_inode() {
+    let mut s = Setup::new("anon");
+    s.tracer.set_fd(PID, 0, "pipe:[64746]");
+    let mut engine = s.engine(Mode::Learn);
+    let empty = s.tracer.place_str(PID, "");
+    // newfstatat(0, "", &st, AT_EMPTY_PATH): fstat of a pipe.
+    s.call(262, [0, empty, 0x7000, 0x1000, 0, 0]);
+    s.run(&mut engine);
+    engine.save_changed();
+    assert_eq!(
+        s.saved(IMAGE),
+        header("\tlinux64-fsread: filename match \"pipe:*\" then permit\n")
+    );
+    s.tracer.set_fd(PID, 0, "pipe:[99]");
+    let mut engine = s.engine(Mode::Enforce);
+    s.call(262, [0, empty, 0x7000, 0x1000, 0, 0]);
+    assert_eq!(s.run(&mut engine), [Decision::Permit]);
+}

@@ -1,0 +1,391 @@
+//! `st-scenario`: a helper the tests of `systrace-linux` run under the
+//! tracer. Each scenario makes a known sequence of system calls and prints
+//! what it saw, one line per fact:
+//!
+//! ```text
+//! st-scenario getpid-loop N        N getpid calls; prints "done N"
+//! st-scenario open PATH...         open each; prints "ok" or the errno name
+//! st-scenario threads N PATH       N threads each open PATH; "thread TID RESULT"
+//! st-scenario fork N PATH          N children each open PATH; "child PID RESULT"
+//! st-scenario fork-getpid N        a child and its parent each call getpid N times
+//! st-scenario spawn-true           run /bin/true through std::process::Command
+//! st-scenario ignore-signals PATH  block and ignore every signal, then open PATH
+//! st-scenario signals              count handled signals, real-time ones included
+//! st-scenario stop-cont            stop itself; a child sends SIGCONT
+//! st-scenario exit CODE            exit with CODE
+//! st-scenario raise SIGNAL         raise SIGNAL (a number or a name like TERM)
+//! st-scenario int80-getpid         getpid through `int $0x80` (i386 nr 20)
+//! st-scenario exec PROG ARGS...    execute PROG
+//! st-scenario thread-exec PROG ARGS...  a second thread executes PROG
+//! st-scenario trace PROG ARGS...   run PROG under the backend, permitting all
+//! ```
+//!
+//! `st-scenario --out FILE SCENARIO...` first sends standard output to FILE
+//! (which programs it executes inherit).
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::os::unix::process::CommandExt;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+fn main() {
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().is_some_and(|a| a == "--out") && args.len() > 1 {
+        redirect_stdout(&args[1]);
+        args.drain(..2);
+    }
+    let arg = |i: usize| args.get(i).map(String::as_str).unwrap_or("");
+    let num = |i: usize| arg(i).parse::<i64>().unwrap_or_else(|_| usage());
+    match arg(0) {
+        "getpid-loop" => {
+            let n = num(1);
+            for _ in 0..n {
+                getpid();
+            }
+            println!("done {n}");
+        }
+        "open" => {
+            for path in &args[1..] {
+                println!("{}", open(path));
+            }
+        }
+        "threads" => {
+            let path = arg(2).to_owned();
+            let handles: Vec<_> = (0..num(1))
+                .map(|_| {
+                    let path = path.clone();
+                    std::thread::spawn(move || format!("thread {} {}", gettid(), open(&path)))
+                })
+                .collect();
+            for h in handles {
+                println!("{}", h.join().expect("thread panicked"));
+            }
+        }
+        "fork" => {
+            for _ in 0..num(1) {
+                flush();
+                match fork() {
+                    0 => {
+                        println!("child {} {}", std::process::id(), open(arg(2)));
+                        flush();
+                        exit_now(0);
+                    }
+                    pid => wait_for(pid),
+                }
+            }
+        }
+        "fork-getpid" => {
+            let n = num(1);
+            flush();
+            let pid = fork();
+            for _ in 0..n {
+                getpid();
+            }
+            if pid == 0 {
+                println!("child done");
+                flush();
+                exit_now(0);
+            }
+            wait_for(pid);
+            println!("parent done");
+        }
+        "spawn-true" => {
+            let status = std::process::Command::new("/bin/true")
+                .status()
+                .expect("spawn /bin/true");
+            println!("true {}", status.code().unwrap_or(-1));
+        }
+        "ignore-signals" => {
+            block_and_ignore_all();
+            for sig in [
+                libc::SIGUSR1,
+                libc::SIGTERM,
+                libc::SIGINT,
+                libc::SIGRTMIN() + 2,
+            ] {
+                raise(sig);
+            }
+            println!("{}", open(arg(1)));
+            flush();
+            match fork() {
+                0 => {
+                    println!("child {}", open(arg(1)));
+                    flush();
+                    exit_now(0);
+                }
+                pid => wait_for(pid),
+            }
+            println!("done");
+        }
+        "signals" => signals(),
+        "stop-cont" => {
+            flush();
+            match fork() {
+                0 => {
+                    std::thread::sleep(std::time::Duration::from_millis(200));
+                    kill(parent(), libc::SIGCONT);
+                    exit_now(0);
+                }
+                pid => {
+                    raise(libc::SIGSTOP);
+                    println!("resumed");
+                    wait_for(pid);
+                    println!("done");
+                }
+            }
+        }
+        "exit" => std::process::exit(num(1) as i32),
+        "raise" => {
+            raise(signal_number(arg(1)));
+            println!("survived");
+        }
+        "int80-getpid" => {
+            let r = int80(20);
+            println!("int80 {r} getpid {}", std::process::id());
+        }
+        "exec" => {
+            let err = std::process::Command::new(arg(1)).args(&args[2..]).exec();
+            println!("exec failed: {err}");
+            std::process::exit(127);
+        }
+        "thread-exec" => {
+            let argv = args[1..].to_vec();
+            std::thread::spawn(move || {
+                let err = std::process::Command::new(&argv[0]).args(&argv[1..]).exec();
+                println!("exec failed: {err}");
+                std::process::exit(127);
+            });
+            loop {
+                std::thread::park();
+            }
+        }
+        "trace" => trace(&args[1..]),
+        _ => usage(),
+    }
+}
+
+fn usage() -> ! {
+    eprintln!("usage: st-scenario SCENARIO ARGS... (see the source)");
+    std::process::exit(2)
+}
+
+fn redirect_stdout(path: &str) {
+    use std::os::fd::AsRawFd;
+    let file = std::fs::File::create(path).expect("create the output file");
+    // SAFETY: both descriptors are open; dup2 replaces fd 1, which the
+    // standard library's stdout writes to without caching the descriptor.
+    let r = unsafe { libc::dup2(file.as_raw_fd(), 1) };
+    assert!(r == 1, "dup2 failed");
+}
+
+fn flush() {
+    let _ = std::io::stdout().flush();
+}
+
+/// Open `path` read-only: "ok", or the errno's name.
+fn open(path: &str) -> String {
+    match std::fs::File::open(path) {
+        Ok(_) => "ok".into(),
+        Err(e) => errno_name(e.raw_os_error().unwrap_or(0)),
+    }
+}
+
+fn errno_name(e: i32) -> String {
+    let name = match e {
+        libc::EPERM => "EPERM",
+        libc::ENOENT => "ENOENT",
+        libc::EACCES => "EACCES",
+        libc::EBADF => "EBADF",
+        libc::ENOSYS => "ENOSYS",
+        libc::EINVAL => "EINVAL",
+        libc::EFAULT => "EFAULT",
+        libc::EROFS => "EROFS",
+        _ => return format!("errno {e}"),
+    };
+    name.into()
+}
+
+fn signal_number(s: &str) -> i32 {
+    if let Ok(n) = s.parse() {
+        return n;
+    }
+    match s.trim_start_matches("SIG") {
+        "TERM" => libc::SIGTERM,
+        "KILL" => libc::SIGKILL,
+        "INT" => libc::SIGINT,
+        "USR1" => libc::SIGUSR1,
+        "SEGV" => libc::SIGSEGV,
+        "ABRT" => libc::SIGABRT,
+        _ => usage(),
+    }
+}
+
+fn getpid() -> i64 {
+    // SAFETY: getpid takes no arguments and touches no memory.
+    unsafe { libc::syscall(libc::SYS_getpid) }
+}
+
+fn gettid() -> i64 {
+    // SAFETY: gettid takes no arguments and touches no memory.
+    unsafe { libc::syscall(libc::SYS_gettid) }
+}
+
+fn parent() -> i32 {
+    // SAFETY: no arguments.
+    unsafe { libc::getppid() }
+}
+
+fn fork() -> i32 {
+    // SAFETY: the scenarios fork only while single-threaded, so the child
+    // may go on using the allocator and stdout; it ends with `exit_now`.
+    let pid = unsafe { libc::fork() };
+    assert!(pid >= 0, "fork failed");
+    pid
+}
+
+fn exit_now(code: i32) -> ! {
+    // SAFETY: ends the process at once; nothing is left half-done (stdout
+    // was flushed by the caller).
+    unsafe { libc::_exit(code) }
+}
+
+fn wait_for(pid: i32) {
+    let mut status = 0;
+    // SAFETY: writes the status to a live local.
+    unsafe { libc::waitpid(pid, &mut status, 0) };
+}
+
+fn raise(sig: i32) {
+    // SAFETY: integer argument only.
+    unsafe { libc::raise(sig) };
+}
+
+fn kill(pid: i32, sig: i32) {
+    // SAFETY: integer arguments only.
+    unsafe { libc::kill(pid, sig) };
+}
+
+fn block_and_ignore_all() {
+    // SAFETY: `set` is initialised by sigfillset before sigprocmask reads
+    // it; SIG_IGN is a valid disposition, and the kernel refuses it for
+    // SIGKILL and SIGSTOP (the errors are ignored).
+    unsafe {
+        let mut set = std::mem::zeroed::<libc::sigset_t>();
+        libc::sigfillset(&mut set);
+        libc::sigprocmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+        for sig in 1..=libc::SIGRTMAX() {
+            libc::signal(sig, libc::SIG_IGN);
+        }
+    }
+}
+
+static USR1: AtomicU64 = AtomicU64::new(0);
+static USR2: AtomicU64 = AtomicU64::new(0);
+static RT: AtomicU64 = AtomicU64::new(0);
+static RT_VALUES: AtomicU64 = AtomicU64::new(0);
+
+extern "C" fn on_signal(sig: i32, info: *mut libc::siginfo_t, _ctx: *mut libc::c_void) {
+    if sig == libc::SIGUSR1 {
+        USR1.fetch_add(1, Ordering::SeqCst);
+    } else if sig == libc::SIGUSR2 {
+        USR2.fetch_add(1, Ordering::SeqCst);
+    } else {
+        RT.fetch_add(1, Ordering::SeqCst);
+        // SAFETY: the kernel passes a valid siginfo to an SA_SIGINFO
+        // handler; a sigqueue'd signal carries its value.
+        let value = unsafe { (*info).si_value().sival_ptr } as u64;
+        RT_VALUES.fetch_add(value, Ordering::SeqCst);
+    }
+}
+
+/// Handle SIGUSR1, SIGUSR2 and SIGRTMIN+1; send each several times (the
+/// real-time one queued with values) and print the counts.
+fn signals() {
+    let rt = libc::SIGRTMIN() + 1;
+    for sig in [libc::SIGUSR1, libc::SIGUSR2, rt] {
+        // SAFETY: `act` is fully initialised (zeroed, then handler, flags
+        // and an empty mask set) before sigaction reads it; the handler
+        // only touches atomics.
+        unsafe {
+            let mut act = std::mem::zeroed::<libc::sigaction>();
+            act.sa_sigaction = on_signal as *const () as usize;
+            act.sa_flags = libc::SA_SIGINFO | libc::SA_RESTART;
+            libc::sigemptyset(&mut act.sa_mask);
+            libc::sigaction(sig, &act, std::ptr::null_mut());
+        }
+    }
+    for _ in 0..3 {
+        raise(libc::SIGUSR1);
+    }
+    for _ in 0..2 {
+        raise(libc::SIGUSR2);
+    }
+    // Queue five real-time signals while blocked, then unblock: all five
+    // must arrive, each with its value.
+    // SAFETY: `set` is initialised before use; sigqueue copies `value`.
+    unsafe {
+        let mut set = std::mem::zeroed::<libc::sigset_t>();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, rt);
+        libc::sigprocmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+        for v in 1..=5usize {
+            let value = libc::sigval {
+                sival_ptr: v as *mut libc::c_void,
+            };
+            libc::sigqueue(libc::getpid(), rt, value);
+        }
+        libc::sigprocmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut());
+    }
+    println!(
+        "usr1={} usr2={} rt={} rt-values={}",
+        USR1.load(Ordering::SeqCst),
+        USR2.load(Ordering::SeqCst),
+        RT.load(Ordering::SeqCst),
+        RT_VALUES.load(Ordering::SeqCst)
+    );
+}
+
+#[cfg(target_arch = "x86_64")]
+fn int80(nr: u32) -> i64 {
+    let ret: u32;
+    // SAFETY: `int $0x80` enters the kernel's i386 entry with the number in
+    // eax; a call without arguments reads no memory and writes only eax.
+    // r8-r11 are declared clobbered since some kernels zero them on this
+    // path. No stack is used.
+    unsafe {
+        core::arch::asm!(
+            "int 0x80",
+            inlateout("eax") nr => ret,
+            out("r8") _, out("r9") _, out("r10") _, out("r11") _,
+            options(nostack),
+        );
+    }
+    i64::from(ret as i32)
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn int80(_nr: u32) -> i64 {
+    -i64::from(libc::ENOSYS)
+}
+
+/// Run a program under the backend, permitting everything.
+fn trace(argv: &[String]) {
+    use systrace_core::{Decision, Event, FastPath, Tracer};
+    let argv: Vec<OsString> = argv.iter().map(OsString::from).collect();
+    let mut backend = match systrace_linux::spawn(&argv, &FastPath::default()) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("st-scenario: {e}");
+            std::process::exit(e.exit_code());
+        }
+    };
+    while let Some(event) = backend.next_event().expect("next_event") {
+        if let Event::Syscall { pid, .. } = event {
+            let _ = backend.resume(pid, Decision::Permit);
+        }
+    }
+    match backend.root_status() {
+        Some(systrace_core::ExitStatus::Code(c)) => std::process::exit(c),
+        _ => std::process::exit(1),
+    }
+}

@@ -1,0 +1,247 @@
+//! Turning wait statuses into [`Event`]s (see the module documentation of
+//! [`ptrace`](super) for the rules).
+
+use std::rc::Rc;
+
+use systrace_core::{Event, ExitStatus, Pid, RawCall};
+
+use super::wait::Status;
+use super::{Backend, Early, Held, Proc, Stop, fail_closed, procfs};
+use crate::seccomp::abi_of;
+use crate::sys::ptrace::{
+    self, EVENT_CLONE, EVENT_EXEC, EVENT_FORK, EVENT_SECCOMP, EVENT_STOP, EVENT_VFORK, INFO_SECCOMP,
+};
+
+impl Backend {
+    /// Handle one wait status of `pid`: resume what needs no decision, and
+    /// queue the events it makes.
+    pub(super) fn handle(&mut self, pid: Pid, raw: i32) {
+        match Status::decode(raw) {
+            Some(Status::Ended(status)) => self.ended(pid, status),
+            Some(Status::Stopped { sig, event }) => self.stopped(pid, sig, event),
+            None => {}
+        }
+    }
+
+    fn ended(&mut self, pid: Pid, status: ExitStatus) {
+        if pid == self.root {
+            self.root_status = Some(status);
+        }
+        self.held.retain(|&p| p != pid);
+        match self.procs.remove(&pid) {
+            Some(proc) => {
+                self.claim_orphans(pid, &proc);
+                self.ready.push_back(Event::Exit { pid, status });
+            }
+            None => {
+                // A child that died before its creator's event named it.
+                if let Some(early) = self.early.get_mut(&pid) {
+                    *early = Early::Ended(status);
+                }
+            }
+        }
+    }
+
+    /// Children kept at their first stop whose creator just ended without
+    /// reporting them (it was killed between creating and reporting):
+    /// adopt them as its children now.
+    fn claim_orphans(&mut self, creator: Pid, proc: &Proc) {
+        let orphans: Vec<(Pid, bool)> = self
+            .early
+            .iter()
+            .filter_map(|(&child, e)| match *e {
+                Early::Stopped {
+                    group_stop,
+                    creator: c,
+                } if c == creator => Some((child, group_stop)),
+                _ => None,
+            })
+            .collect();
+        for (child, group_stop) in orphans {
+            self.early.remove(&child);
+            self.procs.insert(
+                child,
+                Proc {
+                    stop: Stop::Running,
+                    allowed: Rc::clone(&proc.allowed),
+                    ghost: proc.ghost,
+                },
+            );
+            self.hold(child, Held::Start { group_stop });
+            if !proc.ghost {
+                self.ready.push_back(Event::Spawn {
+                    parent: creator,
+                    child,
+                });
+            }
+        }
+    }
+
+    fn stopped(&mut self, pid: Pid, sig: i32, event: i32) {
+        let group_stop = event == EVENT_STOP && sig != libc::SIGTRAP;
+        let Some(proc) = self.procs.get_mut(&pid) else {
+            // The first stop of a child whose creator's event has not come.
+            let tgid = procfs::status_number(pid, "Tgid", 0).map_or(pid, |t| t as Pid);
+            let creator = if tgid != pid {
+                tgid
+            } else {
+                procfs::status_number(pid, "PPid", 0).map_or(0, |p| p as Pid)
+            };
+            self.early.insert(
+                pid,
+                Early::Stopped {
+                    group_stop,
+                    creator,
+                },
+            );
+            return;
+        };
+        if proc.stop == Stop::Unborn {
+            // The first stop of a child already announced.
+            proc.stop = Stop::Running;
+            let _ = if group_stop {
+                ptrace::listen(pid)
+            } else {
+                ptrace::cont(pid, 0)
+            };
+            return;
+        }
+        // Errors resuming mean the process is gone; its exit comes later.
+        let _ = match event {
+            EVENT_SECCOMP => {
+                self.seccomp_stop(pid);
+                Ok(())
+            }
+            EVENT_FORK | EVENT_VFORK | EVENT_CLONE => {
+                self.creation(pid, event);
+                Ok(())
+            }
+            EVENT_EXEC => {
+                self.exec_stop(pid);
+                Ok(())
+            }
+            // A group-stop: stay stopped, but let SIGCONT wake it.
+            EVENT_STOP if group_stop => ptrace::listen(pid),
+            // The trap after PTRACE_LISTEN (or an interrupt).
+            EVENT_STOP => ptrace::cont(pid, 0),
+            // A stray syscall stop (TRACESYSGOOD).
+            0 if sig == libc::SIGTRAP | 0x80 => ptrace::cont(pid, 0),
+            // Signal-delivery stop: deliver the very signal.
+            0 => ptrace::cont(pid, sig),
+            _ => ptrace::cont(pid, 0),
+        };
+    }
+
+    fn seccomp_stop(&mut self, pid: Pid) {
+        let Some(proc) = self.procs.get_mut(&pid) else {
+            return;
+        };
+        if proc.ghost {
+            let _ = ptrace::cont(pid, 0);
+            return;
+        }
+        let info = match ptrace::syscall_info(pid) {
+            Ok(info) => info,
+            Err(e) if e.raw_os_error() == Some(libc::ESRCH) => return,
+            Err(_) => {
+                // Cannot tell what the call is: it must not run.
+                fail_closed(pid);
+                return;
+            }
+        };
+        let abi = abi_of(info.arch);
+        match (info.op, abi) {
+            (INFO_SECCOMP, Some(abi)) => {
+                proc.stop = Stop::Seccomp;
+                self.stats.syscall_stops += 1;
+                self.ready.push_back(Event::Syscall {
+                    pid,
+                    call: RawCall {
+                        abi,
+                        nr: info.nr_or_rval as u32,
+                        args: info.args,
+                    },
+                });
+            }
+            // An architecture the filter should have killed, or a stop
+            // the kernel does not describe as seccomp: fail closed.
+            _ => fail_closed(pid),
+        }
+    }
+
+    fn creation(&mut self, pid: Pid, event: i32) {
+        let child = match ptrace::event_msg(pid) {
+            Ok(child) => child as Pid,
+            Err(_) => {
+                let _ = ptrace::cont(pid, 0);
+                return;
+            }
+        };
+        let Some(proc) = self.procs.get(&pid) else {
+            return;
+        };
+        let (allowed, ghost) = (Rc::clone(&proc.allowed), proc.ghost);
+        self.hold(
+            pid,
+            if event == EVENT_VFORK {
+                Held::Vfork
+            } else {
+                Held::Fork
+            },
+        );
+        if self.procs.contains_key(&child) {
+            // Adopted already (see `claim_orphans`).
+            return;
+        }
+        let mut ended = None;
+        let stop = match self.early.remove(&child) {
+            Some(Early::Stopped { group_stop, .. }) => Some(Held::Start { group_stop }),
+            Some(Early::Ended(status)) => {
+                ended = Some(status);
+                None
+            }
+            None => None,
+        };
+        if ended.is_none() {
+            self.procs.insert(
+                child,
+                Proc {
+                    stop: Stop::Unborn,
+                    allowed,
+                    ghost,
+                },
+            );
+            if let Some(held) = stop {
+                self.hold(child, held);
+            }
+        }
+        if !ghost {
+            self.ready.push_back(Event::Spawn { parent: pid, child });
+        }
+        if let Some(status) = ended {
+            self.ready.push_back(Event::Exit { pid: child, status });
+        }
+    }
+
+    fn exec_stop(&mut self, pid: Pid) {
+        // After an exec by another thread, that thread now has the
+        // leader's id; it brings its own state.
+        if let Ok(former) = ptrace::event_msg(pid) {
+            let former = former as Pid;
+            if former != pid {
+                if let Some(proc) = self.procs.remove(&former) {
+                    self.held.retain(|&p| p != former);
+                    self.procs.insert(pid, proc);
+                }
+            }
+        }
+        self.hold(pid, Held::Exec);
+        if self.procs.get(&pid).is_some_and(|p| p.ghost) {
+            return;
+        }
+        match procfs::link(pid, "exe") {
+            Ok(image) => self.ready.push_back(Event::Exec { pid, image }),
+            Err(_) => fail_closed(pid),
+        }
+    }
+}

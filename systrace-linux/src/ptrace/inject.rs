@@ -1,0 +1,206 @@
+//! Installing an additional seccomp filter in a stopped tracee, by making
+//! it call `seccomp(SECCOMP_SET_MODE_FILTER, 0, &prog)` itself.
+//!
+//! The steps:
+//!
+//! 1. If the tracee is stopped inside a syscall (the `execve` of an exec
+//!    stop, the `fork` or `clone` of a creation event), let that call
+//!    finish first (`PTRACE_SYSCALL` to its exit stop), so that the saved
+//!    registers hold its return value.
+//! 2. Save the registers; find a syscall instruction in the tracee (its
+//!    vdso first, then any executable mapping): `syscall` (`0f 05`) for a
+//!    64-bit process, `int $0x80` (`cd 80`) for an i386 one.
+//! 3. Write a `struct sock_fprog` and the program below the stack pointer
+//!    and its 128-byte red zone, keeping the bytes that were there.
+//! 4. Point the registers at the instruction with the call's number and
+//!    arguments, and `PTRACE_SYSCALL` through it: to the entry stop, past
+//!    the seccomp stop the old filter may make (let through), to the exit
+//!    stop, where the result is read.
+//! 5. Restore memory and registers; signals that arrived meanwhile (held
+//!    back, not delivered) are sent again with `tgkill`.
+
+use systrace_core::{Error, Pid, Result};
+
+use super::procfs::{self, Mapping};
+use super::regs::{self, Mode, Saved};
+use super::wait::Status;
+use super::{mem, wait};
+use crate::seccomp::Program;
+use crate::seccomp::install::Width;
+use crate::sys::ptrace::{self, EVENT_SECCOMP, INFO_ENTRY, INFO_EXIT};
+use crate::sys::{process, seccomp::SET_MODE_FILTER};
+
+/// The red zone below the stack pointer that leaf functions may use.
+const RED_ZONE: u64 = 128;
+/// How much of a mapping is read at a time when looking for an
+/// instruction.
+const CHUNK: usize = 64 * 1024;
+
+/// How an injection failed.
+#[derive(Debug)]
+pub(crate) enum InjectError {
+    /// The tracee ended meanwhile; this is its raw wait status, not yet
+    /// reported.
+    Ended(i32),
+    /// Anything else.
+    Failed(Error),
+}
+
+impl From<Error> for InjectError {
+    fn from(e: Error) -> InjectError {
+        InjectError::Failed(e)
+    }
+}
+
+type InjectResult<T> = std::result::Result<T, InjectError>;
+
+/// Install `prog` in `pid`, stopped in a syscall (`in_syscall`) or not.
+pub(crate) fn install_filter(pid: Pid, in_syscall: bool, prog: &Program) -> InjectResult<()> {
+    let mut held = Vec::new();
+    let result = install(pid, in_syscall, prog, &mut held);
+    if !held.is_empty() {
+        let tgid = procfs::status_number(pid, "Tgid", 0).map_or(pid, |t| t as Pid);
+        for sig in held {
+            // Best effort: the process may be gone or about to be killed.
+            let _ = process::tgkill(tgid, pid, sig);
+        }
+    }
+    result
+}
+
+fn install(pid: Pid, in_syscall: bool, prog: &Program, held: &mut Vec<i32>) -> InjectResult<()> {
+    if in_syscall {
+        run_until(pid, held, |op, _| op == INFO_EXIT)?;
+    }
+    let saved = regs::save(pid).map_err(|e| os(pid, "save registers", e))?;
+    let mode = saved.mode();
+    let insn = find_insn(pid, mode.syscall_insn())?;
+
+    let width = match mode {
+        Mode::Bits64 => Width::Bits64,
+        Mode::Bits32 => Width::Bits32,
+    };
+    let len = prog.remote_image(0, width).len() as u64;
+    let base = saved
+        .stack_pointer()
+        .checked_sub(RED_ZONE + len)
+        .ok_or(Error::Fault { pid, addr: 0 })?
+        & !15;
+    let image = prog.remote_image(base, width);
+    let mut original = vec![0; image.len()];
+    if mem::read(pid, base, &mut original)? != original.len() {
+        return Err(Error::Fault { pid, addr: base }.into());
+    }
+    mem::write_all(pid, base, &image)?;
+
+    let result = call(pid, &saved, insn, mode, base, held);
+    // Put everything back whatever happened, unless the process is gone.
+    if !matches!(result, Err(InjectError::Ended(_))) {
+        mem::write_all(pid, base, &original)?;
+        regs::restore(pid, &saved).map_err(|e| os(pid, "restore registers", e))?;
+    }
+    match result? {
+        0 => Ok(()),
+        r => Err(os(
+            pid,
+            "injected seccomp(SECCOMP_SET_MODE_FILTER)",
+            std::io::Error::from_raw_os_error(-r as i32),
+        )
+        .into()),
+    }
+}
+
+/// Run the injected call; its return value.
+fn call(
+    pid: Pid,
+    saved: &Saved,
+    insn: u64,
+    mode: Mode,
+    fprog: u64,
+    held: &mut Vec<i32>,
+) -> InjectResult<i64> {
+    let nr = mode.seccomp_nr();
+    regs::prepare_call(pid, saved, insn, nr, [u64::from(SET_MODE_FILTER), 0, fprog])
+        .map_err(|e| os(pid, "set registers", e))?;
+    let mut entered = false;
+    run_until(pid, held, |op, call_nr| {
+        if op == INFO_ENTRY {
+            entered = call_nr == nr;
+        }
+        op == INFO_EXIT && entered
+    })?;
+    regs::return_value(pid, mode).map_err(|e| os(pid, "read the result", e).into())
+}
+
+/// `PTRACE_SYSCALL` until a syscall stop for which `done(op, nr)` holds,
+/// letting seccomp stops through and holding back signals.
+fn run_until(
+    pid: Pid,
+    held: &mut Vec<i32>,
+    mut done: impl FnMut(u8, u64) -> bool,
+) -> InjectResult<()> {
+    loop {
+        ptrace::syscall(pid, 0).map_err(|e| os(pid, "PTRACE_SYSCALL", e))?;
+        let raw = wait::one(pid).map_err(|e| os(pid, "waitpid", e))?;
+        match Status::decode(raw) {
+            Some(Status::Ended(_)) => return Err(InjectError::Ended(raw)),
+            Some(Status::Stopped { sig: s, event: 0 }) if s == (libc::SIGTRAP | 0x80) => {
+                let info =
+                    ptrace::syscall_info(pid).map_err(|e| os(pid, "PTRACE_GET_SYSCALL_INFO", e))?;
+                if done(info.op, info.nr_or_rval) {
+                    return Ok(());
+                }
+            }
+            // The old filter stopping for the injected call: let it run.
+            Some(Status::Stopped {
+                event: EVENT_SECCOMP,
+                ..
+            }) => {}
+            // A signal: hold it back, send it again afterwards.
+            Some(Status::Stopped { sig: s, event: 0 }) => held.push(s),
+            // Group-stops and other traps: keep going.
+            Some(Status::Stopped { .. }) | None => {}
+        }
+    }
+}
+
+/// The address of `insn` in an executable mapping of `pid`, the vdso first.
+fn find_insn(pid: Pid, insn: &[u8]) -> InjectResult<u64> {
+    let maps = procfs::maps(pid)?;
+    let mut candidates: Vec<&Mapping> =
+        maps.iter().filter(|m| m.perms.starts_with("r-x")).collect();
+    candidates.sort_by_key(|m| m.name != "[vdso]");
+    for m in candidates {
+        if let Some(addr) = search(pid, m, insn)? {
+            return Ok(addr);
+        }
+    }
+    Err(Error::os(
+        format!("process {pid}: no syscall instruction in executable memory"),
+        std::io::ErrorKind::NotFound.into(),
+    )
+    .into())
+}
+
+fn search(pid: Pid, m: &Mapping, insn: &[u8]) -> Result<Option<u64>> {
+    let mut buf = vec![0; CHUNK];
+    let mut at = m.start;
+    while at < m.end {
+        let want = CHUNK.min((m.end - at) as usize);
+        let n = mem::read(pid, at, &mut buf[..want])?;
+        if let Some(i) = buf[..n].windows(insn.len()).position(|w| w == insn) {
+            return Ok(Some(at + i as u64));
+        }
+        if n < want || n < insn.len() {
+            return Ok(None);
+        }
+        // Overlap by one byte less than the instruction, so that one
+        // across the chunk boundary is found.
+        at += (n - (insn.len() - 1)) as u64;
+    }
+    Ok(None)
+}
+
+fn os(pid: Pid, what: &str, e: std::io::Error) -> Error {
+    procfs::error(pid, what, e)
+}

@@ -1,0 +1,484 @@
+//! The ptrace + seccomp backend: [`spawn`] a program, then drive it through
+//! the [`Tracer`] trait of [`Backend`].
+//!
+//! # How stops become events
+//!
+//! Tracees are attached with `PTRACE_SEIZE` (the root) or inherit it (every
+//! thread and process it creates), so the kernel reports group-stops as
+//! `PTRACE_EVENT_STOP` and they are never mistaken for signals:
+//!
+//! * a seccomp stop (`PTRACE_EVENT_SECCOMP`) becomes [`Event::Syscall`],
+//!   with the ABI, number and arguments from `PTRACE_GET_SYSCALL_INFO`; the
+//!   tracee stays stopped until [`Tracer::resume`];
+//! * `PTRACE_EVENT_FORK`/`VFORK`/`CLONE` become [`Event::Spawn`]. The new
+//!   child's first stop may come before or after its creator's event: one
+//!   that comes first is kept stopped until the event names its creator;
+//! * `PTRACE_EVENT_EXEC` becomes [`Event::Exec`], with the image read from
+//!   `/proc/PID/exe`;
+//! * an exit or a death by signal becomes [`Event::Exit`].
+//!
+//! A process stopped at a creation or exec event is *held*: it stays
+//! stopped while the engine handles the event (so that
+//! [`Tracer::set_fast_path`] finds it before its first instruction), and
+//! the next [`Tracer::next_event`] resumes it.
+//!
+//! Signals: a signal-delivery stop is resumed with the same signal, real-time
+//! ones included, so nothing is swallowed or duplicated. A group-stop
+//! (`PTRACE_EVENT_STOP` with a stop signal) is resumed with `PTRACE_LISTEN`:
+//! the process stays stopped as it would untraced, and `SIGCONT` wakes it;
+//! the trap that follows (`PTRACE_EVENT_STOP` with `SIGTRAP`) is resumed
+//! with `PTRACE_CONT`. No tracee is ever left in a ptrace stop the backend
+//! does not know about.
+//!
+//! # Detaching
+//!
+//! A process's seccomp filter outlives any detach, and without a tracer its
+//! `SECCOMP_RET_TRACE` calls would fail with `ENOSYS`. So
+//! [`Tracer::detach`] does not `PTRACE_DETACH`: the process (and what it
+//! creates) stays attached but is let through silently: every call is
+//! permitted without an event, and only its [`Event::Exit`] is reported.
+//! Like every tracee it dies with the tracer (`PTRACE_O_EXITKILL`).
+//!
+//! # Narrowing the fast path
+//!
+//! Seccomp filters can only be added, never removed or widened. Each tracee
+//! carries the set its filters let through (children inherit their
+//! creator's). [`Tracer::set_fast_path`] does nothing when that set is
+//! already within the new one; otherwise it injects a filter allowing the
+//! intersection (see `inject.rs`), which needs the process held at an exec
+//! stop or at a new child's first stop (the [`Event::Exec`] and
+//! [`Event::Spawn`] the engine is handling). Anywhere else, or if the
+//! injection fails, the process is killed (fail closed) and an error
+//! returned. Each filter counts against the kernel's limit of 32768
+//! instructions per process, so a very long chain of narrowing execs ends
+//! with the injection failing, and the process killed.
+//!
+//! # Attaching
+//!
+//! Attaching to a running process (`-p PID`) is not implemented yet:
+//! [`Backend::attach`] returns [`Error::Unsupported`].
+
+mod events;
+mod inject;
+mod mem;
+mod procfs;
+mod regs;
+pub mod spawn;
+mod wait;
+
+use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::marker::PhantomData;
+use std::path::PathBuf;
+use std::rc::Rc;
+
+use systrace_core::{Decision, Error, Event, ExitStatus, FastPath, Inspect, Pid, Result, Tracer};
+use systrace_policy::{Abi, Credentials};
+
+use crate::seccomp;
+use crate::sys::{process, ptrace};
+use inject::InjectError;
+
+/// The calls a process's filters let through without a stop.
+type Allowed = BTreeSet<(Abi, u32)>;
+
+/// The part of `fast` the filters of a `native` machine can act on.
+pub(crate) fn effective(fast: &FastPath, native: Abi) -> Allowed {
+    fast.permit
+        .iter()
+        .copied()
+        .filter(|&(abi, _)| abi == native || (native == Abi::X86_64 && abi == Abi::I386))
+        .collect()
+}
+
+/// Counters of what the backend did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Seccomp stops reported as [`Event::Syscall`].
+    pub syscall_stops: u64,
+    /// Filters injected by [`Tracer::set_fast_path`].
+    pub filters_injected: u64,
+}
+
+/// Where a known tracee is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Stop {
+    /// Running (or in a stop the backend resumes on its own).
+    Running,
+    /// Announced by its creator's event; its first stop has not come yet.
+    Unborn,
+    /// At a seccomp stop, waiting for [`Tracer::resume`].
+    Seccomp,
+    /// Held at a stop until the next [`Tracer::next_event`].
+    Held(Held),
+}
+
+/// The stops a process is held at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Held {
+    /// `PTRACE_EVENT_EXEC` (inside `execve`).
+    Exec,
+    /// `PTRACE_EVENT_FORK` or `CLONE` (inside the call).
+    Fork,
+    /// `PTRACE_EVENT_VFORK` (inside the call, which then waits for the
+    /// child).
+    Vfork,
+    /// A new child's first stop; `group_stop` when it was born into one.
+    Start {
+        /// Resume with `PTRACE_LISTEN` rather than `PTRACE_CONT`.
+        group_stop: bool,
+    },
+    /// The exit stop of an injected call.
+    SyscallExit,
+}
+
+/// A known tracee.
+#[derive(Clone, Debug)]
+struct Proc {
+    stop: Stop,
+    /// What its filters let through (the intersection of all of them).
+    allowed: Rc<Allowed>,
+    /// Detached: let through silently.
+    ghost: bool,
+}
+
+/// A tracee seen before its creator's event named it.
+#[derive(Clone, Copy, Debug)]
+enum Early {
+    /// At its first stop, kept there.
+    Stopped {
+        /// It was born into a group-stop.
+        group_stop: bool,
+        /// The process that most likely created it: its thread group for
+        /// a thread, its parent for a process.
+        creator: Pid,
+    },
+    /// Already gone.
+    Ended(ExitStatus),
+}
+
+/// The Linux backend: the tracer of one program and everything it creates.
+///
+/// Made by [`spawn`](spawn::spawn). It is tied to the thread that made it
+/// (ptrace tracees belong to one tracer thread), so it is neither `Send`
+/// nor `Sync`. Dropping it kills every tracee.
+///
+/// [`Tracer::next_event`] waits with `waitpid(-1, __WALL | __WNOTHREAD)`:
+/// it also reaps any other child of the calling thread. Start helper
+/// processes (a frontend) from another thread, whose children it does not
+/// see.
+#[derive(Debug)]
+pub struct Backend {
+    procs: HashMap<Pid, Proc>,
+    early: HashMap<Pid, Early>,
+    held: Vec<Pid>,
+    ready: VecDeque<Event>,
+    root: Pid,
+    root_image: PathBuf,
+    root_status: Option<ExitStatus>,
+    native: Abi,
+    stats: Stats,
+    _one_thread: PhantomData<*const ()>,
+}
+
+impl Backend {
+    fn new(root: Pid, image: PathBuf, allowed: Allowed, native: Abi) -> Backend {
+        let mut procs = HashMap::new();
+        procs.insert(
+            root,
+            Proc {
+                stop: Stop::Held(Held::Exec),
+                allowed: Rc::new(allowed),
+                ghost: false,
+            },
+        );
+        Backend {
+            procs,
+            early: HashMap::new(),
+            held: vec![root],
+            ready: VecDeque::new(),
+            root,
+            root_image: image,
+            root_status: None,
+            native,
+            stats: Stats::default(),
+            _one_thread: PhantomData,
+        }
+    }
+
+    /// Attach to a running process. Not implemented yet: always
+    /// [`Error::Unsupported`].
+    pub fn attach(_pid: Pid, _fast: &FastPath) -> Result<Backend> {
+        Err(Error::Unsupported {
+            what: "attaching to a running process",
+        })
+    }
+
+    /// The process [`spawn`](spawn::spawn) started.
+    pub fn root(&self) -> Pid {
+        self.root
+    }
+
+    /// The image the root process executed (symlinks resolved).
+    pub fn root_image(&self) -> &std::path::Path {
+        &self.root_image
+    }
+
+    /// How the root process ended, once its [`Event::Exit`] has been seen
+    /// (`None` before).
+    pub fn root_status(&self) -> Option<ExitStatus> {
+        self.root_status
+    }
+
+    /// What the backend did so far.
+    pub fn stats(&self) -> Stats {
+        self.stats
+    }
+
+    /// Whether any tracee may still report something.
+    fn anything_left(&self) -> bool {
+        !self.procs.is_empty()
+            || self
+                .early
+                .values()
+                .any(|e| matches!(e, Early::Stopped { .. }))
+    }
+
+    /// Resume every held process.
+    fn release_held(&mut self) {
+        for pid in std::mem::take(&mut self.held) {
+            let Some(proc) = self.procs.get_mut(&pid) else {
+                continue;
+            };
+            let Stop::Held(held) = proc.stop else {
+                continue;
+            };
+            proc.stop = Stop::Running;
+            // An error means the process is gone (its exit comes later).
+            let _ = match held {
+                Held::Start { group_stop: true } => ptrace::listen(pid),
+                _ => ptrace::cont(pid, 0),
+            };
+        }
+    }
+
+    fn hold(&mut self, pid: Pid, held: Held) {
+        if let Some(proc) = self.procs.get_mut(&pid) {
+            proc.stop = Stop::Held(held);
+            if !self.held.contains(&pid) {
+                self.held.push(pid);
+            }
+        }
+    }
+
+    /// Wait for the first stop of a child announced but not yet seen, and
+    /// hold it there. It is the first thing a new tracee reports.
+    fn await_first_stop(&mut self, pid: Pid) -> Result<()> {
+        let raw = wait::one(pid).map_err(|e| procfs::error(pid, "waitpid", e))?;
+        match wait::Status::decode(raw) {
+            Some(wait::Status::Stopped { sig, event }) => {
+                let group_stop = event == ptrace::EVENT_STOP && sig != libc::SIGTRAP;
+                self.hold(pid, Held::Start { group_stop });
+                Ok(())
+            }
+            _ => {
+                self.handle(pid, raw);
+                Err(Error::Gone { pid })
+            }
+        }
+    }
+
+    /// Kill every tracee and reap them.
+    fn shutdown(&mut self) {
+        let mut pending: BTreeSet<Pid> = self.procs.keys().copied().collect();
+        pending.extend(
+            self.early
+                .iter()
+                .filter(|(_, e)| matches!(e, Early::Stopped { .. }))
+                .map(|(&pid, _)| pid),
+        );
+        for &pid in &pending {
+            let _ = process::kill(pid, libc::SIGKILL);
+        }
+        while !pending.is_empty() {
+            let Ok(Some((pid, raw))) = wait::any() else {
+                break;
+            };
+            match wait::Status::decode(raw) {
+                Some(wait::Status::Ended(_)) => {
+                    pending.remove(&pid);
+                }
+                _ => {
+                    // A tracee not known yet (a child whose creator's event
+                    // was never read): kill it too.
+                    if pending.insert(pid) {
+                        let _ = process::kill(pid, libc::SIGKILL);
+                    }
+                    let _ = ptrace::cont(pid, 0);
+                }
+            }
+        }
+        self.procs.clear();
+        self.early.clear();
+        self.held.clear();
+    }
+}
+
+impl Drop for Backend {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+/// End a process the backend cannot keep confined.
+fn fail_closed(pid: Pid) {
+    let _ = process::kill(pid, libc::SIGKILL);
+}
+
+fn not_stopped(pid: Pid, what: &str) -> Error {
+    Error::os(
+        format!("{what}: process {pid} is not stopped at a system call"),
+        std::io::ErrorKind::InvalidInput.into(),
+    )
+}
+
+impl Tracer for Backend {
+    fn next_event(&mut self) -> Result<Option<Event>> {
+        loop {
+            if let Some(event) = self.ready.pop_front() {
+                return Ok(Some(event));
+            }
+            self.release_held();
+            if !self.anything_left() {
+                return Ok(None);
+            }
+            match wait::any() {
+                Ok(Some((pid, raw))) => self.handle(pid, raw),
+                Ok(None) => {
+                    self.procs.clear();
+                    self.early.clear();
+                }
+                Err(e) => return Err(Error::os("waitpid", e)),
+            }
+        }
+    }
+
+    fn resume(&mut self, pid: Pid, decision: Decision) -> Result<()> {
+        let proc = self.procs.get_mut(&pid).ok_or(Error::Gone { pid })?;
+        if proc.stop != Stop::Seccomp {
+            return Err(not_stopped(pid, "resume"));
+        }
+        proc.stop = Stop::Running;
+        let result = match decision {
+            Decision::Permit => ptrace::cont(pid, 0),
+            Decision::Deny(errno) => match regs::deny(pid, errno) {
+                Ok(()) => ptrace::cont(pid, 0),
+                Err(e) if e.raw_os_error() == Some(libc::ESRCH) => Err(e),
+                Err(e) => {
+                    // Never let a denied call run.
+                    fail_closed(pid);
+                    Err(e)
+                }
+            },
+            Decision::Kill => process::kill(pid, libc::SIGKILL),
+        };
+        result.map_err(|e| procfs::error(pid, "resume", e))
+    }
+
+    fn set_fast_path(&mut self, pid: Pid, fast: &FastPath) -> Result<()> {
+        let proc = self.procs.get(&pid).ok_or(Error::Gone { pid })?;
+        let new = effective(fast, self.native);
+        if proc.ghost || proc.allowed.is_subset(&new) {
+            return Ok(());
+        }
+        let narrowed: Allowed = proc.allowed.intersection(&new).copied().collect();
+        if proc.stop == Stop::Unborn {
+            self.await_first_stop(pid)?;
+        }
+        let Some(proc) = self.procs.get(&pid) else {
+            return Err(Error::Gone { pid });
+        };
+        let in_syscall = match proc.stop {
+            Stop::Held(Held::Exec | Held::Fork) => true,
+            Stop::Held(Held::Start { .. } | Held::SyscallExit) => false,
+            _ => {
+                fail_closed(pid);
+                return Err(Error::Unsupported {
+                    what: "narrowing the fast path of a process not held at an exec or a creation",
+                });
+            }
+        };
+        let prog = match seccomp::compile(
+            &FastPath {
+                permit: narrowed.clone(),
+            },
+            self.native,
+        ) {
+            Ok(prog) => prog,
+            Err(e) => {
+                fail_closed(pid);
+                return Err(Error::os(
+                    format!("process {pid}"),
+                    std::io::Error::other(e),
+                ));
+            }
+        };
+        match inject::install_filter(pid, in_syscall, &prog) {
+            Ok(()) => {
+                self.stats.filters_injected += 1;
+                if let Some(proc) = self.procs.get_mut(&pid) {
+                    proc.allowed = Rc::new(narrowed);
+                }
+                self.hold(pid, Held::SyscallExit);
+                Ok(())
+            }
+            Err(InjectError::Ended(raw)) => {
+                self.handle(pid, raw);
+                Err(Error::Gone { pid })
+            }
+            Err(InjectError::Failed(e)) => {
+                fail_closed(pid);
+                Err(e)
+            }
+        }
+    }
+
+    fn detach(&mut self, pid: Pid) -> Result<()> {
+        let proc = self.procs.get_mut(&pid).ok_or(Error::Gone { pid })?;
+        proc.ghost = true;
+        if proc.stop == Stop::Seccomp {
+            proc.stop = Stop::Running;
+            ptrace::cont(pid, 0).map_err(|e| procfs::error(pid, "resume", e))?;
+        }
+        Ok(())
+    }
+
+    fn kill(&mut self, pid: Pid) -> Result<()> {
+        process::kill(pid, libc::SIGKILL).map_err(|e| procfs::error(pid, "kill", e))
+    }
+}
+
+impl Inspect for Backend {
+    fn read_memory(&mut self, pid: Pid, addr: u64, buf: &mut [u8]) -> Result<usize> {
+        mem::read(pid, addr, buf)
+    }
+
+    fn cwd(&mut self, pid: Pid) -> Result<PathBuf> {
+        procfs::link(pid, "cwd")
+    }
+
+    fn root(&mut self, pid: Pid) -> Result<PathBuf> {
+        procfs::link(pid, "root")
+    }
+
+    fn fd_path(&mut self, pid: Pid, fd: i32) -> Result<PathBuf> {
+        procfs::link(pid, &format!("fd/{fd}"))
+    }
+
+    fn image(&mut self, pid: Pid) -> Result<PathBuf> {
+        procfs::link(pid, "exe")
+    }
+
+    fn credentials(&mut self, pid: Pid) -> Result<Credentials> {
+        procfs::credentials(pid)
+    }
+}

@@ -1,0 +1,115 @@
+//! What `/proc/PID` tells about a tracee: links, status lines, mappings.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use systrace_core::{Error, Pid, Result};
+use systrace_policy::Credentials;
+
+/// An error about process `pid`: [`Error::Gone`] when the process has
+/// vanished (`ESRCH`, or `ENOENT` under `/proc/PID`), else [`Error::Os`].
+pub(crate) fn error(pid: Pid, what: &str, e: io::Error) -> Error {
+    match e.raw_os_error() {
+        Some(libc::ESRCH) => Error::Gone { pid },
+        Some(libc::ENOENT) if !alive(pid) => Error::Gone { pid },
+        _ => Error::os(format!("{what} of process {pid}"), e),
+    }
+}
+
+/// Whether `/proc/PID` still exists (a zombie counts as gone).
+pub(crate) fn alive(pid: Pid) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        // The state follows the parenthesised command name.
+        Ok(stat) => stat
+            .rsplit_once(')')
+            .is_some_and(|(_, rest)| !rest.trim_start().starts_with(['Z', 'X'])),
+        Err(_) => false,
+    }
+}
+
+/// `readlink /proc/PID/NAME`.
+pub(crate) fn link(pid: Pid, name: &str) -> Result<PathBuf> {
+    let path = format!("/proc/{pid}/{name}");
+    std::fs::read_link(&path).map_err(|e| match e.raw_os_error() {
+        Some(libc::ENOENT) if alive(pid) && name.starts_with("fd/") => {
+            Error::os(format!("{path}: no such descriptor"), e)
+        }
+        _ => error(pid, &path, e),
+    })
+}
+
+/// A field of `/proc/PID/status`, split on whitespace.
+pub(crate) fn status_field(pid: Pid, key: &str) -> Result<Vec<String>> {
+    let path = format!("/proc/{pid}/status");
+    let text = std::fs::read_to_string(&path).map_err(|e| error(pid, &path, e))?;
+    text.lines()
+        .find_map(|line| line.strip_prefix(key)?.strip_prefix(':'))
+        .map(|rest| rest.split_whitespace().map(str::to_owned).collect())
+        .ok_or_else(|| {
+            Error::os(
+                format!("{path}: no {key} line"),
+                io::ErrorKind::InvalidData.into(),
+            )
+        })
+}
+
+/// One numeric field of `/proc/PID/status`, the `index`th on its line.
+pub(crate) fn status_number(pid: Pid, key: &str, index: usize) -> Result<u32> {
+    let fields = status_field(pid, key)?;
+    fields
+        .get(index)
+        .and_then(|f| f.parse().ok())
+        .ok_or_else(|| {
+            Error::os(
+                format!("/proc/{pid}/status: bad {key} line"),
+                io::ErrorKind::InvalidData.into(),
+            )
+        })
+}
+
+/// The effective uid and gid (second fields of `Uid:` and `Gid:`).
+pub(crate) fn credentials(pid: Pid) -> Result<Credentials> {
+    Ok(Credentials {
+        uid: status_number(pid, "Uid", 1)?,
+        gid: status_number(pid, "Gid", 1)?,
+    })
+}
+
+/// A mapping of `/proc/PID/maps`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Mapping {
+    /// First address.
+    pub start: u64,
+    /// One past the last.
+    pub end: u64,
+    /// `rwxp`-style permissions.
+    pub perms: String,
+    /// The path or pseudo-name (`[vdso]`), empty for anonymous memory.
+    pub name: String,
+}
+
+/// The mappings of a process.
+pub(crate) fn maps(pid: Pid) -> Result<Vec<Mapping>> {
+    let path = format!("/proc/{pid}/maps");
+    let text = std::fs::read_to_string(&path).map_err(|e| error(pid, &path, e))?;
+    Ok(text.lines().filter_map(parse_map_line).collect())
+}
+
+fn parse_map_line(line: &str) -> Option<Mapping> {
+    let mut fields = line.split_whitespace();
+    let (start, end) = fields.next()?.split_once('-')?;
+    let perms = fields.next()?.to_owned();
+    // offset, device, inode, then the name (which may hold spaces).
+    let name = fields.skip(3).collect::<Vec<_>>().join(" ");
+    Some(Mapping {
+        start: u64::from_str_radix(start, 16).ok()?,
+        end: u64::from_str_radix(end, 16).ok()?,
+        perms,
+        name,
+    })
+}
+
+/// `/proc/PID/mem`.
+pub(crate) fn mem_path(pid: Pid) -> PathBuf {
+    Path::new("/proc").join(pid.to_string()).join("mem")
+}

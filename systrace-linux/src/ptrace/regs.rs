@@ -1,0 +1,189 @@
+//! Register-level work, the one architecture-specific part of the backend:
+//! denying a call at its seccomp stop, and setting up an injected call.
+//!
+//! x86-64 is implemented (for 64-bit tracees and for i386 ones, through the
+//! 64-bit register view). Other architectures report
+//! [`Unsupported`](systrace_core::Error::Unsupported) here, which makes
+//! `Deny` and fast-path narrowing fail closed (the process is killed).
+
+use std::io;
+
+use systrace_core::Pid;
+
+/// How the stopped tracee executes code, which decides which instruction
+/// enters the kernel and how a `struct sock_fprog` is laid out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// A 64-bit process.
+    Bits64,
+    /// A 32-bit (i386) process.
+    Bits32,
+}
+
+impl Mode {
+    /// The bytes of an instruction that makes a syscall in this mode.
+    pub(crate) fn syscall_insn(self) -> &'static [u8] {
+        match self {
+            // `syscall`
+            Mode::Bits64 => &[0x0f, 0x05],
+            // `int $0x80`
+            Mode::Bits32 => &[0xcd, 0x80],
+        }
+    }
+
+    /// The number of `seccomp(2)` in this mode's table.
+    pub(crate) fn seccomp_nr(self) -> u64 {
+        match self {
+            Mode::Bits64 if cfg!(target_arch = "aarch64") => 277,
+            Mode::Bits64 => 317,
+            Mode::Bits32 => 354,
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod imp {
+    use super::*;
+    use crate::sys::ptrace::{self, Regs};
+
+    /// `__USER32_CS`: the code segment of 32-bit user code.
+    const USER32_CS: u64 = 0x23;
+
+    /// Registers saved before an injection.
+    #[derive(Clone, Copy, Debug)]
+    pub(crate) struct Saved(Regs);
+
+    /// Make the syscall the tracee is stopped at (a seccomp stop) return
+    /// `-errno` without running: number -1, return register `-errno`.
+    pub(crate) fn deny(pid: Pid, errno: i32) -> io::Result<()> {
+        let mut regs = ptrace::get_regs(pid)?;
+        regs.orig_rax = u64::MAX;
+        regs.rax = (-i64::from(errno)) as u64;
+        ptrace::set_regs(pid, &regs)
+    }
+
+    /// Save the registers.
+    pub(crate) fn save(pid: Pid) -> io::Result<Saved> {
+        ptrace::get_regs(pid).map(Saved)
+    }
+
+    /// Put saved registers back.
+    pub(crate) fn restore(pid: Pid, saved: &Saved) -> io::Result<()> {
+        ptrace::set_regs(pid, &saved.0)
+    }
+
+    impl Saved {
+        /// The execution mode, from the code segment the tracee returns to.
+        pub(crate) fn mode(&self) -> Mode {
+            if self.0.cs == USER32_CS {
+                Mode::Bits32
+            } else {
+                Mode::Bits64
+            }
+        }
+
+        /// The stack pointer.
+        pub(crate) fn stack_pointer(&self) -> u64 {
+            self.0.rsp
+        }
+    }
+
+    /// Point the tracee at a syscall instruction at `insn`, with number
+    /// `nr` and the first three arguments `args`, as if not inside any
+    /// syscall (so that no restart logic applies on the way out).
+    pub(crate) fn prepare_call(
+        pid: Pid,
+        saved: &Saved,
+        insn: u64,
+        nr: u64,
+        args: [u64; 3],
+    ) -> io::Result<()> {
+        let mut regs = saved.0;
+        regs.rip = insn;
+        regs.rax = nr;
+        regs.orig_rax = u64::MAX;
+        match saved.mode() {
+            Mode::Bits64 => {
+                regs.rdi = args[0];
+                regs.rsi = args[1];
+                regs.rdx = args[2];
+            }
+            Mode::Bits32 => {
+                regs.rbx = args[0];
+                regs.rcx = args[1];
+                regs.rdx = args[2];
+            }
+        }
+        ptrace::set_regs(pid, &regs)
+    }
+
+    /// The return value of the call the tracee just finished.
+    pub(crate) fn return_value(pid: Pid, mode: Mode) -> io::Result<i64> {
+        let regs = ptrace::get_regs(pid)?;
+        Ok(match mode {
+            Mode::Bits64 => regs.rax as i64,
+            Mode::Bits32 => i64::from(regs.rax as u32 as i32),
+        })
+    }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+mod imp {
+    use super::*;
+
+    fn unsupported() -> io::Error {
+        io::Error::new(
+            io::ErrorKind::Unsupported,
+            "register access is only implemented for x86-64",
+        )
+    }
+
+    /// Registers saved before an injection (never, on this architecture).
+    #[derive(Clone, Copy, Debug)]
+    pub(crate) struct Saved(());
+
+    /// Not implemented on this architecture.
+    pub(crate) fn deny(_pid: Pid, _errno: i32) -> io::Result<()> {
+        Err(unsupported())
+    }
+
+    /// Not implemented on this architecture.
+    pub(crate) fn save(_pid: Pid) -> io::Result<Saved> {
+        Err(unsupported())
+    }
+
+    /// Not implemented on this architecture.
+    pub(crate) fn restore(_pid: Pid, _saved: &Saved) -> io::Result<()> {
+        Err(unsupported())
+    }
+
+    impl Saved {
+        /// The execution mode.
+        pub(crate) fn mode(&self) -> Mode {
+            Mode::Bits64
+        }
+
+        /// The stack pointer.
+        pub(crate) fn stack_pointer(&self) -> u64 {
+            0
+        }
+    }
+
+    /// Not implemented on this architecture.
+    pub(crate) fn prepare_call(
+        _pid: Pid,
+        _saved: &Saved,
+        _insn: u64,
+        _nr: u64,
+        _args: [u64; 3],
+    ) -> io::Result<()> {
+        Err(unsupported())
+    }
+
+    /// Not implemented on this architecture.
+    pub(crate) fn return_value(_pid: Pid, _mode: Mode) -> io::Result<i64> {
+        Err(unsupported())
+    }
+}
+
+pub(crate) use imp::{Saved, deny, prepare_call, restore, return_value, save};

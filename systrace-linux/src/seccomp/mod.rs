@@ -1,0 +1,137 @@
+//! The seccomp filter compiler: a [`FastPath`] in, classic BPF out.
+//!
+//! Three stages, each its own module:
+//!
+//! * [`ir`], the front end, turns the set of `(ABI, number)` pairs that may
+//!   run without a stop, plus the fixed refusals, into a [`FilterIr`]: per
+//!   architecture, sorted ranges of syscall numbers each with a verdict.
+//! * [`emit`](mod@emit) lowers that into instructions. The number dispatch is a
+//!   binary search over the ranges (`JGE` at every inner node, `RET` at the
+//!   leaves), so a call costs `O(log n)` instructions; a jump farther than
+//!   the 255 a conditional jump can reach goes through a `JA`.
+//! * [`install`] holds a compiled [`Program`] and serialises it for the
+//!   kernel, in this process or (for injection) in a tracee.
+//!
+//! What the filter does, on x86-64: `seccomp_data.arch` picks a block.
+//! For `AUDIT_ARCH_X86_64`, x32 calls (`nr & 0x40000000`) fail with
+//! `ENOSYS`; for it and `AUDIT_ARCH_I386`, `io_uring_setup` (425) fails with
+//! `ENOSYS` (a ring's operations could not be interposed); numbers in the
+//! fast path are `SECCOMP_RET_ALLOW`, every other one `SECCOMP_RET_TRACE`.
+//! An unknown architecture is `SECCOMP_RET_KILL_PROCESS`. On AArch64 the
+//! one block is `AUDIT_ARCH_AARCH64`, without the x32 test.
+//!
+//! [`FastPath`]: systrace_core::FastPath
+
+pub mod emit;
+pub mod install;
+pub mod ir;
+
+use systrace_core::FastPath;
+use systrace_policy::Abi;
+
+pub use emit::{EmitError, emit};
+pub use install::Program;
+pub use ir::{ArchRules, FilterIr, RangeTable, Verdict};
+
+/// One classic BPF instruction, `struct sock_filter` of
+/// `linux/filter.h`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct SockFilter {
+    /// Opcode: class, size, mode or operation, source.
+    pub code: u16,
+    /// Jump offset when the condition holds.
+    pub jt: u8,
+    /// Jump offset when it does not.
+    pub jf: u8,
+    /// The constant operand.
+    pub k: u32,
+}
+
+impl SockFilter {
+    /// A statement (`BPF_STMT`).
+    pub const fn stmt(code: u16, k: u32) -> SockFilter {
+        SockFilter {
+            code,
+            jt: 0,
+            jf: 0,
+            k,
+        }
+    }
+
+    /// A conditional jump (`BPF_JUMP`).
+    pub const fn jump(code: u16, k: u32, jt: u8, jf: u8) -> SockFilter {
+        SockFilter { code, jt, jf, k }
+    }
+}
+
+/// Classic BPF opcodes and seccomp constants (`linux/filter.h`,
+/// `linux/bpf_common.h`, `linux/seccomp.h`, `linux/audit.h`).
+pub mod consts {
+    /// `BPF_LD | BPF_W | BPF_ABS`: load a 32-bit word of `seccomp_data`.
+    pub const LD_W_ABS: u16 = 0x20;
+    /// `BPF_JMP | BPF_JA`: unconditional jump by `k`.
+    pub const JA: u16 = 0x05;
+    /// `BPF_JMP | BPF_JEQ | BPF_K`.
+    pub const JEQ_K: u16 = 0x15;
+    /// `BPF_JMP | BPF_JGT | BPF_K`.
+    pub const JGT_K: u16 = 0x25;
+    /// `BPF_JMP | BPF_JGE | BPF_K`.
+    pub const JGE_K: u16 = 0x35;
+    /// `BPF_JMP | BPF_JSET | BPF_K`.
+    pub const JSET_K: u16 = 0x45;
+    /// `BPF_RET | BPF_K`.
+    pub const RET_K: u16 = 0x06;
+
+    /// Offset of `seccomp_data.nr`.
+    pub const OFF_NR: u32 = 0;
+    /// Offset of `seccomp_data.arch`.
+    pub const OFF_ARCH: u32 = 4;
+    /// `sizeof(struct seccomp_data)`.
+    pub const SECCOMP_DATA_LEN: u32 = 64;
+
+    /// `SECCOMP_RET_KILL_PROCESS`.
+    pub const RET_KILL_PROCESS: u32 = 0x8000_0000;
+    /// `SECCOMP_RET_ERRNO` (the errno goes in the low 16 bits).
+    pub const RET_ERRNO: u32 = 0x0005_0000;
+    /// `SECCOMP_RET_TRACE`.
+    pub const RET_TRACE: u32 = 0x7ff0_0000;
+    /// `SECCOMP_RET_ALLOW`.
+    pub const RET_ALLOW: u32 = 0x7fff_0000;
+
+    /// `AUDIT_ARCH_X86_64`.
+    pub const AUDIT_ARCH_X86_64: u32 = 0xc000_003e;
+    /// `AUDIT_ARCH_I386`.
+    pub const AUDIT_ARCH_I386: u32 = 0x4000_0003;
+    /// `AUDIT_ARCH_AARCH64`.
+    pub const AUDIT_ARCH_AARCH64: u32 = 0xc000_00b7;
+
+    /// `__X32_SYSCALL_BIT`.
+    pub const X32_SYSCALL_BIT: u32 = 0x4000_0000;
+    /// `io_uring_setup`, the same number in every table systrace knows.
+    pub const NR_IO_URING_SETUP: u32 = 425;
+    /// `BPF_MAXINSNS`: the most instructions one filter may have.
+    pub const MAX_INSNS: usize = 4096;
+}
+
+/// The `AUDIT_ARCH_*` value seccomp and `PTRACE_GET_SYSCALL_INFO` report
+/// for an ABI.
+pub fn audit_arch(abi: Abi) -> u32 {
+    match abi {
+        Abi::X86_64 => consts::AUDIT_ARCH_X86_64,
+        Abi::I386 => consts::AUDIT_ARCH_I386,
+        Abi::Aarch64 => consts::AUDIT_ARCH_AARCH64,
+    }
+}
+
+/// The ABI of an `AUDIT_ARCH_*` value, if systrace knows it.
+pub fn abi_of(arch: u32) -> Option<Abi> {
+    Abi::ALL.into_iter().find(|&abi| audit_arch(abi) == arch)
+}
+
+/// Compile the filter for a machine whose 64-bit ABI is `native` (x86-64,
+/// which also runs i386 calls, or AArch64): calls in `fast` are allowed,
+/// the others stop for the tracer.
+pub fn compile(fast: &FastPath, native: Abi) -> Result<Program, EmitError> {
+    emit(&FilterIr::from_fast_path(fast, native)).map(Program::new)
+}

@@ -1,0 +1,172 @@
+//! `ptrace(2)` requests, each as a safe function.
+//!
+//! Every request here names a tracee by its thread id and passes the kernel
+//! either no pointer or a pointer to a local of the exact type the request
+//! writes or reads; that is the whole safety argument of this module.
+
+use std::io;
+
+use super::cvt;
+
+/// `PTRACE_O_TRACESYSGOOD`: syscall stops report `SIGTRAP | 0x80`.
+pub const O_TRACESYSGOOD: u32 = 0x01;
+/// `PTRACE_O_TRACEFORK`.
+pub const O_TRACEFORK: u32 = 0x02;
+/// `PTRACE_O_TRACEVFORK`.
+pub const O_TRACEVFORK: u32 = 0x04;
+/// `PTRACE_O_TRACECLONE`.
+pub const O_TRACECLONE: u32 = 0x08;
+/// `PTRACE_O_TRACEEXEC`.
+pub const O_TRACEEXEC: u32 = 0x10;
+/// `PTRACE_O_TRACESECCOMP`.
+pub const O_TRACESECCOMP: u32 = 0x80;
+/// `PTRACE_O_EXITKILL`.
+pub const O_EXITKILL: u32 = 0x0010_0000;
+
+/// `PTRACE_EVENT_FORK`.
+pub const EVENT_FORK: i32 = 1;
+/// `PTRACE_EVENT_VFORK`.
+pub const EVENT_VFORK: i32 = 2;
+/// `PTRACE_EVENT_CLONE`.
+pub const EVENT_CLONE: i32 = 3;
+/// `PTRACE_EVENT_EXEC`.
+pub const EVENT_EXEC: i32 = 4;
+/// `PTRACE_EVENT_SECCOMP`.
+pub const EVENT_SECCOMP: i32 = 7;
+/// `PTRACE_EVENT_STOP`.
+pub const EVENT_STOP: i32 = 128;
+
+const PTRACE_CONT: u32 = 7;
+const PTRACE_SYSCALL: u32 = 24;
+const PTRACE_GETEVENTMSG: u32 = 0x4201;
+const PTRACE_SEIZE: u32 = 0x4206;
+const PTRACE_LISTEN: u32 = 0x4208;
+const PTRACE_GET_SYSCALL_INFO: u32 = 0x420e;
+#[cfg(target_arch = "x86_64")]
+const PTRACE_GETREGS: u32 = 12;
+#[cfg(target_arch = "x86_64")]
+const PTRACE_SETREGS: u32 = 13;
+
+/// `PTRACE_SYSCALL_INFO_ENTRY`.
+pub const INFO_ENTRY: u8 = 1;
+/// `PTRACE_SYSCALL_INFO_EXIT`.
+pub const INFO_EXIT: u8 = 2;
+/// `PTRACE_SYSCALL_INFO_SECCOMP`.
+pub const INFO_SECCOMP: u8 = 3;
+
+/// `struct ptrace_syscall_info` (uapi `linux/ptrace.h`), with the union
+/// kept as raw words: the entry and seccomp variants share the layout
+/// `nr, args[6]`; the exit variant is `rval, is_error`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SyscallInfo {
+    /// `PTRACE_SYSCALL_INFO_*`.
+    pub op: u8,
+    reserved: u8,
+    flags: u16,
+    /// The `AUDIT_ARCH_*` of the call.
+    pub arch: u32,
+    /// Instruction pointer.
+    pub instruction_pointer: u64,
+    /// Stack pointer.
+    pub stack_pointer: u64,
+    /// `nr` (entry, seccomp) or `rval` (exit).
+    pub nr_or_rval: u64,
+    /// `args` (entry, seccomp); `args[0]` low byte is `is_error` at exit.
+    pub args: [u64; 6],
+    /// `ret_data` (seccomp).
+    pub ret_data: u32,
+    reserved2: u32,
+}
+
+/// One request without pointer arguments.
+fn request(req: u32, pid: i32, addr: usize, data: usize) -> io::Result<libc::c_long> {
+    // SAFETY: `addr` and `data` are plain integers for every request routed
+    // here (options, signal numbers, zero); the kernel dereferences neither.
+    let r = unsafe { libc::ptrace(req as _, pid, addr, data) };
+    cvt(r)
+}
+
+/// `PTRACE_SEIZE` with `options`; the tracee keeps running.
+pub fn seize(pid: i32, options: u32) -> io::Result<()> {
+    request(PTRACE_SEIZE, pid, 0, options as usize).map(drop)
+}
+
+/// `PTRACE_CONT`, delivering `sig` (0 for none).
+pub fn cont(pid: i32, sig: i32) -> io::Result<()> {
+    request(PTRACE_CONT, pid, 0, sig as usize).map(drop)
+}
+
+/// `PTRACE_SYSCALL`: resume until the next syscall entry or exit.
+pub fn syscall(pid: i32, sig: i32) -> io::Result<()> {
+    request(PTRACE_SYSCALL, pid, 0, sig as usize).map(drop)
+}
+
+/// `PTRACE_LISTEN`: leave a group-stopped tracee stopped, but let
+/// `SIGCONT` wake it.
+pub fn listen(pid: i32) -> io::Result<()> {
+    request(PTRACE_LISTEN, pid, 0, 0).map(drop)
+}
+
+/// `PTRACE_GETEVENTMSG`: the pid of a new child, the former thread id of an
+/// execing thread.
+pub fn event_msg(pid: i32) -> io::Result<u64> {
+    let mut msg: libc::c_ulong = 0;
+    // SAFETY: the kernel writes one `unsigned long` to `data`, which points
+    // to `msg`, alive and writable for the call.
+    let r = unsafe {
+        libc::ptrace(
+            PTRACE_GETEVENTMSG as _,
+            pid,
+            0usize,
+            &mut msg as *mut libc::c_ulong,
+        )
+    };
+    cvt(r)?;
+    Ok(msg as u64)
+}
+
+/// `PTRACE_GET_SYSCALL_INFO`: what the kernel knows of the syscall the
+/// tracee is stopped in (arch, number, arguments, return value).
+pub fn syscall_info(pid: i32) -> io::Result<SyscallInfo> {
+    let mut info = SyscallInfo::default();
+    let size = std::mem::size_of::<SyscallInfo>();
+    // SAFETY: the kernel writes at most `addr` (= `size`) bytes to `data`,
+    // which points to `info`, a `repr(C)` struct of exactly `size` bytes.
+    let r = unsafe {
+        libc::ptrace(
+            PTRACE_GET_SYSCALL_INFO as _,
+            pid,
+            size,
+            &mut info as *mut SyscallInfo,
+        )
+    };
+    cvt(r)?;
+    Ok(info)
+}
+
+/// The general-purpose registers (`struct user_regs_struct`).
+#[cfg(target_arch = "x86_64")]
+pub type Regs = libc::user_regs_struct;
+
+/// `PTRACE_GETREGS`.
+#[cfg(target_arch = "x86_64")]
+pub fn get_regs(pid: i32) -> io::Result<Regs> {
+    let mut regs = std::mem::MaybeUninit::<Regs>::zeroed();
+    // SAFETY: the kernel writes one `user_regs_struct` to `data`, which
+    // points to storage of that type and size.
+    let r = unsafe { libc::ptrace(PTRACE_GETREGS as _, pid, 0usize, regs.as_mut_ptr()) };
+    cvt(r)?;
+    // SAFETY: zero is a valid `user_regs_struct` (plain integers) and the
+    // kernel filled it in.
+    Ok(unsafe { regs.assume_init() })
+}
+
+/// `PTRACE_SETREGS`.
+#[cfg(target_arch = "x86_64")]
+pub fn set_regs(pid: i32, regs: &Regs) -> io::Result<()> {
+    // SAFETY: the kernel reads one `user_regs_struct` from `data`, which
+    // points to `regs`, valid for the call.
+    let r = unsafe { libc::ptrace(PTRACE_SETREGS as _, pid, 0usize, regs as *const Regs) };
+    cvt(r).map(drop)
+}

@@ -1,0 +1,99 @@
+//! A classic BPF interpreter for seccomp programs, for the tests only: it
+//! checks a program the way the kernel's loader does (length, jump
+//! targets, loads within `seccomp_data`, a return at the end) and runs it
+//! over a `seccomp_data`.
+
+use systrace_linux::seccomp::SockFilter;
+use systrace_linux::seccomp::consts::{
+    JA, JEQ_K, JGE_K, JGT_K, JSET_K, LD_W_ABS, MAX_INSNS, RET_K, SECCOMP_DATA_LEN,
+};
+
+/// The input of a filter: `struct seccomp_data` (the fields the
+/// interpreter needs; the rest reads as zero).
+#[derive(Clone, Copy, Debug)]
+pub struct Data {
+    pub nr: u32,
+    pub arch: u32,
+}
+
+impl Data {
+    fn word(&self, off: u32) -> u32 {
+        match off {
+            0 => self.nr,
+            4 => self.arch,
+            _ => 0,
+        }
+    }
+}
+
+/// What a run ended with: the return value and how many instructions ran.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Run {
+    pub ret: u32,
+    pub steps: usize,
+}
+
+/// Check `prog` as the kernel would before accepting it.
+pub fn validate(prog: &[SockFilter]) -> Result<(), String> {
+    if prog.is_empty() || prog.len() > MAX_INSNS {
+        return Err(format!("bad length {}", prog.len()));
+    }
+    for (pc, insn) in prog.iter().enumerate() {
+        let next = pc + 1;
+        match insn.code {
+            LD_W_ABS => {
+                if insn.k % 4 != 0 || insn.k >= SECCOMP_DATA_LEN {
+                    return Err(format!("{pc}: bad load offset {}", insn.k));
+                }
+            }
+            JA => {
+                if next + insn.k as usize >= prog.len() {
+                    return Err(format!("{pc}: ja out of range"));
+                }
+            }
+            JEQ_K | JGT_K | JGE_K | JSET_K => {
+                let far = next + usize::from(insn.jt.max(insn.jf));
+                if far >= prog.len() {
+                    return Err(format!("{pc}: jump out of range"));
+                }
+            }
+            RET_K => {}
+            code => {
+                return Err(format!(
+                    "{pc}: opcode {code:#x} not used by seccomp filters here"
+                ));
+            }
+        }
+    }
+    if prog.last().map(|i| i.code) != Some(RET_K) {
+        return Err("does not end in a return".into());
+    }
+    Ok(())
+}
+
+/// Run a validated program.
+pub fn run(prog: &[SockFilter], data: Data) -> Run {
+    let mut a = 0u32;
+    let mut pc = 0usize;
+    let mut steps = 0;
+    loop {
+        let insn = prog[pc];
+        steps += 1;
+        pc += 1;
+        match insn.code {
+            LD_W_ABS => a = data.word(insn.k),
+            JA => pc += insn.k as usize,
+            JEQ_K | JGT_K | JGE_K | JSET_K => {
+                let holds = match insn.code {
+                    JEQ_K => a == insn.k,
+                    JGT_K => a > insn.k,
+                    JGE_K => a >= insn.k,
+                    _ => a & insn.k != 0,
+                };
+                pc += usize::from(if holds { insn.jt } else { insn.jf });
+            }
+            RET_K => return Run { ret: insn.k, steps },
+            code => panic!("opcode {code:#x}"),
+        }
+    }
+}

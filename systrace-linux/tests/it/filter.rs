@@ -1,0 +1,309 @@
+//! The seccomp filter compiler: exact programs for small inputs, and the
+//! meaning of generated programs checked by running them.
+
+use std::collections::BTreeSet;
+
+use proptest::prelude::*;
+use systrace_core::FastPath;
+use systrace_linux::seccomp::consts::*;
+use systrace_linux::seccomp::{SockFilter, compile};
+use systrace_policy::Abi;
+
+use crate::bpf::{self, Data};
+
+const ENOSYS: u32 = libc::ENOSYS as u32;
+const TRACE: u32 = RET_TRACE;
+const ALLOW: u32 = RET_ALLOW;
+const REFUSE: u32 = RET_ERRNO | ENOSYS;
+
+fn ld(off: u32) -> SockFilter {
+    SockFilter::stmt(LD_W_ABS, off)
+}
+fn jeq(k: u32, jt: u8, jf: u8) -> SockFilter {
+    SockFilter::jump(JEQ_K, k, jt, jf)
+}
+fn jge(k: u32, jt: u8) -> SockFilter {
+    SockFilter::jump(JGE_K, k, jt, 0)
+}
+fn jset(k: u32, jt: u8, jf: u8) -> SockFilter {
+    SockFilter::jump(JSET_K, k, jt, jf)
+}
+fn ret(k: u32) -> SockFilter {
+    SockFilter::stmt(RET_K, k)
+}
+
+fn fast(calls: &[(Abi, u32)]) -> FastPath {
+    FastPath {
+        permit: calls.iter().copied().collect(),
+    }
+}
+
+fn program(fast: &FastPath, native: Abi) -> Vec<SockFilter> {
+    compile(fast, native)
+        .expect("compiles")
+        .instructions()
+        .to_vec()
+}
+
+/// The i386 block when nothing is allowed: only `io_uring_setup` refused.
+fn i386_nothing_allowed() -> Vec<SockFilter> {
+    vec![
+        ld(OFF_NR),
+        jge(425, 1),
+        ret(TRACE),
+        jge(426, 1),
+        ret(REFUSE),
+        ret(TRACE),
+    ]
+}
+
+#[test]
+fn empty_fast_path_on_x86_64() {
+    let mut want = vec![
+        ld(OFF_ARCH),
+        jeq(AUDIT_ARCH_X86_64, 0, 8),
+        ld(OFF_NR),
+        jset(X32_SYSCALL_BIT, 0, 1),
+        ret(REFUSE),
+        jge(425, 1),
+        ret(TRACE),
+        jge(426, 1),
+        ret(REFUSE),
+        ret(TRACE),
+        jeq(AUDIT_ARCH_I386, 0, 6),
+    ];
+    want.extend(i386_nothing_allowed());
+    want.push(ret(RET_KILL_PROCESS));
+    assert_eq!(program(&FastPath::default(), Abi::X86_64), want);
+}
+
+#[test]
+fn one_allowed_call_on_x86_64() {
+    // Segments: [0,39) trace, 39 allow, [40,425) trace, 425 refuse,
+    // [426,...] trace. The root splits at 40.
+    let mut want = vec![
+        ld(OFF_ARCH),
+        jeq(AUDIT_ARCH_X86_64, 0, 12),
+        ld(OFF_NR),
+        jset(X32_SYSCALL_BIT, 0, 1),
+        ret(REFUSE),
+        jge(40, 3),
+        jge(39, 1),
+        ret(TRACE),
+        ret(ALLOW),
+        jge(425, 1),
+        ret(TRACE),
+        jge(426, 1),
+        ret(REFUSE),
+        ret(TRACE),
+        jeq(AUDIT_ARCH_I386, 0, 6),
+    ];
+    want.extend(i386_nothing_allowed());
+    want.push(ret(RET_KILL_PROCESS));
+    assert_eq!(program(&fast(&[(Abi::X86_64, 39)]), Abi::X86_64), want);
+}
+
+#[test]
+fn neighbouring_numbers_make_one_range() {
+    // 0, 1, 2 allowed: one segment [0,3) allow.
+    let prog = program(
+        &fast(&[(Abi::I386, 0), (Abi::I386, 1), (Abi::I386, 2)]),
+        Abi::X86_64,
+    );
+    let i386 = prog
+        .iter()
+        .position(|i| *i == jeq(AUDIT_ARCH_I386, 0, 8))
+        .expect("i386 block with a tree of 4 segments");
+    assert_eq!(
+        prog[i386 + 1..],
+        [
+            ld(OFF_NR),
+            jge(425, 3),
+            jge(3, 1),
+            ret(ALLOW),
+            ret(TRACE),
+            jge(426, 1),
+            ret(REFUSE),
+            ret(TRACE),
+            ret(RET_KILL_PROCESS),
+        ]
+    );
+}
+
+#[test]
+fn aarch64_has_one_block_and_no_x32_test() {
+    let want = vec![
+        ld(OFF_ARCH),
+        jeq(AUDIT_ARCH_AARCH64, 0, 10),
+        ld(OFF_NR),
+        jge(173, 3),
+        jge(172, 1),
+        ret(TRACE),
+        ret(ALLOW),
+        jge(425, 1),
+        ret(TRACE),
+        jge(426, 1),
+        ret(REFUSE),
+        ret(TRACE),
+        ret(RET_KILL_PROCESS),
+    ];
+    // An x86-64 entry means nothing to an AArch64 filter.
+    let fp = fast(&[(Abi::Aarch64, 172), (Abi::X86_64, 39)]);
+    let got = program(&fp, Abi::Aarch64);
+    assert_eq!(got, want);
+    check_meaning(&fp, Abi::Aarch64, &got);
+}
+
+#[test]
+fn io_uring_setup_is_refused_even_when_allowed() {
+    let fp = fast(&[(Abi::X86_64, 425), (Abi::I386, 425)]);
+    let prog = program(&fp, Abi::X86_64);
+    for arch in [AUDIT_ARCH_X86_64, AUDIT_ARCH_I386] {
+        assert_eq!(bpf::run(&prog, Data { nr: 425, arch }).ret, REFUSE);
+    }
+}
+
+/// What the filter must answer for `(arch, nr)`, from the fast path alone.
+fn expected(fast: &FastPath, native: Abi, arch: u32, nr: u32) -> u32 {
+    let abis: &[(Abi, u32)] = match native {
+        Abi::Aarch64 => &[(Abi::Aarch64, AUDIT_ARCH_AARCH64)],
+        _ => &[
+            (Abi::X86_64, AUDIT_ARCH_X86_64),
+            (Abi::I386, AUDIT_ARCH_I386),
+        ],
+    };
+    let Some(&(abi, _)) = abis.iter().find(|&&(_, a)| a == arch) else {
+        return RET_KILL_PROCESS;
+    };
+    let x32 = abi == Abi::X86_64 && nr & X32_SYSCALL_BIT != 0;
+    if x32 || nr == NR_IO_URING_SETUP {
+        REFUSE
+    } else if fast.permit.contains(&(abi, nr)) {
+        ALLOW
+    } else {
+        TRACE
+    }
+}
+
+/// Run `prog` over every interesting input and compare with [`expected`]:
+/// every allowed number and its neighbours, the edges of the number space,
+/// x32 numbers, io_uring_setup, and unknown architectures.
+fn check_meaning(fast: &FastPath, native: Abi, prog: &[SockFilter]) -> usize {
+    bpf::validate(prog).expect("the kernel would accept it");
+    let mut nrs: BTreeSet<u32> = [
+        0,
+        1,
+        424,
+        425,
+        426,
+        0x3fff_ffff,
+        0x4000_0000,
+        0x4000_0027,
+        u32::MAX,
+    ]
+    .into_iter()
+    .collect();
+    for &(_, nr) in &fast.permit {
+        nrs.extend([nr.wrapping_sub(1), nr, nr.wrapping_add(1)]);
+    }
+    nrs.extend((0..600).step_by(7));
+    let arches = [
+        AUDIT_ARCH_X86_64,
+        AUDIT_ARCH_I386,
+        AUDIT_ARCH_AARCH64,
+        0x4000_003e,
+        0,
+    ];
+    let mut most_steps = 0;
+    for arch in arches {
+        for &nr in &nrs {
+            let run = bpf::run(prog, Data { nr, arch });
+            assert_eq!(
+                run.ret,
+                expected(fast, native, arch, nr),
+                "arch {arch:#x} nr {nr}"
+            );
+            most_steps = most_steps.max(run.steps);
+        }
+    }
+    most_steps
+}
+
+#[test]
+fn far_jumps_go_through_ja() {
+    // Every other number allowed: about 900 segments per architecture, so
+    // the arch blocks and the upper tree levels are beyond 255.
+    let calls: Vec<(Abi, u32)> = (0..460)
+        .step_by(2)
+        .flat_map(|nr| [(Abi::X86_64, nr), (Abi::I386, nr)])
+        .collect();
+    let fp = fast(&calls);
+    let prog = program(&fp, Abi::X86_64);
+    assert!(prog.len() <= MAX_INSNS);
+    assert!(prog.iter().any(|i| i.code == JA), "long jumps need JA");
+    let steps = check_meaning(&fp, Abi::X86_64, &prog);
+    // A binary search: about log2(460) levels, not a chain of hundreds.
+    assert!(steps <= 2 * 10 + 8, "{steps} instructions for one call");
+}
+
+#[test]
+fn a_realistic_fast_path_is_a_short_search() {
+    let calls: Vec<(Abi, u32)> = [
+        0u32, 1, 3, 5, 8, 9, 10, 11, 12, 13, 14, 39, 60, 231, 257, 262,
+    ]
+    .into_iter()
+    .map(|nr| (Abi::X86_64, nr))
+    .collect();
+    let fp = fast(&calls);
+    let prog = program(&fp, Abi::X86_64);
+    let steps = check_meaning(&fp, Abi::X86_64, &prog);
+    assert!(steps <= 12, "{steps}");
+}
+
+fn arb_fast_path() -> impl Strategy<Value = FastPath> {
+    let abi = prop_oneof![Just(Abi::X86_64), Just(Abi::I386), Just(Abi::Aarch64)];
+    // Mostly small numbers (real tables), some clustered runs, a few wild.
+    let nr = prop_oneof![8 => 0u32..480, 1 => any::<u32>()];
+    let single = (abi.clone(), nr).prop_map(|(a, n)| vec![(a, n)]);
+    let run = (abi, 0u32..470, 1u32..30)
+        .prop_map(|(a, start, len)| (start..start + len).map(|n| (a, n)).collect());
+    proptest::collection::vec(prop_oneof![3 => single, 1 => run], 0..120).prop_map(
+        |groups: Vec<Vec<(Abi, u32)>>| FastPath {
+            permit: groups.into_iter().flatten().collect(),
+        },
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn generated_filters_mean_the_fast_path(fp in arb_fast_path(), aarch64 in any::<bool>()) {
+        let native = if aarch64 { Abi::Aarch64 } else { Abi::X86_64 };
+        let prog = program(&fp, native);
+        check_meaning(&fp, native, &prog);
+    }
+
+    #[test]
+    fn any_number_gets_the_right_verdict(fp in arb_fast_path(), nr in any::<u32>(), arch_pick in 0usize..4) {
+        let arch = [AUDIT_ARCH_X86_64, AUDIT_ARCH_I386, AUDIT_ARCH_AARCH64, 7][arch_pick];
+        let prog = program(&fp, Abi::X86_64);
+        prop_assert_eq!(bpf::run(&prog, Data { nr, arch }).ret, expected(&fp, Abi::X86_64, arch, nr));
+    }
+}
+
+#[test]
+fn remote_image_is_a_sock_fprog_then_the_program() {
+    let prog = compile(&FastPath::default(), Abi::X86_64).unwrap();
+    let n = prog.instructions().len();
+    use systrace_linux::seccomp::install::Width;
+    let img = prog.remote_image(0x1000, Width::Bits64);
+    assert_eq!(img.len(), 16 + 8 * n);
+    assert_eq!(u16::from_ne_bytes([img[0], img[1]]) as usize, n);
+    assert_eq!(u64::from_ne_bytes(img[8..16].try_into().unwrap()), 0x1010);
+    let img32 = prog.remote_image(0x1000, Width::Bits32);
+    assert_eq!(img32.len(), 8 + 8 * n);
+    assert_eq!(u32::from_ne_bytes(img32[4..8].try_into().unwrap()), 0x1008);
+    // First instruction: ld [4].
+    assert_eq!(&img[16..24], &[0x20, 0, 0, 0, 4, 0, 0, 0]);
+}

@@ -1,0 +1,170 @@
+//! A minimal engine for the tests: run a scenario of `st-scenario` under
+//! the backend, decide each call with a closure, record every event.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use systrace_core::{Decision, Event, ExitStatus, FastPath, Inspect, Pid, RawCall, Tracer};
+use systrace_linux::{Backend, Stats, spawn};
+use systrace_policy::Abi;
+
+/// The helper program.
+pub const ST: &str = env!("CARGO_BIN_EXE_st-scenario");
+
+/// `openat` on x86-64.
+pub const OPENAT: (Abi, u32) = (Abi::X86_64, libc::SYS_openat as u32);
+/// `getpid` on x86-64.
+pub const GETPID: (Abi, u32) = (Abi::X86_64, libc::SYS_getpid as u32);
+
+/// What a run produced.
+#[derive(Debug)]
+pub struct Outcome {
+    /// The root process.
+    pub root: Pid,
+    /// Every event, in order.
+    pub events: Vec<Event>,
+    /// How the root ended.
+    pub status: Option<ExitStatus>,
+    /// What the scenario printed.
+    pub output: String,
+    /// The backend's counters.
+    pub stats: Stats,
+    /// How long the run took after spawn.
+    pub elapsed: Duration,
+}
+
+impl Outcome {
+    /// The calls reported, with their pids.
+    pub fn calls(&self) -> impl Iterator<Item = (Pid, RawCall)> + '_ {
+        self.events.iter().filter_map(|e| match e {
+            Event::Syscall { pid, call } => Some((*pid, *call)),
+            _ => None,
+        })
+    }
+
+    /// How many calls of `(abi, nr)` were reported.
+    pub fn count(&self, which: (Abi, u32)) -> usize {
+        self.calls().filter(|(_, c)| (c.abi, c.nr) == which).count()
+    }
+
+    /// The children reported by `Spawn` events.
+    pub fn spawned(&self) -> Vec<Pid> {
+        self.events
+            .iter()
+            .filter_map(|e| match e {
+                Event::Spawn { child, .. } => Some(*child),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+type Decide<'a> = Box<dyn FnMut(&mut Backend, Pid, &RawCall) -> Decision + 'a>;
+type OnEvent<'a> = Box<dyn FnMut(&mut Backend, &Event) + 'a>;
+type OnStart<'a> = Box<dyn FnMut(&mut Backend) + 'a>;
+
+/// A run to set up.
+pub struct Run<'a> {
+    fast: FastPath,
+    decide: Decide<'a>,
+    on_event: OnEvent<'a>,
+    on_start: OnStart<'a>,
+}
+
+impl<'a> Run<'a> {
+    /// Permit everything, nothing in the fast path.
+    pub fn new() -> Run<'a> {
+        Run {
+            fast: FastPath::default(),
+            decide: Box::new(|_, _, _| Decision::Permit),
+            on_event: Box::new(|_, _| {}),
+            on_start: Box::new(|_| {}),
+        }
+    }
+
+    /// Run these calls without stops.
+    pub fn fast(mut self, calls: &[(Abi, u32)]) -> Run<'a> {
+        self.fast = FastPath {
+            permit: calls.iter().copied().collect(),
+        };
+        self
+    }
+
+    /// Decide calls with `f`.
+    pub fn decide(
+        mut self,
+        f: impl FnMut(&mut Backend, Pid, &RawCall) -> Decision + 'a,
+    ) -> Run<'a> {
+        self.decide = Box::new(f);
+        self
+    }
+
+    /// See every event (a call after it was decided and resumed).
+    pub fn on_event(mut self, f: impl FnMut(&mut Backend, &Event) + 'a) -> Run<'a> {
+        self.on_event = Box::new(f);
+        self
+    }
+
+    /// Act on the backend right after spawn, the root held at its exec.
+    pub fn on_start(mut self, f: impl FnMut(&mut Backend) + 'a) -> Run<'a> {
+        self.on_start = Box::new(f);
+        self
+    }
+
+    /// Run `st-scenario ARGS...` to the end.
+    pub fn scenario(self, args: &[&str]) -> Outcome {
+        let out = scratch("out");
+        let mut argv: Vec<OsString> = vec![ST.into(), "--out".into(), out.clone().into()];
+        argv.extend(args.iter().map(OsString::from));
+        let outcome = self.argv(&argv, &out);
+        let _ = std::fs::remove_file(&out);
+        outcome
+    }
+
+    /// Run `argv` to the end; `out` is where its output goes.
+    pub fn argv(mut self, argv: &[OsString], out: &Path) -> Outcome {
+        let mut backend = spawn(argv, &self.fast).expect("spawn");
+        let root = backend.root();
+        (self.on_start)(&mut backend);
+        let start = Instant::now();
+        let mut events = Vec::new();
+        while let Some(event) = backend.next_event().expect("next_event") {
+            if let Event::Syscall { pid, call } = &event {
+                let decision = (self.decide)(&mut backend, *pid, call);
+                match backend.resume(*pid, decision) {
+                    Ok(()) | Err(systrace_core::Error::Gone { .. }) => {}
+                    Err(e) => panic!("resume: {e}"),
+                }
+            }
+            (self.on_event)(&mut backend, &event);
+            events.push(event);
+        }
+        Outcome {
+            root,
+            events,
+            status: backend.root_status(),
+            output: std::fs::read_to_string(out).unwrap_or_default(),
+            stats: backend.stats(),
+            elapsed: start.elapsed(),
+        }
+    }
+}
+
+/// The path an `openat` opens, if `call` is one.
+pub fn opened(backend: &mut Backend, pid: Pid, call: &RawCall) -> Option<String> {
+    if (call.abi, call.nr) != OPENAT {
+        return None;
+    }
+    let bytes = backend.read_cstring(pid, call.args[1], 4096).ok()?;
+    Some(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// A fresh path in the target's scratch directory.
+pub fn scratch(what: &str) -> PathBuf {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, Ordering::SeqCst);
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("systrace-linux-{}-{n}-{what}", std::process::id()))
+}
