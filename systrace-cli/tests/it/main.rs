@@ -1,3 +1,4 @@
 //! Integration tests of the `systrace` command.
 
 mod check;
+mod e2e;

@@ -71,8 +71,14 @@ pub(super) fn translate(
     open: Option<&OpenFlags>,
     ptr: u64,
 ) -> Result<Translated> {
-    let bytes = t.inspect.read_cstring(t.pid, ptr, PATH_MAX_LEN)?;
     let at_flags = spec.flags.map_or(0, |f| t.reg(f) & 0xffff_ffff);
+    // `utimensat(fd, NULL, ...)` (and `futimesat`) act on the descriptor
+    // itself: it is how `futimens(3)` is made. Any other NULL path is the
+    // fault the kernel would report too.
+    if ptr == 0 && spec.dirfd.is_some() && null_path_means_fd(t.call.abi, t.call.nr) {
+        return empty_path(t, spec);
+    }
+    let bytes = t.inspect.read_cstring(t.pid, ptr, PATH_MAX_LEN)?;
     let resolved = if bytes.is_empty() {
         if spec.dirfd.is_some() && at_flags & AT_EMPTY_PATH != 0 {
             return empty_path(t, spec);
@@ -133,6 +139,14 @@ fn base(t: &mut Tracee<'_>, spec: &ArgSpec) -> Result<Base> {
         Err(e @ Error::Gone { .. }) => Err(e),
         Err(_) => Ok(Base::BadFd),
     }
+}
+
+/// Calls for which a NULL path names the descriptor in `dirfd`.
+fn null_path_means_fd(abi: systrace_policy::Abi, nr: u32) -> bool {
+    matches!(
+        crate::calls::name(abi, nr),
+        Some("utimensat" | "utimensat_time64" | "futimesat")
+    )
 }
 
 /// The value of an empty path with `AT_EMPTY_PATH`: what `dirfd` names.

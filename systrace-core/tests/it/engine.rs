@@ -780,3 +780,24 @@ fn learned_objects_without_paths_match_any_inode() {
     s.call(262, [0, empty, 0x7000, 0x1000, 0, 0]);
     assert_eq!(s.run(&mut engine), [Decision::Permit]);
 }
+
+#[test]
+fn utimensat_with_a_null_path_names_the_descriptor() {
+    let mut s = Setup::new("futimens");
+    let file = s.dir.join("stamped");
+    fs::write(&file, "").expect("file");
+    s.tracer.set_fd(PID, 5, &file);
+    s.policy(
+        IMAGE,
+        &header(&format!(
+            "\tlinux64-utimensat: filename eq \"{}\" then permit\n",
+            file.display()
+        )),
+    );
+    let mut engine = s.engine(Mode::Enforce);
+    // futimens(5, times) is utimensat(5, NULL, times, 0).
+    s.call(280, [5, 0, 0x7000, 0, 0, 0]);
+    // A NULL path elsewhere is still a fault.
+    s.call(OPENAT, [AT_FDCWD, 0, O_RDONLY, 0, 0, 0]);
+    assert_eq!(s.run(&mut engine), [Decision::Permit, Decision::Deny(14)]);
+}
