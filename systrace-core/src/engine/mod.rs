@@ -164,18 +164,33 @@ impl Engine {
     /// Start following `pid`, a new process about to run `image` (its
     /// resolved path): look up its policy and install the fast path.
     pub fn start(&mut self, tracer: &mut dyn Tracer, pid: Pid, image: &str) -> Result<()> {
-        let binary = self.binary(image);
-        self.procs.insert(
-            pid,
-            Proc {
-                ppid: 0,
-                image: image.to_string(),
-                binary,
-                detached: false,
-                on_exec: PermitFlag::None,
-            },
-        );
+        let binary = self.adopt(pid, 0, image);
         self.enter_binary(tracer, pid, binary)
+    }
+
+    /// Follow a process not seen before, running `image`; returns its
+    /// binary's number.
+    fn adopt(&mut self, pid: Pid, ppid: Pid, image: &str) -> usize {
+        let binary = self.binary(image);
+        let proc = Proc {
+            ppid,
+            image: image.to_string(),
+            binary,
+            detached: false,
+            on_exec: PermitFlag::None,
+        };
+        self.procs.insert(pid, proc);
+        binary
+    }
+
+    /// Follow a process the backend reports without having reported its
+    /// creation: judge it by its image.
+    fn adopt_unknown(&mut self, tracer: &mut dyn Tracer, pid: Pid, ppid: Pid) -> usize {
+        let image = tracer
+            .image(pid)
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
+        self.adopt(pid, ppid, &image)
     }
 
     /// Handle events until no traced process is left, then save the
@@ -215,28 +230,19 @@ impl Engine {
             }
             Event::Exec { pid, image } => self.exec(tracer, pid, &image.to_string_lossy()),
             Event::Spawn { parent, child } => {
-                let proc = match self.procs.get(&parent) {
-                    Some(p) => Proc {
-                        ppid: parent,
-                        on_exec: PermitFlag::None,
-                        ..p.clone()
-                    },
-                    None => {
-                        let image = tracer
-                            .image(child)
-                            .map(|p| p.display().to_string())
-                            .unwrap_or_default();
-                        let binary = self.binary(&image);
-                        Proc {
+                match self.procs.get(&parent) {
+                    Some(p) => {
+                        let proc = Proc {
                             ppid: parent,
-                            image,
-                            binary,
-                            detached: false,
                             on_exec: PermitFlag::None,
-                        }
+                            ..p.clone()
+                        };
+                        self.procs.insert(child, proc);
                     }
-                };
-                self.procs.insert(child, proc);
+                    None => {
+                        self.adopt_unknown(tracer, child, parent);
+                    }
+                }
                 Ok(())
             }
             Event::Exit { pid, .. } => {
@@ -302,17 +308,7 @@ impl Engine {
 
     fn exec(&mut self, tracer: &mut dyn Tracer, pid: Pid, image: &str) -> Result<()> {
         let Some(proc) = self.procs.get_mut(&pid) else {
-            let binary = self.binary(image);
-            self.procs.insert(
-                pid,
-                Proc {
-                    ppid: 0,
-                    image: image.to_string(),
-                    binary,
-                    detached: false,
-                    on_exec: PermitFlag::None,
-                },
-            );
+            let binary = self.adopt(pid, 0, image);
             return self.enter_binary(tracer, pid, binary);
         };
         proc.image = image.to_string();
@@ -339,28 +335,11 @@ impl Engine {
 
     /// Decide one stopped call.
     fn decide(&mut self, tracer: &mut dyn Tracer, pid: Pid, call: &RawCall) -> Result<Decision> {
-        let proc = match self.procs.get(&pid) {
-            Some(p) => p.clone(),
-            None => {
-                // A thread the backend reports before its creation event:
-                // judge it by its image.
-                let image = tracer
-                    .image(pid)
-                    .map(|p| p.display().to_string())
-                    .unwrap_or_default();
-                let binary = self.binary(&image);
-                let p = Proc {
-                    ppid: 0,
-                    image,
-                    binary,
-                    detached: false,
-                    on_exec: PermitFlag::None,
-                };
-                self.procs.insert(pid, p.clone());
-                p
-            }
+        let (binary_nr, detached) = match self.procs.get(&pid) {
+            Some(p) => (p.binary, p.detached),
+            None => (self.adopt_unknown(tracer, pid, 0), false),
         };
-        if proc.detached {
+        if detached {
             return Ok(Decision::Permit);
         }
         let tr = match translate::translate(tracer, pid, call, self.options.aliases) {
@@ -371,7 +350,7 @@ impl Engine {
             Err(_) => return Ok(Decision::Deny(EPERM)),
         };
         let abi = tr.call.abi;
-        let binary = &mut self.binaries.list[proc.binary];
+        let binary = &mut self.binaries.list[binary_nr];
         let policy = binary.section(abi);
         let creds = if policy.uses_credentials() {
             tracer.credentials(pid).unwrap_or_default()
@@ -398,21 +377,21 @@ impl Engine {
             Some((Action::Ask, log))
                 if self.options.mode != Mode::Enforce && self.frontend.is_some() =>
             {
-                let line = self.event_line(&proc, pid, proc.binary, &tr);
-                let action = self.ask(pid, proc.binary, &tr, &line, true, creds)?;
+                let line = self.event_line(pid, binary_nr, &tr);
+                let action = self.ask(pid, binary_nr, &tr, &line, true, creds)?;
                 Ok(self.apply(pid, action, &tr, log, &line))
             }
             Some((Action::Ask, _)) => {
-                let line = self.event_line(&proc, pid, proc.binary, &tr);
+                let line = self.event_line(pid, binary_nr, &tr);
                 Ok(self.unmatched_enforce(&line))
             }
             Some((action, log)) => {
-                let line = self.event_line(&proc, pid, proc.binary, &tr);
+                let line = self.event_line(pid, binary_nr, &tr);
                 Ok(self.apply(pid, action, &tr, log, &line))
             }
             None => {
-                let line = self.event_line(&proc, pid, proc.binary, &tr);
-                self.unmatched(pid, proc.binary, &tr, &line, creds)
+                let line = self.event_line(pid, binary_nr, &tr);
+                self.unmatched(pid, binary_nr, &tr, &line, creds)
             }
         }
     }
@@ -542,7 +521,11 @@ impl Engine {
         }
     }
 
-    fn event_line(&self, proc: &Proc, pid: Pid, binary: usize, tr: &Translation) -> String {
+    fn event_line(&self, pid: Pid, binary: usize, tr: &Translation) -> String {
+        let (image, ppid) = self
+            .procs
+            .get(&pid)
+            .map_or(("", 0), |p| (p.image.as_str(), p.ppid));
         let b = &self.binaries.list[binary];
         let abi = tr.call.abi;
         let (emulation, filters) = b
@@ -553,10 +536,10 @@ impl Engine {
         let (name, args) = self.rule_target(tr);
         let pairs: Vec<(&str, Option<&str>)> = args.unwrap_or_default();
         let event = EventLine {
-            image: &proc.image,
+            image,
             pid,
             policy_nr: binary,
-            ppid: proc.ppid,
+            ppid,
             policy: &b.name,
             filters,
             emulation,

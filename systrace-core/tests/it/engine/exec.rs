@@ -1,0 +1,241 @@
+//! Processes: exec, inherit, detach, children, fast path, ABIs, saving.
+
+use super::*;
+
+#[test]
+fn exec_switches_to_the_new_image_policy() {
+    let mut s = Setup::new("exec");
+    s.policy(
+        IMAGE,
+        &header("\tlinux64-execve: permit\n\tlinux64-read: permit\n"),
+    );
+    s.policy(
+        "/usr/bin/next",
+        "Policy: /usr/bin/next, Emulation: linux64\n\tlinux64-getpid: permit\n",
+    );
+    let mut engine = s.engine(Mode::Enforce);
+    s.call(READ, [0; 6]);
+    s.call(GETPID, [0; 6]);
+    s.tracer.push(Event::Exec {
+        pid: PID,
+        image: "/usr/bin/next".into(),
+    });
+    s.call(READ, [0; 6]);
+    s.call(GETPID, [0; 6]);
+    assert_eq!(
+        s.run(&mut engine),
+        [
+            Decision::Permit,
+            Decision::Deny(1),
+            Decision::Deny(1),
+            Decision::Permit
+        ]
+    );
+    let fast: Vec<_> = s
+        .tracer
+        .requests
+        .iter()
+        .filter_map(|r| match r {
+            Request::FastPath(_, f) => Some(f.permit.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(fast.len(), 2, "a fast path at start and one after exec");
+    assert!(fast[0].contains(&(Abi::X86_64, READ)) && !fast[0].contains(&(Abi::X86_64, GETPID)));
+    assert!(fast[1].contains(&(Abi::X86_64, GETPID)) && !fast[1].contains(&(Abi::X86_64, READ)));
+}
+
+#[test]
+fn inherit_keeps_the_policy_across_exec() {
+    let mut s = Setup::new("inherit");
+    s.policy(IMAGE, &header("\tlinux64-read: permit\n"));
+    let mut engine = s.engine_with(Options {
+        mode: Mode::Enforce,
+        inherit: true,
+        ..Options::default()
+    });
+    s.tracer.push(Event::Exec {
+        pid: PID,
+        image: "/usr/bin/next".into(),
+    });
+    s.call(READ, [0; 6]);
+    assert_eq!(s.run(&mut engine), [Decision::Permit]);
+}
+
+#[test]
+fn permit_flags_on_execve() {
+    let mut s = Setup::new("flags");
+    s.policy(
+        IMAGE,
+        &header(
+            "\tlinux64-execve: filename eq \"/usr/bin/true\" then permit[inherit]\n\
+             \tlinux64-execve: filename eq \"/usr/bin/env\" then permit[detach]\n\
+             \tlinux64-read: permit\n",
+        ),
+    );
+    let mut engine = s.engine(Mode::Enforce);
+    let t = s.tracer.place_str(PID, "/usr/bin/true");
+    s.call(EXECVE, [t, 0, 0, 0, 0, 0]);
+    s.tracer.push(Event::Exec {
+        pid: PID,
+        image: "/usr/bin/true".into(),
+    });
+    s.call(READ, [0; 6]);
+    let e = s.tracer.place_str(PID, "/usr/bin/env");
+    s.call(EXECVE, [e, 0, 0, 0, 0, 0]);
+    s.tracer.push(Event::Exec {
+        pid: PID,
+        image: "/usr/bin/env".into(),
+    });
+    assert_eq!(
+        s.run(&mut engine),
+        [Decision::Permit, Decision::Permit, Decision::Permit]
+    );
+    assert_eq!(s.tracer.requests.last(), Some(&Request::Detach(PID)));
+}
+
+#[test]
+fn detached_policies_are_not_traced() {
+    let mut s = Setup::new("detached");
+    s.policy(
+        IMAGE,
+        &format!("Policy: {IMAGE}, Emulation: linux64\ndetached\n"),
+    );
+    let _engine = s.engine(Mode::Enforce);
+    assert_eq!(s.tracer.requests, [Request::Detach(PID)]);
+}
+
+#[test]
+fn children_inherit_their_parent_policy() {
+    let mut s = Setup::new("spawn");
+    s.policy(IMAGE, &header("\tlinux64-read: permit\n"));
+    let mut engine = s.engine(Mode::Enforce);
+    s.tracer.push(Event::Spawn {
+        parent: PID,
+        child: 101,
+    });
+    s.tracer.set_cwd(101, &s.dir);
+    s.tracer.push(Event::Syscall {
+        pid: 101,
+        call: RawCall {
+            abi: Abi::X86_64,
+            nr: READ,
+            args: [0; 6],
+        },
+    });
+    s.tracer.push(Event::Syscall {
+        pid: 101,
+        call: RawCall {
+            abi: Abi::X86_64,
+            nr: GETPID,
+            args: [0; 6],
+        },
+    });
+    assert_eq!(s.run(&mut engine), [Decision::Permit, Decision::Deny(1)]);
+    assert!(
+        engine.log().lines()[0].contains("pid: 101(0)[100]"),
+        "{:?}",
+        engine.log().lines()
+    );
+}
+
+#[test]
+fn fast_path_holds_only_unconditional_permits() {
+    let mut s = Setup::new("fast");
+    s.policy(
+        IMAGE,
+        &header(
+            "\tlinux64-read: permit\n\
+             \tlinux64-write: permit log\n\
+             \tlinux64-getpid: deny\n\
+             \tlinux64-openat: permit\n\
+             \tlinux64-fsread: filename eq \"/x\" then permit\n\
+             \tlinux64-close: true then permit\n",
+        ),
+    );
+    let _engine = s.engine(Mode::Enforce);
+    let Some(Request::FastPath(_, fast)) = s.tracer.requests.first() else {
+        panic!("no fast path")
+    };
+    let has = |nr| fast.permit.contains(&(Abi::X86_64, nr));
+    assert!(
+        has(READ) && has(3) && has(OPENAT),
+        "openat's own rule decides before its alias"
+    );
+    assert!(!has(WRITE) && !has(GETPID) && !has(CONNECT));
+    assert!(!has(4), "stat folds into fsread, which has rules");
+    assert!(fast.permit.iter().all(|(abi, _)| *abi == Abi::X86_64));
+}
+
+#[test]
+fn i386_calls_are_judged_by_their_own_section() {
+    let mut s = Setup::new("i386");
+    s.policy(IMAGE, &header("\tlinux64-getpid: permit\n"));
+    let mut engine = s.engine(Mode::Enforce);
+    // getpid is 20 on i386; 39 there is mkdir, whose NULL path is a fault.
+    s.tracer.push(Event::Syscall {
+        pid: PID,
+        call: RawCall {
+            abi: Abi::I386,
+            nr: 20,
+            args: [0; 6],
+        },
+    });
+    s.tracer.push(Event::Syscall {
+        pid: PID,
+        call: RawCall {
+            abi: Abi::I386,
+            nr: 39,
+            args: [0; 6],
+        },
+    });
+    assert_eq!(s.run(&mut engine), [Decision::Deny(1), Decision::Deny(14)]);
+    assert!(
+        engine.log().lines()[0].contains("syscall: linux-getpid(20)"),
+        "{:?}",
+        engine.log().lines()
+    );
+}
+
+#[test]
+fn run_returns_the_root_status_and_saves() {
+    let mut s = Setup::new("runsave");
+    let mut engine = s.engine(Mode::Learn);
+    s.call(GETPID, [0; 6]);
+    s.tracer.push(Event::Spawn {
+        parent: PID,
+        child: 101,
+    });
+    s.tracer.push(Event::Exit {
+        pid: 101,
+        status: ExitStatus::Code(3),
+    });
+    s.tracer.push(Event::Exit {
+        pid: PID,
+        status: ExitStatus::Signal(9),
+    });
+    let status = engine.run(&mut s.tracer, PID).expect("runs");
+    assert_eq!(status, Some(ExitStatus::Signal(9)));
+    assert_eq!(s.saved(IMAGE), header("\tlinux64-getpid: permit\n"));
+}
+
+#[test]
+fn unsaved_without_a_user_dir() {
+    let mut s = Setup::new("nouser");
+    let store = Store::new(None, Some(s.dir.join("policies")));
+    let env = SystemEnvironment::with(None, None, None);
+    let mut engine = Engine::new(
+        Options {
+            mode: Mode::Learn,
+            ..Options::default()
+        },
+        store,
+        env,
+        Log::Memory(Vec::new()),
+    );
+    engine.start(&mut s.tracer, PID, IMAGE).expect("starts");
+    s.call(GETPID, [0; 6]);
+    s.run(&mut engine);
+    engine.save_changed();
+    assert!(!Path::new(&s.dir.join("policies").join(mangle(IMAGE))).exists());
+}

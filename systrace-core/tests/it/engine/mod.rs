@@ -1,0 +1,132 @@
+//! The engine on a scripted tracer: modes, learning, asking, exec, fail-closed.
+
+mod ask;
+mod exec;
+mod learn;
+mod modes;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use systrace_core::engine::learn::TempDirs;
+use systrace_core::engine::{Engine, Mode, Options};
+use systrace_core::env::SystemEnvironment;
+use systrace_core::fake::{FakeTracer, Request};
+use systrace_core::log::Log;
+use systrace_core::protocol::{Script, Style};
+use systrace_core::{Decision, Event, ExitStatus, Pid, RawCall};
+use systrace_policy::store::{Store, mangle};
+use systrace_policy::{Abi, Credentials};
+
+pub(crate) const PID: Pid = 100;
+pub(crate) const IMAGE: &str = "/usr/bin/demo";
+pub(crate) const AT_FDCWD: u64 = (-100i64) as u64;
+pub(crate) const O_RDONLY: u64 = 0;
+pub(crate) const O_WRONLY: u64 = 1;
+pub(crate) const O_CREAT: u64 = 0o100;
+
+/// x86-64 numbers.
+pub(crate) const READ: u32 = 0;
+pub(crate) const WRITE: u32 = 1;
+pub(crate) const GETPID: u32 = 39;
+pub(crate) const CONNECT: u32 = 42;
+pub(crate) const EXECVE: u32 = 59;
+pub(crate) const RENAME: u32 = 82;
+pub(crate) const OPENAT: u32 = 257;
+
+pub(crate) struct Setup {
+    pub(crate) dir: PathBuf,
+    pub(crate) tracer: FakeTracer,
+    pub(crate) script: Script,
+}
+
+pub(crate) fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("systrace-engine-{}-{name}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(dir.join("policies")).expect("scratch dir");
+    dir
+}
+
+impl Setup {
+    pub(crate) fn new(name: &str) -> Setup {
+        let dir = scratch(name);
+        let mut tracer = FakeTracer::new();
+        tracer.set_cwd(PID, &dir).set_image(PID, IMAGE);
+        Setup {
+            dir,
+            tracer,
+            script: Script::default(),
+        }
+    }
+
+    pub(crate) fn policy(&self, binary: &str, text: &str) -> &Setup {
+        fs::write(self.dir.join("policies").join(mangle(binary)), text).expect("policy written");
+        self
+    }
+
+    pub(crate) fn saved(&self, binary: &str) -> String {
+        fs::read_to_string(self.dir.join("policies").join(mangle(binary))).unwrap_or_default()
+    }
+
+    pub(crate) fn engine(&mut self, mode: Mode) -> Engine {
+        self.engine_with(Options {
+            mode,
+            temp_dirs: TempDirs::new(&["/tmp"]),
+            ..Options::default()
+        })
+    }
+
+    pub(crate) fn engine_with(&mut self, options: Options) -> Engine {
+        let store = Store::new(Some(self.dir.join("policies")), None);
+        let env = SystemEnvironment::with(Some("/home/tester"), Some("tester"), Some("/work"));
+        let mut engine = Engine::new(options, store, env, Log::Memory(Vec::new()));
+        engine.set_frontend(Box::new(self.script.clone()), Style::Connected);
+        engine.start(&mut self.tracer, PID, IMAGE).expect("starts");
+        engine
+    }
+
+    pub(crate) fn call(&mut self, nr: u32, args: [u64; 6]) {
+        self.tracer.push(Event::Syscall {
+            pid: PID,
+            call: RawCall {
+                abi: Abi::X86_64,
+                nr,
+                args,
+            },
+        });
+    }
+
+    pub(crate) fn openat(&mut self, path: &str, flags: u64) {
+        let p = self.tracer.place_str(PID, path);
+        self.call(OPENAT, [AT_FDCWD, p, flags, 0o644, 0, 0]);
+    }
+
+    pub(crate) fn run(&mut self, engine: &mut Engine) -> Vec<Decision> {
+        let before = self.tracer.decisions().len();
+        while let Some(event) = systrace_core::Tracer::next_event(&mut self.tracer).expect("event")
+        {
+            engine.handle(&mut self.tracer, event).expect("handled");
+        }
+        self.tracer.decisions()[before..]
+            .iter()
+            .map(|&(_, d)| d)
+            .collect()
+    }
+}
+
+impl Drop for Setup {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.dir);
+    }
+}
+
+pub(crate) fn header(rules: &str) -> String {
+    format!("Policy: {IMAGE}, Emulation: linux64\n{rules}")
+}
+
+/// The event line of an fsread event, as the frontend sees it.
+pub(crate) fn fsread_line(filters: usize, path: &str) -> String {
+    format!(
+        "{IMAGE}, pid: {PID}(0)[0], policy: {IMAGE}, filters: {filters}, syscall: linux64-fsread(257), filename: {path}"
+    )
+}
