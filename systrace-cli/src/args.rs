@@ -6,10 +6,12 @@ use std::path::PathBuf;
 
 use lexopt::prelude::*;
 use systrace_core::engine::{Frontend, LogTarget, Mode, Setup};
+use systrace_core::fault::FaultConfig;
 
 pub(crate) const USAGE: &str =
     "usage: systrace [-AaeiKtUuV] [-c user:group] [-d policydir] [-E logfile]
-                [-f file] [-g frontend] [-p pid] command [args ...]
+                [-f file] [-g frontend] [-p pid] [-r percent [--fault-seed n]
+                [--fault-syscalls list]] command [args ...]
        systrace --check file ...";
 
 pub(crate) const HELP: &str = "Confine a program to a policy of system calls.
@@ -24,6 +26,9 @@ pub(crate) const HELP: &str = "Confine a program to a policy of system calls.
   -i            keep the policy across execve
   -K            with -a: kill, rather than deny, on unmatched calls
   -p pid        attach to a running process
+  -r percent    fail this share of permitted calls with a real errno
+  --fault-seed n          replay the faults of a run (its logged seed)
+  --fault-syscalls list   fail only these calls (names, fsread, fswrite)
   -t            ask unmatched calls on the terminal
   -U            ignore user policies; save nothing
   -u            no fsread/fswrite aliases
@@ -40,7 +45,7 @@ pub(crate) enum Command {
     /// `-h`.
     Help,
     /// Trace a command (or attach to a pid).
-    Run(Run),
+    Run(Box<Run>),
 }
 
 /// A traced run.
@@ -58,6 +63,7 @@ pub(crate) fn parse() -> Result<Command, lexopt::Error> {
     let mut credentials = None;
     let mut attach = None;
     let mut argv = Vec::new();
+    let (mut percent, mut seed, mut only) = (None, None, None);
     while let Some(arg) = parser.next()? {
         match arg {
             Short('A') => learn = true,
@@ -74,6 +80,9 @@ pub(crate) fn parse() -> Result<Command, lexopt::Error> {
             Short('f') => setup.preload.push(parser.value()?.into()),
             Short('g') => setup.frontend = Frontend::Program(parser.value()?.into()),
             Short('p') => attach = Some(parser.value()?.parse()?),
+            Short('r') => percent = Some(parser.value()?.string()?),
+            Long("fault-seed") => seed = Some(parser.value()?.string()?),
+            Long("fault-syscalls") => only = Some(parser.value()?.string()?),
             Short('V') | Long("version") => return Ok(Command::Version),
             Short('h') | Long("help") => return Ok(Command::Help),
             Long("check") => {
@@ -99,6 +108,8 @@ pub(crate) fn parse() -> Result<Command, lexopt::Error> {
     if credentials.is_some() && attach.is_some() {
         return Err("-c and -p cannot be combined".into());
     }
+    setup.options.faults =
+        FaultConfig::from_flags(percent.as_deref(), seed.as_deref(), only.as_deref())?;
     setup.options.mode = match (learn, enforce) {
         (true, _) => Mode::Learn,
         (_, true) => Mode::Enforce,
@@ -110,10 +121,10 @@ pub(crate) fn parse() -> Result<Command, lexopt::Error> {
     if setup.options.mode == Mode::Ask && matches!(setup.frontend, Frontend::None) {
         return Err("nobody to ask about unmatched calls: give -t, -g PROGRAM, -a or -A".into());
     }
-    Ok(Command::Run(Run {
+    Ok(Command::Run(Box::new(Run {
         setup,
         credentials,
         attach,
         argv,
-    }))
+    })))
 }

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use args::{Command, HELP, Run, USAGE};
 use systrace_core::ExitStatus;
 use systrace_core::calls::Syscalls;
-use systrace_core::engine::{NotRunnable, find_program};
+use systrace_core::engine::{LogTarget, NotRunnable, find_program};
 use systrace_core::env::SystemEnvironment;
 use systrace_policy::{Binder, Policy};
 
@@ -88,6 +88,12 @@ fn run(run: Run) -> u8 {
             return EXIT_NOT_EXECUTABLE;
         }
     };
+    // The engine logs the fault seed; say it on the terminal too.
+    if let Some(f) = run.setup.options.faults.as_ref() {
+        if !matches!(run.setup.log, LogTarget::Stderr) {
+            eprintln!("systrace: fault seed: {}", f.seed);
+        }
+    }
     let (mut engine, warnings) = match run.setup.build() {
         Ok(built) => built,
         Err(e) => return fail(e),
@@ -151,6 +157,6 @@ fn main() -> ExitCode {
             println!("{HELP}\n\n{USAGE}");
             0
         }
-        Command::Run(r) => run(r),
+        Command::Run(r) => run(*r),
     })
 }

@@ -44,6 +44,7 @@ pub mod engine;
 pub mod env;
 pub mod error;
 pub mod fake;
+pub mod fault;
 pub mod format;
 pub mod log;
 pub mod protocol;

@@ -9,6 +9,9 @@
 //!
 //! Whatever the mode, a call the engine cannot judge (an argument it cannot
 //! read) is denied.
+//!
+//! With [`Options::faults`] (`-r`), some calls that would be permitted fail
+//! instead, with an errno they can really return: see [`crate::fault`].
 
 mod binaries;
 mod fastpath;
@@ -26,6 +29,7 @@ use systrace_policy::{Arg, Binder, CallId, Credentials, Policy};
 use crate::calls::{self, Syscalls};
 use crate::env::SystemEnvironment;
 use crate::error::{Error, Result};
+use crate::fault::{self, FaultConfig, Faults};
 use crate::log::Log;
 use crate::protocol::{self, Args, Channel, EventLine, Style, Template};
 use crate::tracer::{Decision, Event, ExitStatus, Pid, RawCall, Tracer};
@@ -69,6 +73,9 @@ pub struct Options {
     pub kill_unmatched: bool,
     /// The temporary directories learned rules generalize.
     pub temp_dirs: TempDirs,
+    /// Fault injection (`-r`): fail some permitted calls; see
+    /// [`crate::fault`].
+    pub faults: Option<FaultConfig>,
 }
 
 impl Default for Options {
@@ -79,6 +86,7 @@ impl Default for Options {
             inherit: false,
             kill_unmatched: false,
             temp_dirs: TempDirs::standard(),
+            faults: None,
         }
     }
 }
@@ -108,6 +116,7 @@ pub struct Engine {
     user: String,
     last_save: Instant,
     root_status: Option<ExitStatus>,
+    faults: Option<Faults>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -122,9 +131,14 @@ impl std::fmt::Debug for Engine {
 impl Engine {
     /// An engine reading and saving policies through `store`, expanding
     /// policy variables from `env`, reporting to `log`.
-    pub fn new(options: Options, store: Store, env: SystemEnvironment, log: Log) -> Engine {
+    pub fn new(options: Options, store: Store, env: SystemEnvironment, mut log: Log) -> Engine {
         use systrace_policy::Environment as _;
         let user = env.var("USER").unwrap_or_else(|| "<unknown>".to_string());
+        // Fault injection: the seed goes to the log, so the run can be replayed.
+        let faults = options.faults.clone().map(|config| {
+            log.write(&format!("fault seed: {}", config.seed));
+            Faults::new(config)
+        });
         Engine {
             options,
             store,
@@ -137,6 +151,7 @@ impl Engine {
             user,
             last_save: Instant::now(),
             root_status: None,
+            faults,
         }
     }
 
@@ -165,6 +180,9 @@ impl Engine {
     /// resolved path): look up its policy and install the fast path.
     pub fn start(&mut self, tracer: &mut dyn Tracer, pid: Pid, image: &str) -> Result<()> {
         let binary = self.adopt(pid, 0, image);
+        if let Some(faults) = &mut self.faults {
+            faults.started(pid);
+        }
         self.enter_binary(tracer, pid, binary)
     }
 
@@ -243,10 +261,16 @@ impl Engine {
                         self.adopt_unknown(tracer, child, parent);
                     }
                 }
+                if let Some(faults) = &mut self.faults {
+                    faults.spawned(parent, child);
+                }
                 Ok(())
             }
             Event::Exit { pid, .. } => {
                 self.procs.remove(&pid);
+                if let Some(faults) = &mut self.faults {
+                    faults.exited(pid);
+                }
                 Ok(())
             }
         }
@@ -302,7 +326,10 @@ impl Engine {
         }
         // In learn and ask mode every unmatched call must stop, and the
         // fast path only ever holds calls a rule permits outright.
-        let fast = fast_path(&b.sections, self.options.aliases);
+        let mut fast = fast_path(&b.sections, self.options.aliases);
+        if let Some(faults) = &self.faults {
+            faults.narrow(&mut fast, self.options.aliases);
+        }
         tracer.set_fast_path(pid, &fast)
     }
 
@@ -350,6 +377,12 @@ impl Engine {
             Err(_) => return Ok(Decision::Deny(EPERM)),
         };
         let abi = tr.call.abi;
+        // Fault injection draws here, whatever the policy says (see
+        // `crate::fault`); the fault is applied below to a permit only.
+        let fault = self
+            .faults
+            .as_mut()
+            .and_then(|f| f.next(pid, abi, &tr.name, tr.alias.and_then(calls::alias_name)));
         let binary = &mut self.binaries.list[binary_nr];
         let policy = binary.section(abi);
         let creds = if policy.uses_credentials() {
@@ -369,31 +402,60 @@ impl Engine {
         let verdict = policy
             .evaluate(real, tr.alias, &args, creds)
             .map(|v| (v.action, v.log));
-        match verdict {
+        let decision = match verdict {
             // The common case: a rule decides, nothing to print.
             Some((action, false)) if action != Action::Ask => {
-                Ok(self.apply(pid, action, &tr, false, ""))
+                self.apply(pid, action, &tr, false, "")
             }
             Some((Action::Ask, log))
                 if self.options.mode != Mode::Enforce && self.frontend.is_some() =>
             {
                 let line = self.event_line(pid, binary_nr, &tr);
                 let action = self.ask(pid, binary_nr, &tr, &line, true, creds)?;
-                Ok(self.apply(pid, action, &tr, log, &line))
+                self.apply(pid, action, &tr, log, &line)
             }
             Some((Action::Ask, _)) => {
                 let line = self.event_line(pid, binary_nr, &tr);
-                Ok(self.unmatched_enforce(&line))
+                self.unmatched_enforce(&line)
             }
             Some((action, log)) => {
                 let line = self.event_line(pid, binary_nr, &tr);
-                Ok(self.apply(pid, action, &tr, log, &line))
+                self.apply(pid, action, &tr, log, &line)
             }
             None => {
                 let line = self.event_line(pid, binary_nr, &tr);
-                self.unmatched(pid, binary_nr, &tr, &line, creds)
+                self.unmatched(pid, binary_nr, &tr, &line, creds)?
             }
+        };
+        match fault {
+            Some(errno) if decision == Decision::Permit => {
+                Ok(self.inject(pid, binary_nr, &tr, errno))
+            }
+            _ => Ok(decision),
         }
+    }
+
+    /// Fault injection: fail a call that was to be permitted with `errno`,
+    /// and log it; a call that detached its process is not failed.
+    fn inject(&mut self, pid: Pid, binary: usize, tr: &Translation, errno: i32) -> Decision {
+        let Some(proc) = self.procs.get_mut(&pid) else {
+            return Decision::Permit;
+        };
+        if proc.detached {
+            return Decision::Permit;
+        }
+        if is_exec(tr) {
+            // A failed exec runs nothing: its `permit[...]` flag must not
+            // carry over to a later one.
+            proc.on_exec = PermitFlag::None;
+        }
+        let line = self.event_line(pid, binary, tr);
+        self.log.write(&format!(
+            "fault user: {}, prog: {line}, errno: {}",
+            self.user,
+            fault::errno_name(errno)
+        ));
+        Decision::Deny(errno)
     }
 
     /// Carry out a rule's action.

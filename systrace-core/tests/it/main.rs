@@ -1,6 +1,7 @@
 //! Integration tests of systrace-core.
 mod calls;
 mod engine;
+mod fault;
 mod format;
 mod protocol;
 mod translate;
