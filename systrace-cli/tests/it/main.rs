@@ -2,3 +2,4 @@
 
 mod check;
 mod e2e;
+mod faults;
