@@ -8,13 +8,15 @@ use std::path::PathBuf;
 use systrace_policy::Credentials;
 
 use crate::error::{Error, Result};
-use crate::tracer::{Decision, Event, FastPath, Inspect, Pid, Tracer};
+use crate::tracer::{Checked, Decision, Event, FastPath, Inspect, Pid, Tracer};
 
 /// A request the engine made of the fake tracer, in order.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Request {
     /// [`Tracer::resume`].
     Resume(Pid, Decision),
+    /// [`Tracer::permit_checked`], with the bytes handed over.
+    PermitChecked(Pid, Checked),
     /// [`Tracer::set_fast_path`].
     FastPath(Pid, FastPath),
     /// [`Tracer::detach`].
@@ -113,6 +115,7 @@ impl FakeTracer {
             .iter()
             .filter_map(|r| match r {
                 Request::Resume(pid, d) => Some((*pid, *d)),
+                Request::PermitChecked(pid, _) => Some((*pid, Decision::Permit)),
                 _ => None,
             })
             .collect()
@@ -173,6 +176,16 @@ impl Tracer for FakeTracer {
     fn resume(&mut self, pid: Pid, decision: Decision) -> Result<()> {
         self.requests.push(Request::Resume(pid, decision));
         Ok(())
+    }
+
+    fn permit_checked(&mut self, pid: Pid, checked: &Checked) -> Result<()> {
+        self.requests
+            .push(Request::PermitChecked(pid, checked.clone()));
+        Ok(())
+    }
+
+    fn protects_arguments(&self) -> bool {
+        true
     }
 
     fn set_fast_path(&mut self, pid: Pid, fast: &FastPath) -> Result<()> {

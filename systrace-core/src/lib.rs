@@ -52,4 +52,4 @@ pub mod tracer;
 pub mod translate;
 
 pub use error::{Error, Result};
-pub use tracer::{Decision, Event, ExitStatus, FastPath, Inspect, Pid, RawCall, Tracer};
+pub use tracer::{Checked, Decision, Event, ExitStatus, FastPath, Inspect, Pid, RawCall, Tracer};

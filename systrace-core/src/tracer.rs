@@ -81,6 +81,16 @@ pub enum Decision {
     Kill,
 }
 
+/// The exact bytes the policy checked for a permitted call's pointer
+/// arguments. A backend that protects arguments hands the kernel copies of
+/// these, in memory no thread of the process can write, instead of the
+/// process's own buffers; see [`Tracer::permit_checked`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Checked {
+    /// `(argument register, bytes)`; strings end with their NUL.
+    pub args: Vec<(u8, Vec<u8>)>,
+}
+
 /// The calls a process may make without stopping: the in-kernel fast path.
 /// Everything else stops for a decision.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -159,6 +169,21 @@ pub trait Tracer: Inspect {
 
     /// Resume a process stopped at [`Event::Syscall`].
     fn resume(&mut self, pid: Pid, decision: Decision) -> Result<()>;
+
+    /// Permit a stopped call whose pointer arguments the policy looked at.
+    /// A backend that protects arguments points each register of `checked`
+    /// at a copy of its bytes that the process cannot change; one that does
+    /// not ([`Tracer::protects_arguments`] is false) lets the call run on the
+    /// process's own memory.
+    fn permit_checked(&mut self, pid: Pid, checked: &Checked) -> Result<()> {
+        let _ = checked;
+        self.resume(pid, Decision::Permit)
+    }
+
+    /// Does [`Tracer::permit_checked`] protect the checked arguments?
+    fn protects_arguments(&self) -> bool {
+        false
+    }
 
     /// Make the calls of `fast` run without stopping in this process and
     /// those it creates from now on. A backend may only ever narrow what

@@ -32,7 +32,7 @@ use crate::error::{Error, Result};
 use crate::fault::{self, FaultConfig, Faults};
 use crate::log::Log;
 use crate::protocol::{self, Args, Channel, EventLine, Style, Template};
-use crate::tracer::{Decision, Event, ExitStatus, Pid, RawCall, Tracer};
+use crate::tracer::{Checked, Decision, Event, ExitStatus, Pid, RawCall, Tracer};
 use crate::translate::{self, Translation};
 
 use binaries::Binaries;
@@ -236,8 +236,14 @@ impl Engine {
     pub fn handle(&mut self, tracer: &mut dyn Tracer, event: Event) -> Result<()> {
         match event {
             Event::Syscall { pid, call } => {
-                let decision = self.decide(tracer, pid, &call)?;
-                match tracer.resume(pid, decision) {
+                let mut checked = Checked::default();
+                let decision = self.decide(tracer, pid, &call, &mut checked)?;
+                let resumed = if decision == Decision::Permit && !checked.args.is_empty() {
+                    tracer.permit_checked(pid, &checked)
+                } else {
+                    tracer.resume(pid, decision)
+                };
+                match resumed {
                     Err(Error::Gone { .. }) => Ok(()),
                     other => other,
                 }?;
@@ -361,7 +367,15 @@ impl Engine {
     }
 
     /// Decide one stopped call.
-    fn decide(&mut self, tracer: &mut dyn Tracer, pid: Pid, call: &RawCall) -> Result<Decision> {
+    /// Decide one stopped call. For a permitted call, `checked` receives
+    /// the bytes of the pointer arguments the policy looked at.
+    fn decide(
+        &mut self,
+        tracer: &mut dyn Tracer,
+        pid: Pid,
+        call: &RawCall,
+        checked: &mut Checked,
+    ) -> Result<Decision> {
         let (binary_nr, detached) = match self.procs.get(&pid) {
             Some(p) => (p.binary, p.detached),
             None => (self.adopt_unknown(tracer, pid, 0), false),
@@ -431,7 +445,12 @@ impl Engine {
             Some(errno) if decision == Decision::Permit => {
                 Ok(self.inject(pid, binary_nr, &tr, errno))
             }
-            _ => Ok(decision),
+            _ => {
+                if decision == Decision::Permit && tr.call.nr == call.nr {
+                    *checked = checked_args(&tr);
+                }
+                Ok(decision)
+            }
         }
     }
 
@@ -716,6 +735,37 @@ impl Engine {
 
 /// A translator's name and printed value (`None` when it failed).
 type NamedValue<'a> = (&'a str, Option<&'a str>);
+
+/// The pointer arguments of a permitted call that the policy looked at,
+/// with the exact bytes it saw: paths (resolved), symlink targets, socket
+/// addresses. Arguments reached through a structure (`sendmsg`'s name,
+/// `openat2`'s flags) and the i386 `socketcall`, judged through its word
+/// array, are not included.
+fn checked_args(tr: &Translation) -> Checked {
+    use crate::calls::{Translator, Via};
+    let Some(desc) = calls::desc(tr.call.abi, tr.call.nr) else {
+        return Checked::default();
+    };
+    let args = desc
+        .args
+        .iter()
+        .zip(&tr.args)
+        .filter(|(spec, _)| spec.via == Via::Direct)
+        .filter_map(|(spec, t)| {
+            let bytes = t.checked.as_ref()?;
+            match spec.translator {
+                Translator::Filename(_) | Translator::String => {
+                    let mut string = bytes.clone();
+                    string.push(0);
+                    Some((spec.arg, string))
+                }
+                Translator::Sockaddr => Some((spec.arg, bytes.clone())),
+                _ => None,
+            }
+        })
+        .collect();
+    Checked { args }
+}
 
 /// Is this an `execve`-like call (whose `permit[...]` flag matters)?
 fn is_exec(tr: &Translation) -> bool {

@@ -162,3 +162,53 @@ fn utimensat_with_a_null_path_names_the_descriptor() {
     s.call(OPENAT, [AT_FDCWD, 0, O_RDONLY, 0, 0, 0]);
     assert_eq!(s.run(&mut engine), [Decision::Permit, Decision::Deny(14)]);
 }
+
+/// A permitted call's pointer arguments are handed to the backend as the
+/// exact bytes the policy checked: the resolved path, not the process's
+/// buffer.
+#[test]
+fn permitted_calls_hand_over_what_was_checked() {
+    let mut s = Setup::new("checked");
+    let file = s.dir.join("data.txt");
+    fs::write(&file, "x").expect("file");
+    s.policy(
+        IMAGE,
+        &header(&format!(
+            "\tlinux64-fsread: filename eq \"{}\" then permit\n\tlinux64-rename: true then permit\n\tlinux64-getpid: permit\n",
+            file.display()
+        )),
+    );
+    let mut engine = s.engine(Mode::Enforce);
+    s.openat("data.txt", O_RDONLY);
+    let a = s.tracer.place_str(PID, "data.txt");
+    let b = s.tracer.place_str(PID, "renamed.txt");
+    s.call(RENAME, [a, b, 0, 0, 0, 0]);
+    s.call(GETPID, [0; 6]);
+    s.openat("other.txt", O_RDONLY);
+    s.run(&mut engine);
+    let nul = |p: &Path| {
+        let mut v = p.as_os_str().as_encoded_bytes().to_vec();
+        v.push(0);
+        v
+    };
+    let handed: Vec<_> = s
+        .tracer
+        .requests
+        .iter()
+        .filter_map(|r| match r {
+            Request::PermitChecked(_, c) => Some(c.args.clone()),
+            Request::Resume(_, d) => Some(vec![(255, format!("{d:?}").into_bytes())]),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        handed,
+        [
+            vec![(1, nul(&file))],
+            vec![(0, nul(&file)), (1, nul(&s.dir.join("renamed.txt")))],
+            vec![(255, b"Permit".to_vec())],
+            vec![(255, b"Deny(1)".to_vec())],
+        ],
+        "argument-free calls and denials are plain resumes"
+    );
+}
