@@ -4,13 +4,15 @@ mod args;
 
 use std::ffi::OsString;
 use std::io::Write as _;
+use std::os::unix::process::CommandExt as _;
 use std::process::ExitCode;
 
 use args::{Command, HELP, Run, USAGE};
 use systrace_core::ExitStatus;
 use systrace_core::calls::Syscalls;
-use systrace_core::engine::{LogTarget, NotRunnable, find_program};
+use systrace_core::engine::{Engine, LogTarget, NotRunnable, find_program};
 use systrace_core::env::SystemEnvironment;
+use systrace_linux::{Backend, credentials};
 use systrace_policy::{Binder, Policy};
 
 /// Exit status for usage errors.
@@ -70,12 +72,10 @@ fn fail(message: impl std::fmt::Display) -> u8 {
 
 /// Trace a command under its policy; returns the exit status.
 fn run(run: Run) -> u8 {
-    if run.attach.is_some() {
-        return fail("-p: attaching to a running process is not supported yet");
-    }
-    if run.credentials.is_some() {
-        return fail("-c: running the command with other credentials is not supported yet");
-    }
+    let credentials = match run.credentials.as_deref().map(credentials::for_command) {
+        Some(Err(e)) => return fail(e),
+        ids => ids.and_then(Result::ok),
+    };
     let name = run.argv[0].to_string_lossy().into_owned();
     let image = match find_program(&run.argv[0]) {
         Ok(image) => image,
@@ -101,19 +101,28 @@ fn run(run: Run) -> u8 {
     for w in warnings {
         eprintln!("systrace: {w}");
     }
+    if let Some(pid) = run.attach {
+        // Under the policy of the image it runs (a detached one included).
+        return match systrace_linux::attach(pid) {
+            Ok(backend) => follow(engine, backend, Some(ExitStatus::Code(0))),
+            Err(e) => fail(format!("-p {pid}: {e}")),
+        };
+    }
     let Some(fast) = engine.initial_fast_path(&image.to_string_lossy()) else {
         // A detached policy: the command runs untraced.
-        return match std::process::Command::new(&image)
-            .args(&run.argv[1..])
-            .status()
-        {
+        let mut command = std::process::Command::new(&image);
+        if let Some((uid, gid)) = credentials {
+            command.uid(uid).gid(gid);
+        }
+        return match command.args(&run.argv[1..]).status() {
             Ok(s) => status_code(s.code().map(ExitStatus::Code).or_else(|| {
                 std::os::unix::process::ExitStatusExt::signal(&s).map(ExitStatus::Signal)
             })),
             Err(e) => fail(format!("{name}: {e}")),
         };
     };
-    let mut backend = match systrace_linux::spawn(&run.argv, &fast) {
+    let options = systrace_linux::SpawnOptions { credentials };
+    let backend = match systrace_linux::spawn_with(&run.argv, &fast, &options) {
         Ok(b) => b,
         Err(e) => {
             eprintln!("systrace: {name}: {e}");
@@ -124,13 +133,16 @@ fn run(run: Run) -> u8 {
             };
         }
     };
-    let root = backend.root();
-    let root_image = backend.root_image().to_string_lossy().into_owned();
-    if let Err(e) = engine.start(&mut backend, root, &root_image) {
-        return fail(e);
-    }
-    match engine.run(&mut backend, root) {
-        Ok(status) => status_code(status.or(backend.root_status())),
+    follow(engine, backend, None)
+}
+
+/// Run the engine on the backend's root to the end; `detached` is the
+/// status when the root was not seen to end.
+fn follow(mut engine: Engine, mut backend: Backend, detached: Option<ExitStatus>) -> u8 {
+    let (root, image) = (backend.root(), backend.root_image().display().to_string());
+    let started = engine.start(&mut backend, root, &image);
+    match started.and_then(|()| engine.run(&mut backend, root)) {
+        Ok(status) => status_code(status.or(backend.root_status()).or(detached)),
         Err(e) => fail(e),
     }
 }

@@ -20,16 +20,22 @@
 //! # Ok::<(), systrace_core::Error>(())
 //! ```
 //!
+//! [`attach`] follows a running process instead (`systrace -p`), with
+//! syscall stops, since it has no filter.
+//!
 //! Layout: [`seccomp`] compiles filters (front end, intermediate form,
 //! classic BPF); [`ptrace`] starts, follows and steers tracees; `sys` holds
 //! every `unsafe` line, one module per system interface.
 
 #![deny(unsafe_code)]
 
+pub mod credentials;
 pub mod ptrace;
 pub mod seccomp;
 #[allow(unsafe_code)]
 mod sys;
 
-pub use ptrace::spawn::{SpawnError, spawn};
+pub use credentials::parse_credentials;
+pub use ptrace::attach::attach;
+pub use ptrace::spawn::{SpawnError, SpawnOptions, spawn, spawn_with};
 pub use ptrace::{Backend, Stats};

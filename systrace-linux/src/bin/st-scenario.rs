@@ -8,9 +8,18 @@
 //! st-scenario threads N PATH       N threads each open PATH; "thread TID RESULT"
 //! st-scenario fork N PATH          N children each open PATH; "child PID RESULT"
 //! st-scenario fork-getpid N        a child and its parent each call getpid N times
+//! st-scenario fork-bomb N PATH     N children at once, each opens PATH and calls
+//!                                  getppid, exits 0 if the open failed with
+//!                                  EACCES; "children N denied M"
+//! st-scenario getpid-sleep T MS    T threads, each forever: getpid, print
+//!                                  "getpid TID RESULT", sleep MS ms
 //! st-scenario spawn-true           run /bin/true through std::process::Command
 //! st-scenario ignore-signals PATH  block and ignore every signal, then open PATH
 //! st-scenario signals              count handled signals, real-time ones included
+//! st-scenario signal-wait N        block and ignore TERM and INT, ignore HUP,
+//!                                  print "ready PID", wait for one USR1 and N
+//!                                  RTMIN+1, print the counts and what is pending
+//! st-scenario send PID SIGNAL [V]  kill(PID, SIGNAL), or sigqueue with value V
 //! st-scenario stop-cont            stop itself; a child sends SIGCONT
 //! st-scenario exit CODE            exit with CODE
 //! st-scenario raise SIGNAL         raise SIGNAL (a number or a name like TERM)
@@ -89,6 +98,14 @@ fn main() {
             wait_for(pid);
             println!("parent done");
         }
+        "fork-bomb" => fork_bomb(num(1), arg(2)),
+        "getpid-sleep" => {
+            let ms = num(2) as u64;
+            for _ in 1..num(1) {
+                std::thread::spawn(move || getpid_sleep(ms));
+            }
+            getpid_sleep(ms);
+        }
         "spawn-true" => {
             let status = std::process::Command::new("/bin/true")
                 .status()
@@ -118,6 +135,8 @@ fn main() {
             println!("done");
         }
         "signals" => signals(),
+        "signal-wait" => signal_wait(num(1) as u64),
+        "send" => send(num(1) as i32, signal_number(arg(2)), args.get(3)),
         "stop-cont" => {
             flush();
             match fork() {
@@ -209,7 +228,12 @@ fn signal_number(s: &str) -> i32 {
     if let Ok(n) = s.parse() {
         return n;
     }
-    match s.trim_start_matches("SIG") {
+    let name = s.trim_start_matches("SIG");
+    if let Some(n) = name.strip_prefix("RTMIN+") {
+        return libc::SIGRTMIN() + n.parse::<i32>().unwrap_or_else(|_| usage());
+    }
+    match name {
+        "HUP" => libc::SIGHUP,
         "TERM" => libc::SIGTERM,
         "KILL" => libc::SIGKILL,
         "INT" => libc::SIGINT,
@@ -298,21 +322,132 @@ extern "C" fn on_signal(sig: i32, info: *mut libc::siginfo_t, _ctx: *mut libc::c
     }
 }
 
+/// Each child opens `path` and calls getppid; the parent forks all `n`
+/// before waiting for any.
+fn fork_bomb(n: i64, path: &str) {
+    flush();
+    let mut pids = Vec::new();
+    for _ in 0..n {
+        match fork() {
+            0 => {
+                let denied = open(path) == "EACCES";
+                // SAFETY: no arguments.
+                unsafe { libc::getppid() };
+                exit_now(if denied { 0 } else { 1 });
+            }
+            pid => pids.push(pid),
+        }
+    }
+    let mut denied = 0;
+    for pid in pids {
+        let mut status = 0;
+        // SAFETY: writes the status to a live local.
+        unsafe { libc::waitpid(pid, &mut status, 0) };
+        if libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0 {
+            denied += 1;
+        }
+    }
+    println!("children {n} denied {denied}");
+}
+
+fn getpid_sleep(ms: u64) -> ! {
+    loop {
+        let r = getpid();
+        let result = if r < 0 {
+            errno_name(std::io::Error::last_os_error().raw_os_error().unwrap_or(0))
+        } else {
+            "ok".into()
+        };
+        println!("getpid {} {result}", gettid());
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+    }
+}
+
+fn handle(sig: i32) {
+    // SAFETY: `act` is fully initialised (zeroed, then handler, flags and
+    // an empty mask set) before sigaction reads it; the handler only
+    // touches atomics.
+    unsafe {
+        let mut act = std::mem::zeroed::<libc::sigaction>();
+        act.sa_sigaction = on_signal as *const () as usize;
+        act.sa_flags = libc::SA_SIGINFO | libc::SA_RESTART;
+        libc::sigemptyset(&mut act.sa_mask);
+        libc::sigaction(sig, &act, std::ptr::null_mut());
+    }
+}
+
+/// Wait for signals sent from outside (by `st-scenario send`): one SIGUSR1
+/// and `n` SIGRTMIN+1, counted; SIGTERM and SIGINT blocked and ignored,
+/// SIGHUP ignored. Prints what arrived and which of TERM and INT are
+/// pending.
+fn signal_wait(n: u64) {
+    handle(libc::SIGUSR1);
+    handle(libc::SIGRTMIN() + 1);
+    // SAFETY: `set` is initialised by sigemptyset before use; SIG_IGN is a
+    // valid disposition for these signals.
+    unsafe {
+        let mut set = std::mem::zeroed::<libc::sigset_t>();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, libc::SIGTERM);
+        libc::sigaddset(&mut set, libc::SIGINT);
+        libc::sigprocmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+        for sig in [libc::SIGTERM, libc::SIGINT, libc::SIGHUP] {
+            libc::signal(sig, libc::SIG_IGN);
+        }
+    }
+    println!("ready {}", std::process::id());
+    flush();
+    // At most ten seconds; then a little longer, for duplicates to show.
+    for _ in 0..10_000 {
+        if RT.load(Ordering::SeqCst) >= n && USR1.load(Ordering::SeqCst) >= 1 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    // SAFETY: `set` is written by sigpending before sigismember reads it.
+    let (term, int) = unsafe {
+        let mut set = std::mem::zeroed::<libc::sigset_t>();
+        libc::sigpending(&mut set);
+        (
+            libc::sigismember(&set, libc::SIGTERM),
+            libc::sigismember(&set, libc::SIGINT),
+        )
+    };
+    println!(
+        "usr1={} rt={} rt-values={} pending-term={term} pending-int={int}",
+        USR1.load(Ordering::SeqCst),
+        RT.load(Ordering::SeqCst),
+        RT_VALUES.load(Ordering::SeqCst)
+    );
+}
+
+/// `kill(pid, sig)`, or `sigqueue` with `value` when one is given.
+fn send(pid: i32, sig: i32, value: Option<&String>) {
+    let r = match value {
+        Some(v) => {
+            let v: usize = v.parse().unwrap_or_else(|_| usage());
+            let value = libc::sigval {
+                sival_ptr: v as *mut libc::c_void,
+            };
+            // SAFETY: integer arguments; sigqueue copies `value`.
+            unsafe { libc::sigqueue(pid, sig, value) }
+        }
+        // SAFETY: integer arguments only.
+        None => unsafe { libc::kill(pid, sig) },
+    };
+    if r != 0 {
+        eprintln!("send: {}", std::io::Error::last_os_error());
+        std::process::exit(1);
+    }
+}
+
 /// Handle SIGUSR1, SIGUSR2 and SIGRTMIN+1; send each several times (the
 /// real-time one queued with values) and print the counts.
 fn signals() {
     let rt = libc::SIGRTMIN() + 1;
     for sig in [libc::SIGUSR1, libc::SIGUSR2, rt] {
-        // SAFETY: `act` is fully initialised (zeroed, then handler, flags
-        // and an empty mask set) before sigaction reads it; the handler
-        // only touches atomics.
-        unsafe {
-            let mut act = std::mem::zeroed::<libc::sigaction>();
-            act.sa_sigaction = on_signal as *const () as usize;
-            act.sa_flags = libc::SA_SIGINFO | libc::SA_RESTART;
-            libc::sigemptyset(&mut act.sa_mask);
-            libc::sigaction(sig, &act, std::ptr::null_mut());
-        }
+        handle(sig);
     }
     for _ in 0..3 {
         raise(libc::SIGUSR1);

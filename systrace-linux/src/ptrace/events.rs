@@ -1,12 +1,10 @@
 //! Turning wait statuses into [`Event`]s (see the module documentation of
 //! [`ptrace`](super) for the rules).
 
-use std::rc::Rc;
-
 use systrace_core::{Event, ExitStatus, Pid, RawCall};
 
 use super::wait::Status;
-use super::{Backend, Early, Held, Proc, Stop, fail_closed, procfs};
+use super::{Backend, Early, Go, Held, Proc, Stop, fail_closed, procfs};
 use crate::seccomp::abi_of;
 use crate::sys::ptrace::{
     self, EVENT_CLONE, EVENT_EXEC, EVENT_FORK, EVENT_SECCOMP, EVENT_STOP, EVENT_VFORK, INFO_SECCOMP,
@@ -59,14 +57,8 @@ impl Backend {
             .collect();
         for (child, group_stop) in orphans {
             self.early.remove(&child);
-            self.procs.insert(
-                child,
-                Proc {
-                    stop: Stop::Running,
-                    allowed: Rc::clone(&proc.allowed),
-                    ghost: proc.ghost,
-                },
-            );
+            self.procs
+                .insert(child, Proc::child_of(proc, Stop::Running));
             self.hold(child, Held::Start { group_stop });
             if !proc.ghost {
                 self.ready.push_back(Event::Spawn {
@@ -99,15 +91,14 @@ impl Backend {
         if proc.stop == Stop::Unborn {
             // The first stop of a child already announced.
             proc.stop = Stop::Running;
-            let _ = if group_stop {
-                ptrace::listen(pid)
-            } else {
-                ptrace::cont(pid, 0)
-            };
+            let _ = self.go(pid, if group_stop { Go::Listen } else { Go::Run(0) });
             return;
         }
+        let syscall_stops = proc.user_filter.is_some();
         // Errors resuming mean the process is gone; its exit comes later.
         let _ = match event {
+            // With syscall stops the call was judged at its entry.
+            EVENT_SECCOMP if syscall_stops => self.go(pid, Go::Run(0)),
             EVENT_SECCOMP => {
                 self.seccomp_stop(pid);
                 Ok(())
@@ -121,14 +112,19 @@ impl Backend {
                 Ok(())
             }
             // A group-stop: stay stopped, but let SIGCONT wake it.
-            EVENT_STOP if group_stop => ptrace::listen(pid),
+            EVENT_STOP if group_stop => self.go(pid, Go::Listen),
             // The trap after PTRACE_LISTEN (or an interrupt).
-            EVENT_STOP => ptrace::cont(pid, 0),
-            // A stray syscall stop (TRACESYSGOOD).
-            0 if sig == libc::SIGTRAP | 0x80 => ptrace::cont(pid, 0),
+            EVENT_STOP => self.go(pid, Go::Run(0)),
+            // A syscall stop (TRACESYSGOOD): the way an attached process's
+            // calls are seen; stray otherwise.
+            0 if sig == libc::SIGTRAP | 0x80 && syscall_stops => {
+                self.syscall_stop(pid);
+                Ok(())
+            }
+            0 if sig == libc::SIGTRAP | 0x80 => self.go(pid, Go::Run(0)),
             // Signal-delivery stop: deliver the very signal.
-            0 => ptrace::cont(pid, sig),
-            _ => ptrace::cont(pid, 0),
+            0 => self.go(pid, Go::Run(sig)),
+            _ => self.go(pid, Go::Run(0)),
         };
     }
 
@@ -137,7 +133,7 @@ impl Backend {
             return;
         };
         if proc.ghost {
-            let _ = ptrace::cont(pid, 0);
+            let _ = self.go(pid, Go::Run(0));
             return;
         }
         let info = match ptrace::syscall_info(pid) {
@@ -152,7 +148,7 @@ impl Backend {
         let abi = abi_of(info.arch);
         match (info.op, abi) {
             (INFO_SECCOMP, Some(abi)) => {
-                proc.stop = Stop::Seccomp;
+                proc.stop = Stop::Call;
                 self.stats.syscall_stops += 1;
                 self.ready.push_back(Event::Syscall {
                     pid,
@@ -173,14 +169,15 @@ impl Backend {
         let child = match ptrace::event_msg(pid) {
             Ok(child) => child as Pid,
             Err(_) => {
-                let _ = ptrace::cont(pid, 0);
+                let _ = self.go(pid, Go::Run(0));
                 return;
             }
         };
         let Some(proc) = self.procs.get(&pid) else {
             return;
         };
-        let (allowed, ghost) = (Rc::clone(&proc.allowed), proc.ghost);
+        let ghost = proc.ghost;
+        let born = Proc::child_of(proc, Stop::Unborn);
         self.hold(
             pid,
             if event == EVENT_VFORK {
@@ -203,14 +200,7 @@ impl Backend {
             None => None,
         };
         if ended.is_none() {
-            self.procs.insert(
-                child,
-                Proc {
-                    stop: Stop::Unborn,
-                    allowed,
-                    ghost,
-                },
-            );
+            self.procs.insert(child, born);
             if let Some(held) = stop {
                 self.hold(child, held);
             }

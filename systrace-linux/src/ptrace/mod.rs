@@ -34,10 +34,11 @@
 //!
 //! A process's seccomp filter outlives any detach, and without a tracer its
 //! `SECCOMP_RET_TRACE` calls would fail with `ENOSYS`. So
-//! [`Tracer::detach`] does not `PTRACE_DETACH`: the process (and what it
-//! creates) stays attached but is let through silently: every call is
-//! permitted without an event, and only its [`Event::Exit`] is reported.
-//! Like every tracee it dies with the tracer (`PTRACE_O_EXITKILL`).
+//! [`Tracer::detach`] does not `PTRACE_DETACH` a spawned process: it (and
+//! what it creates) stays attached but is let through silently: every call
+//! is permitted without an event, and only its [`Event::Exit`] is reported.
+//! Like every tracee it dies with the tracer (`PTRACE_O_EXITKILL`). An
+//! attached process has no filter and is really detached (see below).
 //!
 //! # Narrowing the fast path
 //!
@@ -55,9 +56,14 @@
 //!
 //! # Attaching
 //!
-//! Attaching to a running process (`-p PID`) is not implemented yet:
-//! [`Backend::attach`] returns [`Error::Unsupported`].
+//! A running process cannot be given a seccomp filter from outside without
+//! leaving it behind at a detach, so [`attach`](attach::attach) traces
+//! every call with syscall stops instead (`PTRACE_SYSCALL`), and the
+//! backend applies the fast path itself at each syscall-entry stop (see
+//! `attach.rs`). Children of an attached process are followed the same
+//! way, and [`Tracer::detach`] really detaches them (`PTRACE_DETACH`).
 
+pub mod attach;
 mod events;
 mod inject;
 mod mem;
@@ -74,7 +80,7 @@ use std::rc::Rc;
 use systrace_core::{Decision, Error, Event, ExitStatus, FastPath, Inspect, Pid, Result, Tracer};
 use systrace_policy::{Abi, Credentials};
 
-use crate::seccomp;
+use crate::seccomp::{self, FilterIr};
 use crate::sys::{process, ptrace};
 use inject::InjectError;
 
@@ -106,8 +112,8 @@ enum Stop {
     Running,
     /// Announced by its creator's event; its first stop has not come yet.
     Unborn,
-    /// At a seccomp stop, waiting for [`Tracer::resume`].
-    Seccomp,
+    /// At a seccomp or syscall-entry stop, waiting for [`Tracer::resume`].
+    Call,
     /// Held at a stop until the next [`Tracer::next_event`].
     Held(Held),
 }
@@ -137,8 +143,50 @@ struct Proc {
     stop: Stop,
     /// What its filters let through (the intersection of all of them).
     allowed: Rc<Allowed>,
-    /// Detached: let through silently.
+    /// Detached: let through silently (or, when attached, detached for
+    /// real at its next stop).
     ghost: bool,
+    /// `Some` for a process traced with syscall stops (attached, or created
+    /// by an attached one): it has no seccomp filter, and these are the
+    /// verdicts the backend applies at each syscall-entry stop.
+    user_filter: Option<Rc<FilterIr>>,
+    /// A call denied at its syscall-entry stop whose exit stop has not
+    /// come yet: its errno.
+    denied: Option<i32>,
+}
+
+impl Proc {
+    /// A process traced through its seccomp filter, which lets `allowed`
+    /// through.
+    fn filtered(stop: Stop, allowed: Rc<Allowed>, ghost: bool) -> Proc {
+        Proc {
+            stop,
+            allowed,
+            ghost,
+            user_filter: None,
+            denied: None,
+        }
+    }
+
+    /// A new process like `creator` (same filter or syscall stops).
+    fn child_of(creator: &Proc, stop: Stop) -> Proc {
+        Proc {
+            stop,
+            allowed: Rc::clone(&creator.allowed),
+            ghost: creator.ghost,
+            user_filter: creator.user_filter.clone(),
+            denied: None,
+        }
+    }
+}
+
+/// How a stopped tracee goes on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Go {
+    /// Run, delivering this signal (0 for none).
+    Run(i32),
+    /// Stay in its group-stop until `SIGCONT` (`PTRACE_LISTEN`).
+    Listen,
 }
 
 /// A tracee seen before its creator's event named it.
@@ -175,50 +223,44 @@ pub struct Backend {
     root: Pid,
     root_image: PathBuf,
     root_status: Option<ExitStatus>,
+    /// First stops collected by [`attach`](attach::attach), handled by the
+    /// first [`Tracer::next_event`].
+    replay: VecDeque<(Pid, i32)>,
     native: Abi,
     stats: Stats,
     _one_thread: PhantomData<*const ()>,
 }
 
 impl Backend {
-    fn new(root: Pid, image: PathBuf, allowed: Allowed, native: Abi) -> Backend {
-        let mut procs = HashMap::new();
-        procs.insert(
-            root,
-            Proc {
-                stop: Stop::Held(Held::Exec),
-                allowed: Rc::new(allowed),
-                ghost: false,
-            },
-        );
+    fn new(root: Pid, image: PathBuf, procs: HashMap<Pid, Proc>, native: Abi) -> Backend {
+        let held = procs
+            .iter()
+            .filter(|(_, p)| matches!(p.stop, Stop::Held(_)))
+            .map(|(&pid, _)| pid)
+            .collect();
         Backend {
             procs,
             early: HashMap::new(),
-            held: vec![root],
+            held,
             ready: VecDeque::new(),
             root,
             root_image: image,
             root_status: None,
+            replay: VecDeque::new(),
             native,
             stats: Stats::default(),
             _one_thread: PhantomData,
         }
     }
 
-    /// Attach to a running process. Not implemented yet: always
-    /// [`Error::Unsupported`].
-    pub fn attach(_pid: Pid, _fast: &FastPath) -> Result<Backend> {
-        Err(Error::Unsupported {
-            what: "attaching to a running process",
-        })
-    }
-
-    /// The process [`spawn`](spawn::spawn) started.
+    /// The process [`spawn`](spawn::spawn) started, or the one
+    /// [`attach`](attach::attach) attached to.
     pub fn root(&self) -> Pid {
         self.root
     }
 
-    /// The image the root process executed (symlinks resolved).
+    /// The image the root process executed (symlinks resolved); for an
+    /// attached process, what `/proc/PID/exe` named at the attach.
     pub fn root_image(&self) -> &std::path::Path {
         &self.root_image
     }
@@ -255,9 +297,31 @@ impl Backend {
             proc.stop = Stop::Running;
             // An error means the process is gone (its exit comes later).
             let _ = match held {
-                Held::Start { group_stop: true } => ptrace::listen(pid),
-                _ => ptrace::cont(pid, 0),
+                Held::Start { group_stop: true } => self.go(pid, Go::Listen),
+                _ => self.go(pid, Go::Run(0)),
             };
+        }
+    }
+
+    /// Let a stopped tracee go on: `PTRACE_CONT` when its filter stops its
+    /// calls, `PTRACE_SYSCALL` when syscall stops do, or `PTRACE_LISTEN`.
+    /// A detached tracee with syscall stops is `PTRACE_DETACH`ed instead
+    /// (with the signal, if any) and forgotten.
+    fn go(&mut self, pid: Pid, how: Go) -> std::io::Result<()> {
+        let (syscall_stops, ghost) = self
+            .procs
+            .get(&pid)
+            .map_or((false, false), |p| (p.user_filter.is_some(), p.ghost));
+        match how {
+            _ if syscall_stops && ghost => {
+                self.procs.remove(&pid);
+                self.held.retain(|&p| p != pid);
+                let sig = if let Go::Run(sig) = how { sig } else { 0 };
+                ptrace::detach(pid, sig)
+            }
+            Go::Listen => ptrace::listen(pid),
+            Go::Run(sig) if syscall_stops => ptrace::syscall(pid, sig),
+            Go::Run(sig) => ptrace::cont(pid, sig),
         }
     }
 
@@ -348,6 +412,10 @@ impl Tracer for Backend {
                 return Ok(Some(event));
             }
             self.release_held();
+            if let Some((pid, raw)) = self.replay.pop_front() {
+                self.handle(pid, raw);
+                continue;
+            }
             if !self.anything_left() {
                 return Ok(None);
             }
@@ -364,14 +432,23 @@ impl Tracer for Backend {
 
     fn resume(&mut self, pid: Pid, decision: Decision) -> Result<()> {
         let proc = self.procs.get_mut(&pid).ok_or(Error::Gone { pid })?;
-        if proc.stop != Stop::Seccomp {
+        if proc.stop != Stop::Call {
             return Err(not_stopped(pid, "resume"));
         }
         proc.stop = Stop::Running;
+        let syscall_stops = proc.user_filter.is_some();
         let result = match decision {
-            Decision::Permit => ptrace::cont(pid, 0),
+            Decision::Permit => self.go(pid, Go::Run(0)),
             Decision::Deny(errno) => match regs::deny(pid, errno) {
-                Ok(()) => ptrace::cont(pid, 0),
+                Ok(()) => {
+                    if syscall_stops {
+                        // Its exit stop makes sure of the return value.
+                        if let Some(proc) = self.procs.get_mut(&pid) {
+                            proc.denied = Some(errno);
+                        }
+                    }
+                    self.go(pid, Go::Run(0))
+                }
                 Err(e) if e.raw_os_error() == Some(libc::ESRCH) => Err(e),
                 Err(e) => {
                     // Never let a denied call run.
@@ -387,7 +464,14 @@ impl Tracer for Backend {
     fn set_fast_path(&mut self, pid: Pid, fast: &FastPath) -> Result<()> {
         let proc = self.procs.get(&pid).ok_or(Error::Gone { pid })?;
         let new = effective(fast, self.native);
-        if proc.ghost || proc.allowed.is_subset(&new) {
+        if proc.ghost {
+            return Ok(());
+        }
+        if proc.user_filter.is_some() {
+            self.set_user_filter(pid, new);
+            return Ok(());
+        }
+        if proc.allowed.is_subset(&new) {
             return Ok(());
         }
         let narrowed: Allowed = proc.allowed.intersection(&new).copied().collect();
@@ -445,11 +529,18 @@ impl Tracer for Backend {
     fn detach(&mut self, pid: Pid) -> Result<()> {
         let proc = self.procs.get_mut(&pid).ok_or(Error::Gone { pid })?;
         proc.ghost = true;
-        if proc.stop == Stop::Seccomp {
-            proc.stop = Stop::Running;
-            ptrace::cont(pid, 0).map_err(|e| procfs::error(pid, "resume", e))?;
-        }
-        Ok(())
+        let result = match proc.stop {
+            Stop::Call => {
+                proc.stop = Stop::Running;
+                self.go(pid, Go::Run(0))
+            }
+            // Stopped soon, and detached there.
+            Stop::Running if proc.user_filter.is_some() => ptrace::interrupt(pid),
+            // Detached (or let through) when released, or at its first
+            // stop.
+            Stop::Running | Stop::Held(_) | Stop::Unborn => Ok(()),
+        };
+        result.map_err(|e| procfs::error(pid, "detach", e))
     }
 
     fn kill(&mut self, pid: Pid) -> Result<()> {

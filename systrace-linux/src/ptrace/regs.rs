@@ -1,5 +1,6 @@
 //! Register-level work, the one architecture-specific part of the backend:
-//! denying a call at its seccomp stop, and setting up an injected call.
+//! denying a call at its seccomp or syscall-entry stop, and setting up an
+//! injected call.
 //!
 //! x86-64 is implemented (for 64-bit tracees and for i386 ones, through the
 //! 64-bit register view). Other architectures report
@@ -59,6 +60,18 @@ mod imp {
         let mut regs = ptrace::get_regs(pid)?;
         regs.orig_rax = u64::MAX;
         regs.rax = (-i64::from(errno)) as u64;
+        ptrace::set_regs(pid, &regs)
+    }
+
+    /// At the exit stop of a call denied at its syscall-entry stop: make
+    /// sure the return register holds `-errno`.
+    pub(crate) fn set_return_errno(pid: Pid, errno: i32) -> io::Result<()> {
+        let mut regs = ptrace::get_regs(pid)?;
+        let want = (-i64::from(errno)) as u64;
+        if regs.rax == want {
+            return Ok(());
+        }
+        regs.rax = want;
         ptrace::set_regs(pid, &regs)
     }
 
@@ -148,6 +161,11 @@ mod imp {
     }
 
     /// Not implemented on this architecture.
+    pub(crate) fn set_return_errno(_pid: Pid, _errno: i32) -> io::Result<()> {
+        Err(unsupported())
+    }
+
+    /// Not implemented on this architecture.
     pub(crate) fn save(_pid: Pid) -> io::Result<Saved> {
         Err(unsupported())
     }
@@ -186,4 +204,4 @@ mod imp {
     }
 }
 
-pub(crate) use imp::{Saved, deny, prepare_call, restore, return_value, save};
+pub(crate) use imp::{Saved, deny, prepare_call, restore, return_value, save, set_return_errno};

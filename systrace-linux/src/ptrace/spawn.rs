@@ -5,7 +5,8 @@
 //! `PR_SET_PDEATHSIG(SIGKILL)` and blocks on a pipe. The parent attaches with
 //! `PTRACE_SEIZE` and its options (seccomp, fork, vfork, clone and exec
 //! events, `EXITKILL`, `TRACESYSGOOD`), then writes one byte. Only then does
-//! the child set `PR_SET_NO_NEW_PRIVS` and install the filter (a
+//! the child take other credentials if asked ([`SpawnOptions`]), set
+//! `PR_SET_NO_NEW_PRIVS` and install the filter (a
 //! `SECCOMP_RET_TRACE` with no tracer that asked for seccomp events would
 //! fail every call with `ENOSYS`), and execute the program, trying each
 //! directory of `PATH` as `execvp` does.
@@ -20,13 +21,14 @@ use std::io::{self, Read};
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::PathBuf;
+use std::rc::Rc;
 
 use systrace_core::{Error, FastPath, Pid};
 use systrace_policy::Abi;
 
-use super::Backend;
 use super::procfs;
 use super::wait::{self, Status};
+use super::{Backend, Held, Proc, Stop};
 use crate::seccomp::{self, EmitError};
 use crate::sys::process::{self, ChildSetup, ExecPlan, REPORT_LEN, Stage};
 use crate::sys::ptrace::{
@@ -65,6 +67,18 @@ pub enum SpawnError {
         #[source]
         source: io::Error,
     },
+    /// The child could not take the credentials asked for (`EPERM`: this
+    /// process is not privileged).
+    #[error("cannot run as uid {uid}, gid {gid}: {source}")]
+    Credentials {
+        /// The uid asked for.
+        uid: u32,
+        /// The gid asked for.
+        gid: u32,
+        /// The cause.
+        #[source]
+        source: io::Error,
+    },
     /// Setting up the child or the tracer failed.
     #[error("cannot start a traced process: {what}: {source}")]
     Setup {
@@ -97,15 +111,24 @@ impl From<SpawnError> for Error {
     fn from(e: SpawnError) -> Error {
         let context = e.to_string();
         match e {
-            SpawnError::Exec { source, .. } | SpawnError::Setup { source, .. } => {
-                Error::Os { context, source }
-            }
+            SpawnError::Exec { source, .. }
+            | SpawnError::Setup { source, .. }
+            | SpawnError::Credentials { source, .. } => Error::Os { context, source },
             _ => Error::Os {
                 context,
                 source: io::ErrorKind::InvalidInput.into(),
             },
         }
     }
+}
+
+/// How [`spawn_with`] starts the program.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SpawnOptions {
+    /// Run it as `(uid, gid)`, with `gid` as its only group (this process
+    /// must be privileged to do so). `None`: with this process's
+    /// credentials.
+    pub credentials: Option<(u32, u32)>,
 }
 
 /// Run `argv` (the program, found through `PATH` when its name has no
@@ -121,6 +144,17 @@ impl From<SpawnError> for Error {
 /// The returned backend must be used from the calling thread only (ptrace
 /// ties a tracee to one thread of the tracer).
 pub fn spawn(argv: &[OsString], fast: &FastPath) -> Result<Backend, SpawnError> {
+    spawn_with(argv, fast, &SpawnOptions::default())
+}
+
+/// [`spawn`], with options: the child takes `options.credentials` (if
+/// any) after the tracer has attached and before its filter and `execve`;
+/// failing that is [`SpawnError::Credentials`].
+pub fn spawn_with(
+    argv: &[OsString],
+    fast: &FastPath,
+    options: &SpawnOptions,
+) -> Result<Backend, SpawnError> {
     let program = argv.first().ok_or(SpawnError::Empty)?;
     let native = Abi::native();
     let filter = seccomp::compile(fast, native)?;
@@ -137,6 +171,7 @@ pub fn spawn(argv: &[OsString], fast: &FastPath) -> Result<Backend, SpawnError> 
         filter: &fprog,
         go: go_read.as_raw_fd(),
         report: report_write.as_raw_fd(),
+        credentials: options.credentials,
     })
     .map_err(setup("fork"))?;
     drop((go_read, report_write));
@@ -151,17 +186,23 @@ pub fn spawn(argv: &[OsString], fast: &FastPath) -> Result<Backend, SpawnError> 
     }
     drop(go_write);
 
-    let image = until_exec(pid, program, report_read)?;
-    let allowed = super::effective(fast, native);
-    Ok(Backend::new(pid, image, allowed, native))
+    let image = until_exec(pid, program, report_read, options)?;
+    let allowed = Rc::new(super::effective(fast, native));
+    let root = Proc::filtered(Stop::Held(Held::Exec), allowed, false);
+    Ok(Backend::new(pid, image, [(pid, root)].into(), native))
 }
 
 /// Let the child run its own calls until it has executed the program.
-fn until_exec(pid: Pid, program: &OsStr, report: OwnedFd) -> Result<PathBuf, SpawnError> {
+fn until_exec(
+    pid: Pid,
+    program: &OsStr,
+    report: OwnedFd,
+    options: &SpawnOptions,
+) -> Result<PathBuf, SpawnError> {
     loop {
         let raw = wait::one(pid).map_err(setup("waitpid"))?;
         let resumed = match Status::decode(raw) {
-            Some(Status::Ended(_)) => return Err(failure(program, report)),
+            Some(Status::Ended(_)) => return Err(failure(program, report, options)),
             Some(Status::Stopped {
                 event: EVENT_EXEC, ..
             }) => {
@@ -190,7 +231,7 @@ fn until_exec(pid: Pid, program: &OsStr, report: OwnedFd) -> Result<PathBuf, Spa
 }
 
 /// What the child reported before it died.
-fn failure(program: &OsStr, report: OwnedFd) -> SpawnError {
+fn failure(program: &OsStr, report: OwnedFd, options: &SpawnOptions) -> SpawnError {
     let mut msg = [0u8; REPORT_LEN];
     let got = File::from(report).read(&mut msg).unwrap_or(0);
     if got != REPORT_LEN {
@@ -207,6 +248,10 @@ fn failure(program: &OsStr, report: OwnedFd) -> SpawnError {
             program: program.to_string_lossy().into_owned(),
             source,
         },
+        Some(Stage::Credentials) => {
+            let (uid, gid) = options.credentials.unwrap_or_default();
+            SpawnError::Credentials { uid, gid, source }
+        }
         Some(Stage::NoNewPrivs) => SpawnError::Setup {
             what: "PR_SET_NO_NEW_PRIVS",
             source,

@@ -1,5 +1,6 @@
-//! Processes: forking a child that waits for its tracer, installs a seccomp
-//! filter and executes a program; waiting; signals; pipes.
+//! Processes: forking a child that waits for its tracer, takes other
+//! credentials, installs a seccomp filter and executes a program; waiting;
+//! signals; pipes.
 
 use std::ffi::{CString, c_char};
 use std::io;
@@ -19,6 +20,8 @@ pub const WNOTHREAD: i32 = 0x2000_0000;
 pub enum Stage {
     /// The handshake with the tracer (it went away).
     Handshake,
+    /// `setgroups`, `setgid` or `setuid`.
+    Credentials,
     /// `PR_SET_NO_NEW_PRIVS`.
     NoNewPrivs,
     /// Installing the seccomp filter.
@@ -34,6 +37,7 @@ impl Stage {
             Stage::NoNewPrivs => 2,
             Stage::Seccomp => 3,
             Stage::Exec => 4,
+            Stage::Credentials => 5,
         }
     }
 
@@ -44,6 +48,7 @@ impl Stage {
             2 => Stage::NoNewPrivs,
             3 => Stage::Seccomp,
             4 => Stage::Exec,
+            5 => Stage::Credentials,
             _ => return None,
         })
     }
@@ -95,6 +100,8 @@ pub struct ChildSetup<'a> {
     pub plan: &'a ExecPlan,
     /// The filter to install just before `execve`.
     pub filter: &'a SockFprog<'a>,
+    /// `(uid, gid)` to run the program as, with `gid` its only group.
+    pub credentials: Option<(u32, u32)>,
     /// Read end of the handshake pipe: one byte arrives once the tracer has
     /// attached.
     pub go: RawFd,
@@ -103,7 +110,9 @@ pub struct ChildSetup<'a> {
 }
 
 /// Fork a child that sets `PR_SET_PDEATHSIG(SIGKILL)`, waits for one byte
-/// on `setup.go` (the tracer attaches meanwhile), sets
+/// on `setup.go` (the tracer attaches meanwhile), takes the credentials if
+/// any (`setgroups`, `setgid`, `setuid`, in that order, then the death
+/// signal again, which a change of credentials clears), sets
 /// `PR_SET_NO_NEW_PRIVS`, installs the filter and executes the plan. On
 /// failure the child writes a report (see [`REPORT_LEN`]) to
 /// `setup.report` and exits with status 127. Returns the child's pid.
@@ -123,20 +132,7 @@ pub fn fork_traceable(setup: &ChildSetup<'_>) -> io::Result<i32> {
 
 /// The forked child. Only async-signal-safe calls from here on.
 fn child_main(setup: &ChildSetup<'_>, parent: i32) -> ! {
-    // SAFETY: integer arguments only.
-    unsafe {
-        libc::prctl(
-            libc::PR_SET_PDEATHSIG,
-            libc::SIGKILL as libc::c_ulong,
-            0,
-            0,
-            0,
-        )
-    };
-    // SAFETY: no arguments.
-    if unsafe { libc::getppid() } != parent {
-        child_fail(setup.report, Stage::Handshake, 0);
-    }
+    die_with(parent, setup.report);
     reset_signals();
     let mut byte = 0u8;
     loop {
@@ -149,6 +145,12 @@ fn child_main(setup: &ChildSetup<'_>, parent: i32) -> ! {
         if r == 0 || e != libc::EINTR {
             child_fail(setup.report, Stage::Handshake, e);
         }
+    }
+    if let Some((uid, gid)) = setup.credentials {
+        if let Err(e) = set_credentials(uid, gid) {
+            child_fail(setup.report, Stage::Credentials, e);
+        }
+        die_with(parent, setup.report);
     }
     if let Err(e) = seccomp::set_no_new_privs() {
         child_fail(setup.report, Stage::NoNewPrivs, e);
@@ -179,6 +181,40 @@ fn child_main(setup: &ChildSetup<'_>, parent: i32) -> ! {
         last = libc::EACCES;
     }
     child_fail(setup.report, Stage::Exec, last)
+}
+
+/// Be killed when `parent` dies (`PR_SET_PDEATHSIG`); fail if it has
+/// already.
+fn die_with(parent: i32, report: RawFd) {
+    // SAFETY: integer arguments only.
+    unsafe {
+        libc::prctl(
+            libc::PR_SET_PDEATHSIG,
+            libc::SIGKILL as libc::c_ulong,
+            0,
+            0,
+            0,
+        )
+    };
+    // SAFETY: no arguments.
+    if unsafe { libc::getppid() } != parent {
+        child_fail(report, Stage::Handshake, 0);
+    }
+}
+
+/// `setgroups(1, [gid])`, `setgid(gid)`, `setuid(uid)`: the groups and the
+/// gid while still privileged, the uid last. Raw system calls, which act
+/// on the calling thread only (the child has no other) and take no lock.
+fn set_credentials(uid: u32, gid: u32) -> Result<(), i32> {
+    let groups = [gid as libc::gid_t];
+    // SAFETY: setgroups reads one `gid_t` from `groups`, a live local
+    // array of one; setgid and setuid take integers.
+    let failed = unsafe {
+        libc::syscall(libc::SYS_setgroups, 1 as libc::c_long, groups.as_ptr()) != 0
+            || libc::syscall(libc::SYS_setgid, gid as libc::c_long) != 0
+            || libc::syscall(libc::SYS_setuid, uid as libc::c_long) != 0
+    };
+    if failed { Err(errno()) } else { Ok(()) }
 }
 
 /// Unblock every signal and give `SIGPIPE` back its default action (the

@@ -37,9 +37,11 @@ pub const EVENT_SECCOMP: i32 = 7;
 pub const EVENT_STOP: i32 = 128;
 
 const PTRACE_CONT: u32 = 7;
+const PTRACE_DETACH: u32 = 17;
 const PTRACE_SYSCALL: u32 = 24;
 const PTRACE_GETEVENTMSG: u32 = 0x4201;
 const PTRACE_SEIZE: u32 = 0x4206;
+const PTRACE_INTERRUPT: u32 = 0x4207;
 const PTRACE_LISTEN: u32 = 0x4208;
 const PTRACE_GET_SYSCALL_INFO: u32 = 0x420e;
 #[cfg(target_arch = "x86_64")]
@@ -100,6 +102,17 @@ pub fn cont(pid: i32, sig: i32) -> io::Result<()> {
 /// `PTRACE_SYSCALL`: resume until the next syscall entry or exit.
 pub fn syscall(pid: i32, sig: i32) -> io::Result<()> {
     request(PTRACE_SYSCALL, pid, 0, sig as usize).map(drop)
+}
+
+/// `PTRACE_INTERRUPT`: make a seized tracee stop (it reports
+/// `PTRACE_EVENT_STOP`), interrupting a blocking call.
+pub fn interrupt(pid: i32) -> io::Result<()> {
+    request(PTRACE_INTERRUPT, pid, 0, 0).map(drop)
+}
+
+/// `PTRACE_DETACH` of a stopped tracee, delivering `sig` (0 for none).
+pub fn detach(pid: i32, sig: i32) -> io::Result<()> {
+    request(PTRACE_DETACH, pid, 0, sig as usize).map(drop)
 }
 
 /// `PTRACE_LISTEN`: leave a group-stopped tracee stopped, but let

@@ -168,3 +168,11 @@ pub fn scratch(what: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
         .join(format!("systrace-linux-{}-{n}-{what}", std::process::id()))
 }
+
+/// Whether `pid` exists and is not a zombie.
+pub fn alive(pid: Pid) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
+        s.rsplit_once(')')
+            .is_some_and(|(_, rest)| !rest.trim_start().starts_with('Z'))
+    })
+}

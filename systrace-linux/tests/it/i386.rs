@@ -145,3 +145,97 @@ fn narrowing_a_32_bit_process_injects_through_int_0x80() {
     assert_eq!(backend.root_status(), Some(ExitStatus::Code(0)));
     let _ = std::fs::remove_file(&path);
 }
+
+/// Assemble and link `tests/fixtures/i386/hello.S`; `None` (with a note)
+/// when the tools are missing or cannot make 32-bit programs.
+fn assemble_hello() -> Option<PathBuf> {
+    let src = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/i386/hello.S");
+    let (obj, exe) = (scratch("hello.o"), scratch("hello"));
+    let steps: [(&str, Vec<OsString>); 2] = [
+        (
+            "as",
+            vec!["--32".into(), "-o".into(), obj.clone().into(), src.into()],
+        ),
+        (
+            "ld",
+            vec![
+                "-m".into(),
+                "elf_i386".into(),
+                "-o".into(),
+                exe.clone().into(),
+                obj.clone().into(),
+            ],
+        ),
+    ];
+    for (tool, args) in steps {
+        match std::process::Command::new(tool).args(&args).output() {
+            Ok(out) if out.status.success() => {}
+            Ok(out) => {
+                eprintln!(
+                    "note: `{tool}` cannot make an i386 program, test skipped: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+                return None;
+            }
+            Err(e) => {
+                eprintln!("note: no `{tool}` ({e}): the assembled i386 test is skipped");
+                return None;
+            }
+        }
+    }
+    let _ = std::fs::remove_file(&obj);
+    Some(exe)
+}
+
+#[test]
+fn an_assembled_i386_program_is_judged_by_i386_numbers() {
+    let Some(exe) = assemble_hello() else {
+        return;
+    };
+    const GETPID32: (Abi, u32) = (Abi::I386, 20);
+    const WRITE32: (Abi, u32) = (Abi::I386, 4);
+    let run = |deny: Option<(Abi, u32)>, fast: &[(Abi, u32)]| {
+        let out = scratch("hello-out");
+        let argv: Vec<OsString> = vec![
+            crate::harness::ST.into(),
+            "--out".into(),
+            out.clone().into(),
+            "exec".into(),
+            exe.clone().into(),
+        ];
+        let outcome = crate::harness::Run::new()
+            .fast(fast)
+            .decide(move |_, _, c| match deny {
+                Some(call) if (c.abi, c.nr) == call => Decision::Deny(libc::EACCES),
+                _ => Decision::Permit,
+            })
+            .argv(&argv, &out);
+        let _ = std::fs::remove_file(&out);
+        outcome
+    };
+
+    let permitted = run(None, &[]);
+    assert_eq!(permitted.output, "getpid ok\n");
+    assert_eq!(permitted.count(GETPID32), 1);
+    assert_eq!(permitted.count(WRITE32), 1);
+    assert_eq!(permitted.count((Abi::I386, 1)), 1, "exit");
+    assert_eq!(permitted.status, Some(ExitStatus::Code(0)));
+
+    let denied = run(Some(GETPID32), &[]);
+    assert_eq!(denied.output, "getpid EACCES\n");
+    assert_eq!(denied.status, Some(ExitStatus::Code(0)));
+
+    // Write denied: nothing printed, the program says so.
+    let mute = run(Some(WRITE32), &[]);
+    assert_eq!(mute.output, "");
+    assert_eq!(mute.status, Some(ExitStatus::Code(3)));
+
+    // The x86-64 getpid (39) in the fast path does not let the i386 one
+    // through; the i386 one does.
+    let wrong = run(Some(GETPID32), &[(Abi::X86_64, 39)]);
+    assert_eq!(wrong.output, "getpid EACCES\n");
+    let fast = run(Some(GETPID32), &[GETPID32]);
+    assert_eq!(fast.output, "getpid ok\n");
+    assert_eq!(fast.count(GETPID32), 0);
+    let _ = std::fs::remove_file(&exe);
+}

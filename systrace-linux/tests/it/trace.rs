@@ -11,7 +11,7 @@ use systrace_core::{Decision, Event, ExitStatus, FastPath, Inspect, Pid, Tracer}
 use systrace_linux::{SpawnError, spawn};
 use systrace_policy::{Abi, Credentials};
 
-use crate::harness::{GETPID, OPENAT, Run, ST, opened, scratch};
+use crate::harness::{GETPID, OPENAT, Run, ST, alive, opened, scratch};
 
 #[test]
 fn deny_returns_the_errno_at_the_one_stop() {
@@ -353,14 +353,6 @@ fn detach_lets_the_process_run_silently() {
     assert!(outcome.spawned().is_empty());
 }
 
-#[test]
-fn attach_is_not_supported_yet() {
-    assert!(matches!(
-        systrace_linux::Backend::attach(1, &FastPath::default()),
-        Err(systrace_core::Error::Unsupported { .. })
-    ));
-}
-
 /// Killing the tracer kills every tracee (`PTRACE_O_EXITKILL`), not only
 /// its direct child: the `sleep` here is a grandchild.
 #[test]
@@ -386,14 +378,6 @@ fn killing_the_tracer_kills_the_tracees() {
         );
         std::thread::sleep(Duration::from_millis(10));
     }
-}
-
-/// Whether `pid` exists and is not a zombie.
-fn alive(pid: Pid) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
-        s.rsplit_once(')')
-            .is_some_and(|(_, rest)| !rest.trim_start().starts_with('Z'))
-    })
 }
 
 #[test]
