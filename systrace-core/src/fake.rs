@@ -38,6 +38,8 @@ pub struct FakeTracer {
     creds: HashMap<Pid, Credentials>,
     /// Everything the engine asked for, in order.
     pub requests: Vec<Request>,
+    /// How many times [`Inspect::root`] was asked.
+    pub root_reads: usize,
 }
 
 impl FakeTracer {
@@ -143,6 +145,7 @@ impl Inspect for FakeTracer {
     }
 
     fn root(&mut self, pid: Pid) -> Result<PathBuf> {
+        self.root_reads += 1;
         Ok(self
             .root
             .get(&pid)

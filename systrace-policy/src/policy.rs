@@ -32,6 +32,8 @@ pub struct Policy {
     pub(crate) abi: Abi,
     pub(crate) compiled: Vec<Compiled>,
     pub(crate) index: HashMap<CallId, CallRules>,
+    /// Does any rule have a predicate? Kept up to date by `push`/`reindex`.
+    pub(crate) uses_credentials: bool,
 }
 
 impl Policy {
@@ -48,6 +50,7 @@ impl Policy {
             abi,
             compiled: Vec::new(),
             index: HashMap::new(),
+            uses_credentials: false,
         }
     }
 
@@ -113,6 +116,7 @@ impl Policy {
             abi,
             compiled: Vec::new(),
             index: HashMap::new(),
+            uses_credentials: false,
         };
         let mut errors = Vec::new();
         for line in section.rules {
@@ -143,6 +147,7 @@ impl Policy {
     ) -> Result<usize, Error> {
         let compiled = self.compile_line(&line, path, binder, warnings)?;
         let call = compiled.call;
+        self.uses_credentials |= compiled.predicate.is_some();
         self.section.rules.push(line);
         self.compiled.push(compiled);
         let number = self.compiled.len() - 1;
@@ -170,6 +175,7 @@ impl Policy {
 
     /// Build every call's rule list and index from scratch.
     fn reindex(&mut self) {
+        self.uses_credentials = self.compiled.iter().any(|c| c.predicate.is_some());
         let mut lists: HashMap<CallId, Vec<usize>> = HashMap::new();
         for (number, c) in self.compiled.iter().enumerate() {
             lists.entry(c.call).or_default().push(number);
@@ -239,7 +245,7 @@ impl Policy {
     /// Does any rule look at the process's ids (`, if user = N`)? When none
     /// does, evaluation needs no credentials.
     pub fn uses_credentials(&self) -> bool {
-        self.compiled.iter().any(|c| c.predicate.is_some())
+        self.uses_credentials
     }
 
     /// The section, as it would be written to a file.

@@ -26,12 +26,26 @@ fn aliases(rule: AliasRule) -> &'static [CallId] {
     }
 }
 
+/// Calls that change what paths mean to a process (its root): the engine
+/// must see each one, to forget what it knows of the process's root.
+pub(crate) const CHANGES_ROOT: [&str; 4] = ["chroot", "pivot_root", "setns", "unshare"];
+
+/// `restart_syscall` continues a call that was interrupted after it was
+/// permitted: it always runs.
+pub(crate) const ALWAYS: &str = "restart_syscall";
+
 /// The fast path of a binary's policies.
 pub fn fast_path(sections: &[Policy], use_aliases: bool) -> FastPath {
     let mut fast = FastPath::default();
     for policy in sections {
         let abi = policy.abi();
+        if let Some(nr) = calls::number(abi, ALWAYS) {
+            fast.permit.insert((abi, nr));
+        }
         for nr in 0..=calls::max_number(abi) {
+            if calls::name(abi, nr).is_some_and(|n| CHANGES_ROOT.contains(&n)) {
+                continue;
+            }
             let rule = calls::desc(abi, nr).map_or(AliasRule::None, |d| d.alias);
             if matches!(rule, AliasRule::Socketcall { .. }) {
                 continue;

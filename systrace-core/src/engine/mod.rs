@@ -20,6 +20,7 @@ mod question;
 mod setup;
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use systrace_policy::ast::{Action, PermitFlag, RuleLine};
@@ -110,6 +111,12 @@ pub struct Engine {
     env: SystemEnvironment,
     binaries: Binaries,
     procs: HashMap<Pid, Proc>,
+    /// Each process's root directory, read once: it changes only through
+    /// the calls of `fastpath::CHANGES_ROOT`, which always stop.
+    roots: HashMap<Pid, PathBuf>,
+    /// Threads let through a root-changing call that has not completed yet
+    /// (they have not stopped since): no root is cached meanwhile.
+    unsettled: std::collections::HashSet<Pid>,
     frontend: Option<(Box<dyn Channel>, Style)>,
     templates: Vec<Template>,
     log: Log,
@@ -145,6 +152,8 @@ impl Engine {
             env,
             binaries: Binaries::default(),
             procs: HashMap::new(),
+            roots: HashMap::new(),
+            unsettled: std::collections::HashSet::new(),
             frontend: None,
             templates: Vec::new(),
             log,
@@ -274,6 +283,8 @@ impl Engine {
             }
             Event::Exit { pid, .. } => {
                 self.procs.remove(&pid);
+                self.roots.remove(&pid);
+                self.unsettled.remove(&pid);
                 if let Some(faults) = &mut self.faults {
                     faults.exited(pid);
                 }
@@ -383,13 +394,35 @@ impl Engine {
         if detached {
             return Ok(Decision::Permit);
         }
-        let tr = match translate::translate(tracer, pid, call, self.options.aliases) {
+        // This thread stopped again: any root change it made is complete.
+        self.unsettled.remove(&pid);
+        let root = match self.roots.get(&pid) {
+            Some(root) => root.clone(),
+            None => match tracer.root(pid) {
+                Ok(root) => {
+                    if self.unsettled.is_empty() {
+                        self.roots.insert(pid, root.clone());
+                    }
+                    root
+                }
+                Err(_) => return Ok(Decision::Deny(EPERM)),
+            },
+        };
+        let mut view = KnownRoot {
+            tracer: &mut *tracer,
+            pid,
+            root,
+        };
+        let tr = match translate::translate(&mut view, pid, call, self.options.aliases) {
             Ok(tr) => tr,
             Err(Error::Gone { .. }) => return Ok(Decision::Deny(EPERM)),
             Err(Error::Fault { .. }) => return Ok(Decision::Deny(EFAULT)),
             Err(Error::TooLong { .. }) => return Ok(Decision::Deny(ENAMETOOLONG)),
             Err(_) => return Ok(Decision::Deny(EPERM)),
         };
+        if tr.name == fastpath::ALWAYS {
+            return Ok(Decision::Permit);
+        }
         let abi = tr.call.abi;
         // Fault injection draws here, whatever the policy says (see
         // `crate::fault`); the fault is applied below to a permit only.
@@ -446,8 +479,17 @@ impl Engine {
                 Ok(self.inject(pid, binary_nr, &tr, errno))
             }
             _ => {
-                if decision == Decision::Permit && tr.call.nr == call.nr {
-                    *checked = checked_args(&tr);
+                if decision == Decision::Permit {
+                    if tr.call.nr == call.nr {
+                        *checked = checked_args(&tr);
+                    }
+                    if fastpath::CHANGES_ROOT.contains(&&*tr.name) {
+                        // Threads sharing the filesystem context change
+                        // too; until this one stops again the change may
+                        // be under way, so nothing is cached.
+                        self.roots.clear();
+                        self.unsettled.insert(pid);
+                    }
                 }
                 Ok(decision)
             }
@@ -735,6 +777,38 @@ impl Engine {
 
 /// A translator's name and printed value (`None` when it failed).
 type NamedValue<'a> = (&'a str, Option<&'a str>);
+
+/// The backend, with the root directory of one process already known.
+struct KnownRoot<'t> {
+    tracer: &'t mut dyn Tracer,
+    pid: Pid,
+    root: PathBuf,
+}
+
+impl crate::tracer::Inspect for KnownRoot<'_> {
+    fn read_memory(&mut self, pid: Pid, addr: u64, buf: &mut [u8]) -> Result<usize> {
+        self.tracer.read_memory(pid, addr, buf)
+    }
+    fn cwd(&mut self, pid: Pid) -> Result<PathBuf> {
+        self.tracer.cwd(pid)
+    }
+    fn root(&mut self, pid: Pid) -> Result<PathBuf> {
+        if pid == self.pid {
+            Ok(self.root.clone())
+        } else {
+            self.tracer.root(pid)
+        }
+    }
+    fn fd_path(&mut self, pid: Pid, fd: i32) -> Result<PathBuf> {
+        self.tracer.fd_path(pid, fd)
+    }
+    fn image(&mut self, pid: Pid) -> Result<PathBuf> {
+        self.tracer.image(pid)
+    }
+    fn credentials(&mut self, pid: Pid) -> Result<Credentials> {
+        self.tracer.credentials(pid)
+    }
+}
 
 /// The pointer arguments of a permitted call that the policy looked at,
 /// with the exact bytes it saw: paths (resolved), symlink targets, socket

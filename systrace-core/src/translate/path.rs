@@ -220,9 +220,10 @@ impl<'a> Lookup<'a> {
         // directory: `ENOTDIR` for a `dirfd` naming a file, `ENOENT` for a
         // deleted working directory.
         let uses_base = !absolute || self.in_root;
-        let base_ok = base.is_absolute() && fs::metadata(base).is_ok_and(|m| m.is_dir());
+        // Only a lookup that uses the base pays for checking it.
+        let base_ok = || base.is_absolute() && fs::metadata(base).is_ok_and(|m| m.is_dir());
         let start = if absolute { &scope } else { &base_segs };
-        let walked = if uses_base && !base_ok {
+        let walked = if uses_base && !base_ok() {
             None
         } else {
             self.walk(start.clone(), &scope, path, follow_last)

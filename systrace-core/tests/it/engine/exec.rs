@@ -239,3 +239,42 @@ fn unsaved_without_a_user_dir() {
     engine.save_changed();
     assert!(!Path::new(&s.dir.join("policies").join(mangle(IMAGE))).exists());
 }
+
+/// The root is read once per process, and again after a permitted `chroot`
+/// has run; `restart_syscall` always runs, and is in every fast path.
+#[test]
+fn roots_are_cached_until_a_chroot() {
+    let mut s = Setup::new("roots");
+    let jail = s.dir.join("jail");
+    fs::create_dir_all(jail.join("etc")).expect("jail");
+    fs::write(jail.join("etc/motd"), "in jail").expect("motd");
+    s.policy(
+        IMAGE,
+        &header(
+            "\tlinux64-fsread: filename eq \"/etc/motd\" then permit\n\tlinux64-chroot: permit\n",
+        ),
+    );
+    let mut engine = s.engine(Mode::Enforce);
+    let Some(Request::FastPath(_, fast)) = s.tracer.requests.first() else {
+        panic!("no fast path")
+    };
+    assert!(fast.permit.contains(&(Abi::X86_64, 219)), "restart_syscall");
+    assert!(
+        !fast.permit.contains(&(Abi::X86_64, 161)),
+        "chroot always stops"
+    );
+    s.openat("/etc/motd", O_RDONLY);
+    s.tracer.set_root(PID, &jail);
+    // Still the cached root: the process has not chrooted as far as the engine knows.
+    s.openat("/etc/motd", O_RDONLY);
+    let j = s.tracer.place_str(PID, jail.to_str().expect("utf-8"));
+    s.call(161, [j, 0, 0, 0, 0, 0]);
+    s.openat("/etc/motd", O_RDONLY);
+    s.call(219, [0; 6]);
+    let d = s.run(&mut engine);
+    assert_eq!(d, [Decision::Permit; 5]);
+    assert!(engine.log().lines().is_empty());
+    // Read for the first open, and again after the chroot; the chroot's own
+    // stop and the restart reuse what is known.
+    assert_eq!(s.tracer.root_reads, 2);
+}
