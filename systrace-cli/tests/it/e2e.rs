@@ -399,3 +399,38 @@ fn terminal_mode_asks_and_remembers() {
         "{saved}"
     );
 }
+
+/// A child made with `CLONE_UNTRACED` would escape the tracer: refused.
+/// The same program run natively spawns the child (the negative control).
+#[test]
+fn clone_untraced_cannot_escape() {
+    let Some(python) = Command::new("python3")
+        .args(["-c", "import sys; print(sys.executable)"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| text(&o.stdout).trim().to_string())
+    else {
+        eprintln!("note: python3 not installed; skipped");
+        return;
+    };
+    let script = "import ctypes, os\n\
+                  libc = ctypes.CDLL(None, use_errno=True)\n\
+                  r = libc.syscall(56, 0x00800000 | 17, 0, 0, 0, 0)\n\
+                  if r == 0:\n    os._exit(0)\n\
+                  if r > 0:\n    os.waitpid(r, 0)\n\
+                  print('spawned' if r > 0 else 'refused errno %d' % ctypes.get_errno())\n";
+    let dir = workdir("untraced");
+    let data = fresh_data(&dir, &[("u.py", script)]);
+    assert_eq!(
+        text(&native(&data, &[&python, "-B", "u.py"]).stdout),
+        "spawned\n"
+    );
+    let out = traced(&dir, &data, &["-A"], &[&python, "-B", "u.py"]);
+    assert_eq!(
+        text(&out.stdout),
+        "refused errno 1\n",
+        "{}",
+        text(&out.stderr)
+    );
+}

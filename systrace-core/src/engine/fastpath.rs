@@ -30,6 +30,10 @@ fn aliases(rule: AliasRule) -> &'static [CallId] {
 /// must see each one, to forget what it knows of the process's root.
 pub(crate) const CHANGES_ROOT: [&str; 4] = ["chroot", "pivot_root", "setns", "unshare"];
 
+/// Calls whose flags could make a child the tracer never sees
+/// (`CLONE_UNTRACED`): they always stop, and the engine refuses the flag.
+pub(crate) const SPAWNS: [&str; 1] = ["clone"];
+
 /// `restart_syscall` continues a call that was interrupted after it was
 /// permitted: it always runs.
 pub(crate) const ALWAYS: &str = "restart_syscall";
@@ -43,7 +47,9 @@ pub fn fast_path(sections: &[Policy], use_aliases: bool) -> FastPath {
             fast.permit.insert((abi, nr));
         }
         for nr in 0..=calls::max_number(abi) {
-            if calls::name(abi, nr).is_some_and(|n| CHANGES_ROOT.contains(&n)) {
+            if calls::name(abi, nr)
+                .is_some_and(|n| CHANGES_ROOT.contains(&n) || SPAWNS.contains(&n))
+            {
                 continue;
             }
             let rule = calls::desc(abi, nr).map_or(AliasRule::None, |d| d.alias);

@@ -47,6 +47,9 @@ const EPERM: i32 = 1;
 const EFAULT: i32 = 14;
 const ENAMETOOLONG: i32 = 36;
 
+/// `clone(2)`'s flag for a child its parent's tracer does not follow.
+const CLONE_UNTRACED: u64 = 0x0080_0000;
+
 /// How often changed policies are saved.
 const SAVE_EVERY: Duration = Duration::from_secs(30);
 
@@ -422,6 +425,11 @@ impl Engine {
         };
         if tr.name == fastpath::ALWAYS {
             return Ok(Decision::Permit);
+        }
+        // A child made with CLONE_UNTRACED would run untraced: refused,
+        // whatever the policy says.
+        if fastpath::SPAWNS.contains(&&*tr.name) && tr.call.args[0] & CLONE_UNTRACED != 0 {
+            return Ok(Decision::Deny(EPERM));
         }
         let abi = tr.call.abi;
         // Fault injection draws here, whatever the policy says (see

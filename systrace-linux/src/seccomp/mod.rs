@@ -110,6 +110,8 @@ pub mod consts {
     pub const X32_SYSCALL_BIT: u32 = 0x4000_0000;
     /// `io_uring_setup`, the same number in every table systrace knows.
     pub const NR_IO_URING_SETUP: u32 = 425;
+    /// `clone3`, the same number on x86-64, i386 and aarch64.
+    pub const NR_CLONE3: u32 = 435;
     /// `BPF_MAXINSNS`: the most instructions one filter may have.
     pub const MAX_INSNS: usize = 4096;
 }

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use proptest::prelude::*;
 use systrace_core::FastPath;
 use systrace_linux::seccomp::consts::*;
+use systrace_linux::seccomp::ir::REFUSED;
 use systrace_linux::seccomp::{SockFilter, compile};
 use systrace_policy::Abi;
 
@@ -45,33 +46,40 @@ fn program(fast: &FastPath, native: Abi) -> Vec<SockFilter> {
         .to_vec()
 }
 
-/// The i386 block when nothing is allowed: only `io_uring_setup` refused.
-fn i386_nothing_allowed() -> Vec<SockFilter> {
+/// The tail of a block when nothing above 424 is allowed: `io_uring_setup`
+/// (425) and `clone3` (435) refused, everything else traced.
+fn refusals() -> Vec<SockFilter> {
     vec![
-        ld(OFF_NR),
         jge(425, 1),
         ret(TRACE),
-        jge(426, 1),
+        ret(REFUSE),
+        jge(435, 1),
+        ret(TRACE),
+        jge(436, 1),
         ret(REFUSE),
         ret(TRACE),
     ]
+}
+
+/// The i386 block when nothing is allowed: only the refusals.
+fn i386_nothing_allowed() -> Vec<SockFilter> {
+    let mut block = vec![ld(OFF_NR), jge(426, 3)];
+    block.extend(refusals());
+    block
 }
 
 #[test]
 fn empty_fast_path_on_x86_64() {
     let mut want = vec![
         ld(OFF_ARCH),
-        jeq(AUDIT_ARCH_X86_64, 0, 8),
+        jeq(AUDIT_ARCH_X86_64, 0, 12),
         ld(OFF_NR),
         jset(X32_SYSCALL_BIT, 0, 1),
         ret(REFUSE),
-        jge(425, 1),
-        ret(TRACE),
-        jge(426, 1),
-        ret(REFUSE),
-        ret(TRACE),
-        jeq(AUDIT_ARCH_I386, 0, 6),
+        jge(426, 3),
     ];
+    want.extend(refusals());
+    want.push(jeq(AUDIT_ARCH_I386, 0, 10));
     want.extend(i386_nothing_allowed());
     want.push(ret(RET_KILL_PROCESS));
     assert_eq!(program(&FastPath::default(), Abi::X86_64), want);
@@ -80,23 +88,27 @@ fn empty_fast_path_on_x86_64() {
 #[test]
 fn one_allowed_call_on_x86_64() {
     // Segments: [0,39) trace, 39 allow, [40,425) trace, 425 refuse,
-    // [426,...] trace. The root splits at 40.
+    // [426,435) trace, 435 refuse, [436,...] trace. The root splits at 425.
     let mut want = vec![
         ld(OFF_ARCH),
-        jeq(AUDIT_ARCH_X86_64, 0, 12),
+        jeq(AUDIT_ARCH_X86_64, 0, 16),
         ld(OFF_NR),
         jset(X32_SYSCALL_BIT, 0, 1),
         ret(REFUSE),
-        jge(40, 3),
+        jge(425, 5),
         jge(39, 1),
         ret(TRACE),
+        jge(40, 1),
         ret(ALLOW),
-        jge(425, 1),
         ret(TRACE),
+        jge(435, 3),
         jge(426, 1),
         ret(REFUSE),
         ret(TRACE),
-        jeq(AUDIT_ARCH_I386, 0, 6),
+        jge(436, 1),
+        ret(REFUSE),
+        ret(TRACE),
+        jeq(AUDIT_ARCH_I386, 0, 10),
     ];
     want.extend(i386_nothing_allowed());
     want.push(ret(RET_KILL_PROCESS));
@@ -105,24 +117,28 @@ fn one_allowed_call_on_x86_64() {
 
 #[test]
 fn neighbouring_numbers_make_one_range() {
-    // 0, 1, 2 allowed: one segment [0,3) allow.
+    // 0, 1, 2 allowed: one segment [0,3) allow, then the refusals.
     let prog = program(
         &fast(&[(Abi::I386, 0), (Abi::I386, 1), (Abi::I386, 2)]),
         Abi::X86_64,
     );
     let i386 = prog
         .iter()
-        .position(|i| *i == jeq(AUDIT_ARCH_I386, 0, 8))
-        .expect("i386 block with a tree of 4 segments");
+        .position(|i| *i == jeq(AUDIT_ARCH_I386, 0, 12))
+        .expect("i386 block with a tree of 6 segments");
     assert_eq!(
         prog[i386 + 1..],
         [
             ld(OFF_NR),
-            jge(425, 3),
+            jge(426, 5),
             jge(3, 1),
             ret(ALLOW),
+            jge(425, 1),
             ret(TRACE),
-            jge(426, 1),
+            ret(REFUSE),
+            jge(435, 1),
+            ret(TRACE),
+            jge(436, 1),
             ret(REFUSE),
             ret(TRACE),
             ret(RET_KILL_PROCESS),
@@ -134,15 +150,19 @@ fn neighbouring_numbers_make_one_range() {
 fn aarch64_has_one_block_and_no_x32_test() {
     let want = vec![
         ld(OFF_ARCH),
-        jeq(AUDIT_ARCH_AARCH64, 0, 10),
+        jeq(AUDIT_ARCH_AARCH64, 0, 14),
         ld(OFF_NR),
-        jge(173, 3),
+        jge(425, 5),
         jge(172, 1),
         ret(TRACE),
+        jge(173, 1),
         ret(ALLOW),
-        jge(425, 1),
         ret(TRACE),
+        jge(435, 3),
         jge(426, 1),
+        ret(REFUSE),
+        ret(TRACE),
+        jge(436, 1),
         ret(REFUSE),
         ret(TRACE),
         ret(RET_KILL_PROCESS),
@@ -176,7 +196,7 @@ fn expected(fast: &FastPath, native: Abi, arch: u32, nr: u32) -> u32 {
         return RET_KILL_PROCESS;
     };
     let x32 = abi == Abi::X86_64 && nr & X32_SYSCALL_BIT != 0;
-    if x32 || nr == NR_IO_URING_SETUP {
+    if x32 || REFUSED.iter().any(|&(refused, _)| refused == nr) {
         REFUSE
     } else if fast.permit.contains(&(abi, nr)) {
         ALLOW
@@ -196,6 +216,9 @@ fn check_meaning(fast: &FastPath, native: Abi, prog: &[SockFilter]) -> usize {
         424,
         425,
         426,
+        434,
+        435,
+        436,
         0x3fff_ffff,
         0x4000_0000,
         0x4000_0027,

@@ -278,3 +278,22 @@ fn roots_are_cached_until_a_chroot() {
     // stop and the restart reuse what is known.
     assert_eq!(s.tracer.root_reads, 2);
 }
+
+/// `clone` always stops, and with `CLONE_UNTRACED` it is refused even when
+/// the policy permits it.
+#[test]
+fn clone_untraced_is_refused() {
+    let mut s = Setup::new("untraced");
+    s.policy(IMAGE, &header("\tlinux64-clone: permit\n"));
+    let mut engine = s.engine(Mode::Enforce);
+    let Some(Request::FastPath(_, fast)) = s.tracer.requests.first() else {
+        panic!("no fast path")
+    };
+    assert!(
+        !fast.permit.contains(&(Abi::X86_64, 56)),
+        "clone always stops"
+    );
+    s.call(56, [0x11, 0, 0, 0, 0, 0]);
+    s.call(56, [0x0080_0011, 0, 0, 0, 0, 0]);
+    assert_eq!(s.run(&mut engine), [Decision::Permit, Decision::Deny(1)]);
+}
