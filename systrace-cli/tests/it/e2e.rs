@@ -6,12 +6,33 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// A directory of the test's own, outside the temporary directories that
-/// learned rules generalize, so that what is learned is exact.
+/// Where the tests work: outside the temporary directories that learned
+/// rules generalize (`/tmp/*`), so that what is learned is exact. The
+/// build's own scratch directory, unless the checkout itself lies in one of
+/// them; then a directory under `$HOME`.
+fn base() -> PathBuf {
+    let mut temp: Vec<PathBuf> = ["/tmp", "/var/tmp", "/dev/shm"]
+        .iter()
+        .map(PathBuf::from)
+        .collect();
+    temp.extend(std::env::var_os("TMPDIR").map(PathBuf::from));
+    let temp: Vec<PathBuf> = temp
+        .into_iter()
+        .filter_map(|t| fs::canonicalize(t).ok())
+        .collect();
+    let target = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    let real = fs::canonicalize(&target).unwrap_or_else(|_| target.clone());
+    if temp.iter().any(|t| real.starts_with(t)) {
+        let home = std::env::var_os("HOME").map_or_else(|| PathBuf::from("/root"), PathBuf::from);
+        home.join(".cache/systrace-tests")
+    } else {
+        target
+    }
+}
+
+/// A directory of the test's own (see [`base`]).
 fn workdir(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("e2e")
-        .join(name);
+    let dir = base().join("e2e").join(name);
     let _ = fs::remove_dir_all(&dir);
     fs::create_dir_all(dir.join("policies")).expect("work dir");
     dir
