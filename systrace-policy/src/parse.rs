@@ -161,23 +161,42 @@ pub fn parse_rule(text: &str) -> Result<Rule, Error> {
     rule_body(&ctx, body)
 }
 
+/// Tracks whether a character of a line is inside a quoted string (with
+/// backslash escapes), as the comment and nesting scans both need.
+#[derive(Default)]
+struct Quotes {
+    quoted: bool,
+    escaped: bool,
+}
+
+impl Quotes {
+    /// Take in `c`; true when `c` stands outside every string (an opening
+    /// quote is inside, a closing one too).
+    fn outside(&mut self, c: char) -> bool {
+        if self.quoted {
+            if self.escaped {
+                self.escaped = false;
+            } else if c == '\\' {
+                self.escaped = true;
+            } else if c == '"' {
+                self.quoted = false;
+            }
+            false
+        } else if c == '"' {
+            self.quoted = true;
+            false
+        } else {
+            true
+        }
+    }
+}
+
 /// Cut an unquoted `#` comment, unless the `#` follows a `-` (as in `emul-#123`).
 fn strip_comment(line: &str) -> &str {
-    let mut quoted = false;
-    let mut escaped = false;
+    let mut quotes = Quotes::default();
     let mut prev = None;
     for (i, c) in line.char_indices() {
-        if quoted {
-            if escaped {
-                escaped = false;
-            } else if c == '\\' {
-                escaped = true;
-            } else if c == '"' {
-                quoted = false;
-            }
-        } else if c == '"' {
-            quoted = true;
-        } else if c == '#' && prev != Some('-') {
+        if quotes.outside(c) && c == '#' && prev != Some('-') {
             return &line[..i];
         }
         prev = Some(c);
@@ -193,21 +212,19 @@ fn strip_comment(line: &str) -> &str {
 fn check_nesting(ctx: &LineCtx<'_>) -> Result<(), Error> {
     let mut operators = 0usize;
     let mut parens = 0usize;
-    let mut quoted = false;
-    let mut escaped = false;
+    let mut quotes = Quotes::default();
     let mut word_start = None;
     let text = ctx.text;
     for (i, c) in text
         .char_indices()
         .chain(std::iter::once((text.len(), ' ')))
     {
-        if quoted {
-            if escaped {
-                escaped = false;
-            } else if c == '\\' {
-                escaped = true;
-            } else if c == '"' {
-                quoted = false;
+        if !quotes.outside(c) {
+            // A word ends where a string starts.
+            if let Some(start) = word_start.take() {
+                if matches!(&text[start..i], "and" | "or" | "not") {
+                    operators += 1;
+                }
             }
             continue;
         }
@@ -220,10 +237,8 @@ fn check_nesting(ctx: &LineCtx<'_>) -> Result<(), Error> {
                 operators += 1;
             }
         }
-        match c {
-            '"' => quoted = true,
-            '(' => parens += 1,
-            _ => {}
+        if c == '(' {
+            parens += 1;
         }
         if operators > MAX_NESTING || parens > MAX_NESTING {
             return Err(ctx.error(

@@ -79,6 +79,16 @@ fn traced(dir: &Path, data: &Path, flags: &[&str], argv: &[&str]) -> Output {
         .expect("systrace runs")
 }
 
+/// The real Python interpreter (not a wrapper script), if there is one.
+fn python() -> Option<String> {
+    Command::new("python3")
+        .args(["-c", "import sys; print(sys.executable)"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| text(&o.stdout).trim().to_string())
+}
+
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
@@ -150,13 +160,7 @@ fn shell_forks_and_execs() {
 #[test]
 fn python_with_threads() {
     // The real interpreter, not a wrapper script.
-    let Some(python) = Command::new("python3")
-        .args(["-c", "import sys; print(sys.executable)"])
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .map(|o| text(&o.stdout).trim().to_string())
-    else {
+    let Some(python) = python() else {
         eprintln!("note: python3 not installed; skipped");
         return;
     };
@@ -425,13 +429,7 @@ fn terminal_mode_asks_and_remembers() {
 /// The same program run natively spawns the child (the negative control).
 #[test]
 fn clone_untraced_cannot_escape() {
-    let Some(python) = Command::new("python3")
-        .args(["-c", "import sys; print(sys.executable)"])
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .map(|o| text(&o.stdout).trim().to_string())
-    else {
+    let Some(python) = python() else {
         eprintln!("note: python3 not installed; skipped");
         return;
     };

@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 
 use systrace_policy::ast::{Action, PermitFlag, RuleLine};
 use systrace_policy::store::Store;
-use systrace_policy::{Arg, Binder, CallId, Credentials, Policy};
+use systrace_policy::{Binder, CallId, Credentials, Policy};
 
 use crate::calls::{self, Syscalls};
 use crate::env::SystemEnvironment;
@@ -445,14 +445,7 @@ impl Engine {
         } else {
             Credentials::default()
         };
-        let args: Vec<Arg<'_>> = tr
-            .args
-            .iter()
-            .map(|a| Arg {
-                name: a.name,
-                value: a.value.as_deref(),
-            })
-            .collect();
+        let args = tr.policy_args();
         let real = CallId::Syscall(tr.call.nr);
         let verdict = policy
             .evaluate(real, tr.alias, &args, creds)

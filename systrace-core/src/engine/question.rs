@@ -3,7 +3,7 @@
 
 use systrace_policy::ast::{Action, Rule, RuleLine, Span};
 use systrace_policy::parse::parse_file;
-use systrace_policy::{Arg, Binder, CallId, Credentials, Policy};
+use systrace_policy::{Binder, CallId, Credentials, Policy};
 
 use crate::protocol::{Question, Template};
 use crate::translate::Translation;
@@ -50,15 +50,7 @@ impl<'a> Asking<'a> {
     }
 
     fn evaluate(&self, policy: &Policy) -> Option<Action> {
-        let args: Vec<Arg<'_>> = self
-            .tr
-            .args
-            .iter()
-            .map(|a| Arg {
-                name: a.name,
-                value: a.value.as_deref(),
-            })
-            .collect();
+        let args = self.tr.policy_args();
         policy
             .evaluate(
                 CallId::Syscall(self.tr.call.nr),

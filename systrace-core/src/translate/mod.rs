@@ -105,6 +105,19 @@ pub struct Translation {
     pub args: Vec<Translated>,
 }
 
+impl Translation {
+    /// The arguments as a policy evaluates them.
+    pub fn policy_args(&self) -> Vec<systrace_policy::Arg<'_>> {
+        self.args
+            .iter()
+            .map(|a| systrace_policy::Arg {
+                name: a.name,
+                value: a.value.as_deref(),
+            })
+            .collect()
+    }
+}
+
 /// Translates `call` of `pid`. `aliases` false is `-u`: no alias, and i386
 /// `socketcall` is reported as itself.
 ///
