@@ -140,6 +140,10 @@ fn run(run: Run) -> u8 {
 /// status when the root was not seen to end.
 fn follow(mut engine: Engine, mut backend: Backend, detached: Option<ExitStatus>) -> u8 {
     let (root, image) = (backend.root(), backend.root_image().display().to_string());
+    // Ctrl-C is for the command: systrace stays to save what it learned.
+    if let Err(e) = systrace_linux::ignore_terminal_signals() {
+        eprintln!("systrace: {e}");
+    }
     let started = engine.start(&mut backend, root, &image);
     match started.and_then(|()| engine.run(&mut backend, root)) {
         Ok(status) => status_code(status.or(backend.root_status()).or(detached)),

@@ -39,3 +39,12 @@ pub use credentials::parse_credentials;
 pub use ptrace::attach::attach;
 pub use ptrace::spawn::{SpawnError, SpawnOptions, spawn, spawn_with};
 pub use ptrace::{Backend, Stats};
+
+/// Let the terminal's interrupt and quit keys reach only the traced
+/// processes: systrace ignores `SIGINT` and `SIGQUIT` from now on, so that
+/// it sees its tracees end and saves what it learned. Call it once the
+/// command runs (a child made later would inherit the disposition).
+pub fn ignore_terminal_signals() -> std::io::Result<()> {
+    sys::signal::ignore(libc::SIGINT)?;
+    sys::signal::ignore(libc::SIGQUIT)
+}

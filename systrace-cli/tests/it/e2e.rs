@@ -453,3 +453,39 @@ fn clone_untraced_cannot_escape() {
         text(&out.stderr)
     );
 }
+
+/// Ctrl-C reaches the whole foreground process group: the command ends,
+/// and systrace stays to save what it learned, then reports 128+SIGINT.
+#[test]
+fn interrupt_saves_the_learned_policy() {
+    use std::os::unix::process::CommandExt;
+    let dir = workdir("interrupt");
+    let data = fresh_data(&dir, &[]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_systrace"))
+        .arg("-d")
+        .arg(dir.join("policies"))
+        .args(["-A", "sleep", "30"])
+        .current_dir(&data)
+        .process_group(0)
+        .spawn()
+        .expect("spawn");
+    // Wait until the command runs under the tracer (its policy is read).
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let group = format!("-{}", child.id());
+    let sent = Command::new("kill")
+        .args(["-INT", "--", &group])
+        .status()
+        .expect("kill");
+    assert!(sent.success());
+    let status = child.wait().expect("wait");
+    assert_eq!(
+        status.code(),
+        Some(128 + 2),
+        "systrace itself survives the interrupt"
+    );
+    let saved = fs::read_to_string(dir.join("policies/usr_bin_sleep")).unwrap_or_default();
+    assert!(
+        saved.contains("\tlinux64-"),
+        "the learned rules were saved: {saved:?}"
+    );
+}

@@ -5,6 +5,7 @@ pub mod mem;
 pub mod process;
 pub mod ptrace;
 pub mod seccomp;
+pub mod signal;
 
 use std::io;
 
