@@ -175,6 +175,13 @@ pub trait Tracer: Inspect {
     /// at a copy of its bytes that the process cannot change; one that does
     /// not ([`Tracer::protects_arguments`] is false) lets the call run on the
     /// process's own memory.
+    ///
+    /// A protecting backend may also make the kernel run an equivalent call
+    /// that acts on exactly the checked bytes (the Linux one makes an open
+    /// of a resolved path `openat2` that follows no symbolic link), and it
+    /// may still refuse the call (a backend's own guards). An empty string
+    /// for a register that holds NULL (`utimensat(fd, NULL, ...)`, which
+    /// acts on the descriptor) stands for that NULL and stays NULL.
     fn permit_checked(&mut self, pid: Pid, checked: &Checked) -> Result<()> {
         let _ = checked;
         self.resume(pid, Decision::Permit)

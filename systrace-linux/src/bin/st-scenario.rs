@@ -27,6 +27,10 @@
 //! st-scenario exec PROG ARGS...    execute PROG
 //! st-scenario thread-exec PROG ARGS...  a second thread executes PROG
 //! st-scenario trace PROG ARGS...   run PROG under the backend, permitting all
+//! st-scenario race-open | race-win | race-guard | swap | hold-threads |
+//!             open2 | unix ...
+//!                                  argument protection and attacks on it
+//!                                  (see `st-scenario/race.rs`)
 //! ```
 //!
 //! `st-scenario --out FILE SCENARIO...` first sends standard output to FILE
@@ -37,6 +41,9 @@ use std::io::Write;
 use std::os::unix::process::CommandExt;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+#[path = "st-scenario/race.rs"]
+mod race;
+
 fn main() {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().is_some_and(|a| a == "--out") && args.len() > 1 {
@@ -45,6 +52,7 @@ fn main() {
     }
     let arg = |i: usize| args.get(i).map(String::as_str).unwrap_or("");
     let num = |i: usize| arg(i).parse::<i64>().unwrap_or_else(|_| usage());
+    let secs = |i: usize| arg(i).parse::<f64>().unwrap_or_else(|_| usage());
     match arg(0) {
         "getpid-loop" => {
             let n = num(1);
@@ -179,6 +187,18 @@ fn main() {
             }
         }
         "trace" => trace(&args[1..]),
+        "race-open" | "race-win" => race::race_open(
+            secs(1),
+            arg(0) == "race-win",
+            num(2) as usize,
+            arg(3),
+            args.get(4).map(String::as_str),
+        ),
+        "race-guard" => race::race_guard(secs(1), num(2) as usize, arg(3), arg(4)),
+        "swap" => race::swap(secs(1), arg(2), arg(3)),
+        "hold-threads" => race::hold_threads(num(1) as usize, arg(2)),
+        "open2" => race::open2(num(1) as u64, &args[2..]),
+        "unix" => race::unix(arg(1)),
         _ => usage(),
     }
 }

@@ -38,6 +38,7 @@ impl Backend {
                 }
             }
         }
+        self.protect.forget(pid);
     }
 
     /// Children kept at their first stop whose creator just ended without
@@ -59,6 +60,7 @@ impl Backend {
             self.early.remove(&child);
             self.procs
                 .insert(child, Proc::child_of(proc, Stop::Running));
+            self.protect.born(creator, child);
             self.hold(child, Held::Start { group_stop });
             if !proc.ghost {
                 self.ready.push_back(Event::Spawn {
@@ -201,6 +203,7 @@ impl Backend {
         };
         if ended.is_none() {
             self.procs.insert(child, born);
+            self.protect.born(pid, child);
             if let Some(held) = stop {
                 self.hold(child, held);
             }
@@ -227,6 +230,11 @@ impl Backend {
         }
         self.hold(pid, Held::Exec);
         if self.procs.get(&pid).is_some_and(|p| p.ghost) {
+            return;
+        }
+        // The new image's protected argument area (`protect.rs`); on
+        // failure the process is killed or gone.
+        if self.new_image(pid).is_err() {
             return;
         }
         match procfs::link(pid, "exe") {

@@ -18,6 +18,9 @@
 //!    stop, where the result is read.
 //! 5. Restore memory and registers; signals that arrived meanwhile (held
 //!    back, not delivered) are sent again with `tgkill`.
+//!
+//! [`syscall`] injects any call without memory arguments the same way (the
+//! `mmap` of the protected argument area, see `protect.rs`).
 
 use systrace_core::{Error, Pid, Result};
 
@@ -58,6 +61,48 @@ type InjectResult<T> = std::result::Result<T, InjectError>;
 pub(crate) fn install_filter(pid: Pid, in_syscall: bool, prog: &Program) -> InjectResult<()> {
     let mut held = Vec::new();
     let result = install(pid, in_syscall, prog, &mut held);
+    resend(pid, held);
+    result
+}
+
+/// Make `pid`, stopped in a syscall (`in_syscall`) or not, run one call
+/// without memory arguments the same way (steps 1, 2, 4 and 5 above):
+/// `build` gives its number and arguments for the tracee's [`Mode`].
+/// Returns that mode and the call's return value (for a 32-bit tracee,
+/// the 32-bit register sign-extended).
+pub(crate) fn syscall(
+    pid: Pid,
+    in_syscall: bool,
+    build: impl FnOnce(Mode) -> (u64, [u64; 6]),
+) -> InjectResult<(Mode, i64)> {
+    let mut held = Vec::new();
+    let result = plain_call(pid, in_syscall, build, &mut held);
+    resend(pid, held);
+    result
+}
+
+fn plain_call(
+    pid: Pid,
+    in_syscall: bool,
+    build: impl FnOnce(Mode) -> (u64, [u64; 6]),
+    held: &mut Vec<i32>,
+) -> InjectResult<(Mode, i64)> {
+    if in_syscall {
+        run_until(pid, held, |op, _| op == INFO_EXIT)?;
+    }
+    let saved = regs::save(pid).map_err(|e| os(pid, "save registers", e))?;
+    let mode = saved.mode();
+    let insn = find_insn(pid, mode.syscall_insn())?;
+    let (nr, args) = build(mode);
+    let result = call(pid, &saved, insn, mode, nr, args, held);
+    if !matches!(result, Err(InjectError::Ended(_))) {
+        regs::restore(pid, &saved).map_err(|e| os(pid, "restore registers", e))?;
+    }
+    Ok((mode, result?))
+}
+
+/// Send again, in order, the signals held back while injecting.
+pub(crate) fn resend(pid: Pid, held: Vec<i32>) {
     if !held.is_empty() {
         let tgid = procfs::status_number(pid, "Tgid", 0).map_or(pid, |t| t as Pid);
         for sig in held {
@@ -65,7 +110,6 @@ pub(crate) fn install_filter(pid: Pid, in_syscall: bool, prog: &Program) -> Inje
             let _ = process::tgkill(tgid, pid, sig);
         }
     }
-    result
 }
 
 fn install(pid: Pid, in_syscall: bool, prog: &Program, held: &mut Vec<i32>) -> InjectResult<()> {
@@ -93,7 +137,8 @@ fn install(pid: Pid, in_syscall: bool, prog: &Program, held: &mut Vec<i32>) -> I
     }
     mem::write_all(pid, base, &image)?;
 
-    let result = call(pid, &saved, insn, mode, base, held);
+    let args = [u64::from(SET_MODE_FILTER), 0, base, 0, 0, 0];
+    let result = call(pid, &saved, insn, mode, mode.seccomp_nr(), args, held);
     // Put everything back whatever happened, unless the process is gone.
     if !matches!(result, Err(InjectError::Ended(_))) {
         mem::write_all(pid, base, &original)?;
@@ -110,18 +155,17 @@ fn install(pid: Pid, in_syscall: bool, prog: &Program, held: &mut Vec<i32>) -> I
     }
 }
 
-/// Run the injected call; its return value.
+/// Run the injected call `nr` with `args`; its return value.
 fn call(
     pid: Pid,
     saved: &Saved,
     insn: u64,
     mode: Mode,
-    fprog: u64,
+    nr: u64,
+    args: [u64; 6],
     held: &mut Vec<i32>,
 ) -> InjectResult<i64> {
-    let nr = mode.seccomp_nr();
-    regs::prepare_call(pid, saved, insn, nr, [u64::from(SET_MODE_FILTER), 0, fprog])
-        .map_err(|e| os(pid, "set registers", e))?;
+    regs::prepare_call(pid, saved, insn, nr, args).map_err(|e| os(pid, "set registers", e))?;
     let mut entered = false;
     run_until(pid, held, |op, call_nr| {
         if op == INFO_ENTRY {

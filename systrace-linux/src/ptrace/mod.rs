@@ -62,12 +62,23 @@
 //! backend applies the fast path itself at each syscall-entry stop (see
 //! `attach.rs`). Children of an attached process are followed the same
 //! way, and [`Tracer::detach`] really detaches them (`PTRACE_DETACH`).
+//!
+//! # Protected arguments
+//!
+//! [`Tracer::permit_checked`] hands the kernel copies of what the policy
+//! checked, in an area of each address space the process cannot write,
+//! mapped at each exec stop (`protect.rs`); open-like calls become
+//! `openat2` without symbolic links. The calls that could change that area
+//! always stop, and the backend refuses those that would touch it, whatever
+//! the engine says (`guard.rs`).
 
 pub mod attach;
 mod events;
+mod guard;
 mod inject;
 mod mem;
 mod procfs;
+mod protect;
 mod regs;
 pub mod spawn;
 mod wait;
@@ -77,7 +88,9 @@ use std::marker::PhantomData;
 use std::path::PathBuf;
 use std::rc::Rc;
 
-use systrace_core::{Decision, Error, Event, ExitStatus, FastPath, Inspect, Pid, Result, Tracer};
+use systrace_core::{
+    Checked, Decision, Error, Event, ExitStatus, FastPath, Inspect, Pid, Result, Tracer,
+};
 use systrace_policy::{Abi, Credentials};
 
 use crate::seccomp::{self, FilterIr};
@@ -87,13 +100,17 @@ use inject::InjectError;
 /// The calls a process's filters let through without a stop.
 type Allowed = BTreeSet<(Abi, u32)>;
 
-/// The part of `fast` the filters of a `native` machine can act on.
+/// The part of `fast` the filters of a `native` machine can act on, less
+/// the calls the guard of the argument area must see (`guard.rs`).
 pub(crate) fn effective(fast: &FastPath, native: Abi) -> Allowed {
-    fast.permit
+    let mut allowed = fast
+        .permit
         .iter()
         .copied()
         .filter(|&(abi, _)| abi == native || (native == Abi::X86_64 && abi == Abi::I386))
-        .collect()
+        .collect();
+    guard::sanitize(&mut allowed);
+    allowed
 }
 
 /// Counters of what the backend did.
@@ -103,6 +120,10 @@ pub struct Stats {
     pub syscall_stops: u64,
     /// Filters injected by [`Tracer::set_fast_path`].
     pub filters_injected: u64,
+    /// Protected argument areas mapped (see `protect.rs`).
+    pub areas_mapped: u64,
+    /// Calls permitted with their checked arguments in a protected area.
+    pub protected_calls: u64,
 }
 
 /// Where a known tracee is.
@@ -228,6 +249,8 @@ pub struct Backend {
     replay: VecDeque<(Pid, i32)>,
     native: Abi,
     stats: Stats,
+    /// Protected argument areas and the calls stopped at.
+    protect: protect::Protect,
     _one_thread: PhantomData<*const ()>,
 }
 
@@ -249,6 +272,7 @@ impl Backend {
             replay: VecDeque::new(),
             native,
             stats: Stats::default(),
+            protect: protect::Protect::default(),
             _one_thread: PhantomData,
         }
     }
@@ -409,6 +433,9 @@ impl Tracer for Backend {
     fn next_event(&mut self) -> Result<Option<Event>> {
         loop {
             if let Some(event) = self.ready.pop_front() {
+                if let Event::Syscall { pid, call } = &event {
+                    self.protect.at_call(*pid, call);
+                }
                 return Ok(Some(event));
             }
             self.release_held();
@@ -431,6 +458,12 @@ impl Tracer for Backend {
     }
 
     fn resume(&mut self, pid: Pid, decision: Decision) -> Result<()> {
+        if decision == Decision::Permit {
+            // The guard of the argument area may deny it (`guard.rs`).
+            if let Some(done) = self.guard_permit(pid) {
+                return done;
+            }
+        }
         let proc = self.procs.get_mut(&pid).ok_or(Error::Gone { pid })?;
         if proc.stop != Stop::Call {
             return Err(not_stopped(pid, "resume"));
@@ -459,6 +492,14 @@ impl Tracer for Backend {
             Decision::Kill => process::kill(pid, libc::SIGKILL),
         };
         result.map_err(|e| procfs::error(pid, "resume", e))
+    }
+
+    fn permit_checked(&mut self, pid: Pid, checked: &Checked) -> Result<()> {
+        self.permit_protected(pid, checked)
+    }
+
+    fn protects_arguments(&self) -> bool {
+        true
     }
 
     fn set_fast_path(&mut self, pid: Pid, fast: &FastPath) -> Result<()> {
@@ -550,7 +591,11 @@ impl Tracer for Backend {
 
 impl Inspect for Backend {
     fn read_memory(&mut self, pid: Pid, addr: u64, buf: &mut [u8]) -> Result<usize> {
-        mem::read(pid, addr, buf)
+        let n = mem::read(pid, addr, buf)?;
+        // What the engine sees of an `openat2`'s `open_how` is what the
+        // call gets (`protect.rs`).
+        self.protect.saw(pid, addr, &buf[..n]);
+        Ok(n)
     }
 
     fn cwd(&mut self, pid: Pid) -> Result<PathBuf> {

@@ -1,6 +1,6 @@
 //! Register-level work, the one architecture-specific part of the backend:
-//! denying a call at its seccomp or syscall-entry stop, and setting up an
-//! injected call.
+//! denying or rewriting a call at its seccomp or syscall-entry stop, and
+//! setting up an injected call.
 //!
 //! x86-64 is implemented (for 64-bit tracees and for i386 ones, through the
 //! 64-bit register view). Other architectures report
@@ -102,31 +102,79 @@ mod imp {
     }
 
     /// Point the tracee at a syscall instruction at `insn`, with number
-    /// `nr` and the first three arguments `args`, as if not inside any
-    /// syscall (so that no restart logic applies on the way out).
+    /// `nr` and arguments `args`, as if not inside any syscall (so that no
+    /// restart logic applies on the way out).
     pub(crate) fn prepare_call(
         pid: Pid,
         saved: &Saved,
         insn: u64,
         nr: u64,
-        args: [u64; 3],
+        args: [u64; 6],
     ) -> io::Result<()> {
         let mut regs = saved.0;
         regs.rip = insn;
         regs.rax = nr;
         regs.orig_rax = u64::MAX;
-        match saved.mode() {
-            Mode::Bits64 => {
-                regs.rdi = args[0];
-                regs.rsi = args[1];
-                regs.rdx = args[2];
-            }
-            Mode::Bits32 => {
-                regs.rbx = args[0];
-                regs.rcx = args[1];
-                regs.rdx = args[2];
-            }
+        for (i, &value) in args.iter().enumerate() {
+            *arg_reg(&mut regs, saved.mode(), i as u8)? = value;
         }
+        ptrace::set_regs(pid, &regs)
+    }
+
+    /// The register that holds argument `index` (0 to 5) of a call made
+    /// the `mode` way: `rdi rsi rdx r10 r8 r9` for 64-bit calls, `ebx ecx
+    /// edx esi edi ebp` for i386 ones.
+    fn arg_reg(regs: &mut Regs, mode: Mode, index: u8) -> io::Result<&mut u64> {
+        Ok(match (mode, index) {
+            (Mode::Bits64, 0) => &mut regs.rdi,
+            (Mode::Bits64, 1) => &mut regs.rsi,
+            (Mode::Bits64, 2) => &mut regs.rdx,
+            (Mode::Bits64, 3) => &mut regs.r10,
+            (Mode::Bits64, 4) => &mut regs.r8,
+            (Mode::Bits64, 5) => &mut regs.r9,
+            (Mode::Bits32, 0) => &mut regs.rbx,
+            (Mode::Bits32, 1) => &mut regs.rcx,
+            (Mode::Bits32, 2) => &mut regs.rdx,
+            (Mode::Bits32, 3) => &mut regs.rsi,
+            (Mode::Bits32, 4) => &mut regs.rdi,
+            (Mode::Bits32, 5) => &mut regs.rbp,
+            _ => return Err(io::ErrorKind::InvalidInput.into()),
+        })
+    }
+
+    /// At the seccomp or syscall-entry stop of a call made the `mode` way
+    /// (an `int $0x80` call of a 64-bit process is `Bits32`): make the
+    /// kernel run call `nr` (when given) with the arguments in `args`
+    /// (`(index, value)`; i386 values must fit in 32 bits) instead.
+    pub(crate) fn set_call(
+        pid: Pid,
+        mode: Mode,
+        nr: Option<u64>,
+        args: &[(u8, u64)],
+    ) -> io::Result<()> {
+        let mut regs = ptrace::get_regs(pid)?;
+        if let Some(nr) = nr {
+            regs.orig_rax = nr;
+        }
+        for &(index, value) in args {
+            if mode == Mode::Bits32 && value > u64::from(u32::MAX) {
+                return Err(io::ErrorKind::InvalidInput.into());
+            }
+            *arg_reg(&mut regs, mode, index)? = value;
+        }
+        ptrace::set_regs(pid, &regs)
+    }
+
+    /// At the exit stop of a call the tracer put in place of the one the
+    /// tracee was stopped at (saved in `saved` at that stop): give back
+    /// those registers, pointed at the syscall instruction again with the
+    /// call's number, so that returning to user mode makes the original
+    /// call anew (the kernel's own way to restart a call: every syscall
+    /// entry is two bytes long).
+    pub(crate) fn reenter(pid: Pid, saved: &Saved) -> io::Result<()> {
+        let mut regs = saved.0;
+        regs.rip = regs.rip.wrapping_sub(2);
+        regs.rax = regs.orig_rax;
         ptrace::set_regs(pid, &regs)
     }
 
@@ -193,8 +241,23 @@ mod imp {
         _saved: &Saved,
         _insn: u64,
         _nr: u64,
-        _args: [u64; 3],
+        _args: [u64; 6],
     ) -> io::Result<()> {
+        Err(unsupported())
+    }
+
+    /// Not implemented on this architecture.
+    pub(crate) fn set_call(
+        _pid: Pid,
+        _mode: Mode,
+        _nr: Option<u64>,
+        _args: &[(u8, u64)],
+    ) -> io::Result<()> {
+        Err(unsupported())
+    }
+
+    /// Not implemented on this architecture.
+    pub(crate) fn reenter(_pid: Pid, _saved: &Saved) -> io::Result<()> {
         Err(unsupported())
     }
 
@@ -204,4 +267,6 @@ mod imp {
     }
 }
 
-pub(crate) use imp::{Saved, deny, prepare_call, restore, return_value, save, set_return_errno};
+pub(crate) use imp::{
+    Saved, deny, prepare_call, reenter, restore, return_value, save, set_call, set_return_errno,
+};

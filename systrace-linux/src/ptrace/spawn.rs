@@ -157,7 +157,13 @@ pub fn spawn_with(
 ) -> Result<Backend, SpawnError> {
     let program = argv.first().ok_or(SpawnError::Empty)?;
     let native = Abi::native();
-    let filter = seccomp::compile(fast, native)?;
+    // Without the calls the argument area's guard must see (`guard.rs`).
+    let filter = seccomp::compile(
+        &FastPath {
+            permit: super::effective(fast, native),
+        },
+        native,
+    )?;
     let plan = ExecPlan::new(
         candidates(program)?,
         argv.iter().map(|a| cstring(a)).collect::<Result<_, _>>()?,
@@ -189,7 +195,14 @@ pub fn spawn_with(
     let image = until_exec(pid, program, report_read, options)?;
     let allowed = Rc::new(super::effective(fast, native));
     let root = Proc::filtered(Stop::Held(Held::Exec), allowed, false);
-    Ok(Backend::new(pid, image, [(pid, root)].into(), native))
+    let mut backend = Backend::new(pid, image, [(pid, root)].into(), native);
+    // Its protected argument area (`protect.rs`), before its first
+    // instruction.
+    backend.new_image(pid).map_err(|e| SpawnError::Setup {
+        what: "map the protected argument area",
+        source: io::Error::other(e.to_string()),
+    })?;
+    Ok(backend)
 }
 
 /// Let the child run its own calls until it has executed the program.

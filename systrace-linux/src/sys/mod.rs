@@ -6,6 +6,7 @@ pub mod process;
 pub mod ptrace;
 pub mod seccomp;
 pub mod signal;
+pub mod vm;
 
 use std::io;
 

@@ -36,6 +36,7 @@ pub const EVENT_SECCOMP: i32 = 7;
 /// `PTRACE_EVENT_STOP`.
 pub const EVENT_STOP: i32 = 128;
 
+const PTRACE_POKEDATA: u32 = 5;
 const PTRACE_CONT: u32 = 7;
 const PTRACE_DETACH: u32 = 17;
 const PTRACE_SYSCALL: u32 = 24;
@@ -84,7 +85,9 @@ pub struct SyscallInfo {
 /// One request without pointer arguments.
 fn request(req: u32, pid: i32, addr: usize, data: usize) -> io::Result<libc::c_long> {
     // SAFETY: `addr` and `data` are plain integers for every request routed
-    // here (options, signal numbers, zero); the kernel dereferences neither.
+    // here (options, signal numbers, zero, a word to store, an address in
+    // the tracee, which the kernel checks against the tracee's memory); the
+    // kernel dereferences neither in this process.
     let r = unsafe { libc::ptrace(req as _, pid, addr, data) };
     cvt(r)
 }
@@ -113,6 +116,13 @@ pub fn interrupt(pid: i32) -> io::Result<()> {
 /// `PTRACE_DETACH` of a stopped tracee, delivering `sig` (0 for none).
 pub fn detach(pid: i32, sig: i32) -> io::Result<()> {
     request(PTRACE_DETACH, pid, 0, sig as usize).map(drop)
+}
+
+/// `PTRACE_POKEDATA`: store `word` at `addr` in a stopped tracee. The
+/// kernel writes with `FOLL_FORCE`, so read-only private memory of the
+/// tracee is written too (as a debugger sets breakpoints in code).
+pub fn poke(pid: i32, addr: u64, word: u64) -> io::Result<()> {
+    request(PTRACE_POKEDATA, pid, addr as usize, word as usize).map(drop)
 }
 
 /// `PTRACE_LISTEN`: leave a group-stopped tracee stopped, but let

@@ -70,7 +70,7 @@ fn elf32(loops: u32) -> Vec<u8> {
     elf
 }
 
-fn write_program(loops: u32) -> PathBuf {
+pub(crate) fn write_program(loops: u32) -> PathBuf {
     let path = scratch("i386");
     std::fs::write(&path, elf32(loops)).unwrap();
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
@@ -79,7 +79,7 @@ fn write_program(loops: u32) -> PathBuf {
 
 /// Spawn, retrying while another test thread's fork holds the file open
 /// for writing (`ETXTBSY`).
-fn spawn_retrying(path: &Path, fast: &FastPath) -> Backend {
+pub(crate) fn spawn_retrying(path: &Path, fast: &FastPath) -> Backend {
     let argv: Vec<OsString> = vec![path.into()];
     for _ in 0..100 {
         match spawn(&argv, fast) {

@@ -15,4 +15,8 @@ mod narrow;
 #[cfg(target_arch = "x86_64")]
 mod processes;
 #[cfg(target_arch = "x86_64")]
+mod protect;
+#[cfg(target_arch = "x86_64")]
+mod race;
+#[cfg(target_arch = "x86_64")]
 mod trace;

@@ -1,0 +1,454 @@
+//! Attacks on argument protection (see `systrace-linux/tests/it/race.rs`):
+//!
+//! ```text
+//! st-scenario race-open SECS THREADS PATH [FLIP]
+//!     THREADS threads open PATH (openat on one shared buffer) and read its
+//!     first byte, for SECS seconds; with FLIP, another thread keeps
+//!     changing the buffer from PATH to FLIP and back. Prints
+//!     "attempts N allowed A forbidden F failed E eloop L": files starting
+//!     with 'A' are allowed ones, with 'F' forbidden ones; L of the E
+//!     failures were ELOOP.
+//! st-scenario race-guard SECS THREADS PATH FLIP
+//!     The openers of race-open on PATH, and an attacker thread that looks
+//!     for read-only anonymous mappings in /proc/self/maps and tries to
+//!     make them writable or write them anyway (mprotect, madvise, munmap,
+//!     mremap, mmap MAP_FIXED, /proc/self/mem, process_vm_writev), writing
+//!     FLIP there when it can. Prints the openers' line, then
+//!     "target START-END" for each mapping attacked (hex) and "ATTACK ok N
+//!     refused M" for each attack.
+//! st-scenario race-win SECS THREADS PATH [FLIP]
+//!     race-open, ending at the first forbidden read (at most SECS).
+//! st-scenario swap SECS A B
+//!     Exchange A and B (renameat2 RENAME_EXCHANGE) again and again for
+//!     SECS seconds, or until its standard input ends; prints "swaps N".
+//! st-scenario hold-threads N PATH
+//!     N threads, all alive at once, each opens PATH and reads its first
+//!     byte; prints "opened K of N" (K read 'A').
+//! st-scenario open2 RESOLVE PATH...
+//!     openat2 each PATH read-only with the RESOLVE_* flags RESOLVE (a
+//!     number); prints its first byte or "errno N".
+//! st-scenario unix PATH
+//!     Bind a Unix socket at PATH, connect to it, send "hi" and read it
+//!     back: socket addresses in calls; prints "unix hi".
+//! ```
+
+use std::collections::BTreeMap;
+use std::ffi::CString;
+use std::io::Write as _;
+use std::os::unix::fs::FileExt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering::Relaxed};
+use std::time::{Duration, Instant};
+
+/// The shared path buffer's size.
+const BUF: usize = 512;
+/// How long the flipper keeps each name in place: about the time from a
+/// tracer's check to the kernel's read, so that both names get seen.
+const HOLD: Duration = Duration::from_micros(4);
+
+/// A NUL-terminated path that threads read through a raw pointer while
+/// another changes it (atomics keep that defined for Rust).
+struct Shared {
+    bytes: [AtomicU8; BUF],
+}
+
+impl Shared {
+    fn new(path: &str) -> Shared {
+        let shared = Shared {
+            bytes: [const { AtomicU8::new(0) }; BUF],
+        };
+        shared.set(path.as_bytes());
+        shared
+    }
+
+    fn set(&self, path: &[u8]) {
+        assert!(path.len() < BUF, "path too long");
+        for (slot, &b) in self.bytes.iter().zip(path.iter().chain(&[0])) {
+            slot.store(b, Relaxed);
+        }
+    }
+
+    fn ptr(&self) -> *const libc::c_char {
+        self.bytes.as_ptr().cast()
+    }
+}
+
+/// What the openers saw.
+#[derive(Default)]
+struct Tally {
+    attempts: AtomicU64,
+    allowed: AtomicU64,
+    forbidden: AtomicU64,
+    failed: AtomicU64,
+    eloop: AtomicU64,
+}
+
+impl Tally {
+    fn record(&self, first: Result<u8, i32>) {
+        self.attempts.fetch_add(1, Relaxed);
+        let counter = match first {
+            Ok(b'A') => &self.allowed,
+            Ok(b'F') => &self.forbidden,
+            _ => &self.failed,
+        };
+        counter.fetch_add(1, Relaxed);
+        if first == Err(libc::ELOOP) {
+            self.eloop.fetch_add(1, Relaxed);
+        }
+    }
+
+    fn line(&self) -> String {
+        format!(
+            "attempts {} allowed {} forbidden {} failed {} eloop {}",
+            self.attempts.load(Relaxed),
+            self.allowed.load(Relaxed),
+            self.forbidden.load(Relaxed),
+            self.failed.load(Relaxed),
+            self.eloop.load(Relaxed)
+        )
+    }
+}
+
+/// `openat(AT_FDCWD, path)` read-only, then the file's first byte; or the
+/// errno (0: the file is empty).
+fn open_and_read(path: &Shared) -> Result<u8, i32> {
+    // SAFETY: `path.ptr()` points to a NUL-terminated buffer (its last byte
+    // is never written) that outlives the call; the kernel only reads it.
+    let fd = unsafe { libc::openat(libc::AT_FDCWD, path.ptr(), libc::O_RDONLY | libc::O_CLOEXEC) };
+    if fd < 0 {
+        return Err(std::io::Error::last_os_error().raw_os_error().unwrap_or(0));
+    }
+    let mut byte = 0u8;
+    // SAFETY: `fd` is open; one byte is written to a live local.
+    let n = unsafe { libc::read(fd, (&raw mut byte).cast(), 1) };
+    // SAFETY: `fd` is ours and closed once.
+    unsafe { libc::close(fd) };
+    if n == 1 { Ok(byte) } else { Err(0) }
+}
+
+/// Start `threads` openers of `path`; they stop with `stop`.
+fn openers(
+    threads: usize,
+    path: &Arc<Shared>,
+    stop: &Arc<AtomicBool>,
+    tally: &Arc<Tally>,
+) -> Vec<std::thread::JoinHandle<()>> {
+    (0..threads)
+        .map(|_| {
+            let (path, stop, tally) = (Arc::clone(path), Arc::clone(stop), Arc::clone(tally));
+            std::thread::spawn(move || {
+                while !stop.load(Relaxed) {
+                    tally.record(open_and_read(&path));
+                }
+            })
+        })
+        .collect()
+}
+
+fn spin(d: Duration) {
+    let until = Instant::now() + d;
+    while Instant::now() < until {
+        std::hint::spin_loop();
+    }
+}
+
+/// `race-open SECS THREADS PATH [FLIP]`.
+/// With `until_won`, it ends at the first forbidden read (or after
+/// `secs`).
+pub fn race_open(secs: f64, until_won: bool, threads: usize, path: &str, flip: Option<&str>) {
+    let shared = Arc::new(Shared::new(path));
+    let stop = Arc::new(AtomicBool::new(false));
+    let tally = Arc::new(Tally::default());
+    let mut handles = openers(threads, &shared, &stop, &tally);
+    if let Some(flip) = flip {
+        let (shared, stop) = (Arc::clone(&shared), Arc::clone(&stop));
+        let (a, b) = (path.as_bytes().to_vec(), flip.as_bytes().to_vec());
+        handles.push(std::thread::spawn(move || {
+            while !stop.load(Relaxed) {
+                shared.set(&b);
+                spin(HOLD);
+                shared.set(&a);
+                spin(HOLD);
+            }
+        }));
+    }
+    let until = Instant::now() + Duration::from_secs_f64(secs);
+    while Instant::now() < until && !(until_won && tally.forbidden.load(Relaxed) > 0) {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    stop.store(true, Relaxed);
+    for h in handles {
+        h.join().expect("thread panicked");
+    }
+    println!("{}", tally.line());
+}
+
+/// The result counters of each attack.
+#[derive(Default)]
+struct Attacks {
+    results: BTreeMap<&'static str, (u64, u64)>,
+}
+
+impl Attacks {
+    /// Count an attempt of `attack`; returns `ok`.
+    fn count(&mut self, attack: &'static str, ok: bool) -> bool {
+        let entry = self.results.entry(attack).or_default();
+        if ok {
+            entry.0 += 1;
+        } else {
+            entry.1 += 1;
+        }
+        ok
+    }
+}
+
+/// Read-only anonymous mappings without a name: where a tracer's argument
+/// area would be.
+fn read_only_anonymous() -> Vec<(usize, usize)> {
+    let maps = std::fs::read_to_string("/proc/self/maps").unwrap_or_default();
+    maps.lines()
+        .filter_map(|line| {
+            let f: Vec<&str> = line.split_whitespace().collect();
+            if f.len() != 5 || f[1] != "r--p" || f[4] != "0" {
+                return None;
+            }
+            let (s, e) = f[0].split_once('-')?;
+            Some((
+                usize::from_str_radix(s, 16).ok()?,
+                usize::from_str_radix(e, 16).ok()?,
+            ))
+        })
+        .collect()
+}
+
+/// Write `path` (NUL-terminated) at the start of every page of
+/// `[start, end)`, through `mem` when given, else directly (the range was
+/// made writable).
+fn plant(start: usize, end: usize, path: &[u8], mem: Option<&std::fs::File>) -> bool {
+    let mut bytes = path.to_vec();
+    bytes.push(0);
+    let mut all = true;
+    for page in (start..end).step_by(4096) {
+        match mem {
+            Some(file) => all &= file.write_all_at(&bytes, page as u64).is_ok(),
+            // SAFETY: only reached after mprotect or mmap made this range
+            // writable in this process; it is the tracer's area, which this
+            // program does not otherwise use, and `bytes` fits in a page.
+            None => unsafe {
+                std::ptr::copy_nonoverlapping(bytes.as_ptr(), page as *mut u8, bytes.len())
+            },
+        }
+    }
+    all
+}
+
+/// One round of every attack on `[start, end)`.
+fn attack(attacks: &mut Attacks, start: usize, end: usize, forbidden: &[u8]) {
+    let len = end - start;
+    let addr = start as *mut libc::c_void;
+    // SAFETY: mprotect on a range this program does not use itself (see
+    // `plant`); it changes no memory of ours.
+    let r = unsafe { libc::mprotect(addr, len, libc::PROT_READ | libc::PROT_WRITE) };
+    if attacks.count("mprotect", r == 0) {
+        plant(start, end, forbidden, None);
+    }
+    // SAFETY: as for mprotect.
+    let r = unsafe { libc::madvise(addr, len, libc::MADV_DONTNEED) };
+    attacks.count("madvise", r == 0);
+    // SAFETY: replaces the range with a writable one; the range is not
+    // used by this program (see `plant`).
+    let p = unsafe {
+        libc::mmap(
+            addr,
+            len,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED,
+            -1,
+            0,
+        )
+    };
+    if attacks.count("mmap-fixed", p == addr) {
+        plant(start, end, forbidden, None);
+    }
+    // SAFETY: shrinks the range in place (the rest is unmapped); not used
+    // by this program.
+    let p = unsafe { libc::mremap(addr, len, 4096, 0) };
+    attacks.count("mremap", p != libc::MAP_FAILED);
+    // SAFETY: unmaps a range this program does not use.
+    let r = unsafe { libc::munmap(addr, len) };
+    attacks.count("munmap", r == 0);
+    let local = libc::iovec {
+        iov_base: forbidden.as_ptr() as *mut libc::c_void,
+        iov_len: forbidden.len(),
+    };
+    let remote = libc::iovec {
+        iov_base: addr,
+        iov_len: forbidden.len(),
+    };
+    // SAFETY: `local` describes `forbidden`, read by the kernel; `remote`
+    // is checked by the kernel, never dereferenced here.
+    let n = unsafe { libc::process_vm_writev(libc::getpid(), &local, 1, &remote, 1, 0) };
+    attacks.count("process_vm_writev", n > 0);
+    for (name, path) in [
+        ("mem-open-self", "/proc/self/mem".to_string()),
+        ("mem-open-pid", format!("/proc/{}/mem", std::process::id())),
+        ("mem-open-thread", "/proc/thread-self/mem".to_string()),
+    ] {
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&path);
+        if attacks.count(name, file.is_ok()) {
+            let written = plant(start, end, forbidden, file.as_ref().ok());
+            attacks.count("mem-write", written);
+        }
+    }
+}
+
+/// `race-guard SECS THREADS PATH FLIP`.
+pub fn race_guard(secs: f64, threads: usize, path: &str, flip: &str) {
+    let shared = Arc::new(Shared::new(path));
+    let stop = Arc::new(AtomicBool::new(false));
+    let tally = Arc::new(Tally::default());
+    let handles = openers(threads, &shared, &stop, &tally);
+    let until = Instant::now() + Duration::from_secs_f64(secs);
+    let mut attacks = Attacks::default();
+    let mut targets = Vec::new();
+    while Instant::now() < until {
+        for (start, end) in read_only_anonymous() {
+            if !targets.contains(&(start, end)) {
+                targets.push((start, end));
+            }
+            attack(&mut attacks, start, end, flip.as_bytes());
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    stop.store(true, Relaxed);
+    for h in handles {
+        h.join().expect("thread panicked");
+    }
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{}", tally.line());
+    for (start, end) in targets {
+        let _ = writeln!(out, "target {start:x}-{end:x}");
+    }
+    for (name, (ok, refused)) in attacks.results {
+        let _ = writeln!(out, "{name} ok {ok} refused {refused}");
+    }
+}
+
+/// `swap SECS A B`.
+pub fn swap(secs: f64, a: &str, b: &str) {
+    let (a, b) = (cstring(a), cstring(b));
+    let until = Instant::now() + Duration::from_secs_f64(secs);
+    let stop = Arc::new(AtomicBool::new(false));
+    let eof = Arc::clone(&stop);
+    std::thread::spawn(move || {
+        let _ = std::io::copy(&mut std::io::stdin(), &mut std::io::sink());
+        eof.store(true, Relaxed);
+    });
+    let mut swaps = 0u64;
+    while Instant::now() < until && !stop.load(Relaxed) {
+        // SAFETY: both paths are NUL-terminated strings alive for the call.
+        let r = unsafe {
+            libc::renameat2(
+                libc::AT_FDCWD,
+                a.as_ptr(),
+                libc::AT_FDCWD,
+                b.as_ptr(),
+                libc::RENAME_EXCHANGE,
+            )
+        };
+        if r == 0 {
+            swaps += 1;
+        }
+        spin(HOLD);
+    }
+    println!("swaps {swaps}");
+}
+
+fn cstring(s: &str) -> CString {
+    CString::new(s).expect("no NUL in a path")
+}
+
+/// `hold-threads N PATH`.
+pub fn hold_threads(n: usize, path: &str) {
+    let barrier = Arc::new(std::sync::Barrier::new(n));
+    let shared = Arc::new(Shared::new(path));
+    let handles: Vec<_> = (0..n)
+        .map(|_| {
+            let (barrier, shared) = (Arc::clone(&barrier), Arc::clone(&shared));
+            std::thread::spawn(move || {
+                barrier.wait();
+                let first = open_and_read(&shared);
+                barrier.wait();
+                first == Ok(b'A')
+            })
+        })
+        .collect();
+    let opened = handles
+        .into_iter()
+        .map(|h| h.join().expect("thread panicked"))
+        .filter(|&ok| ok)
+        .count();
+    println!("opened {opened} of {n}");
+}
+
+/// `struct open_how`.
+#[repr(C)]
+struct OpenHow {
+    flags: u64,
+    mode: u64,
+    resolve: u64,
+}
+
+/// `open2 RESOLVE PATH...`.
+pub fn open2(resolve: u64, paths: &[String]) {
+    for path in paths {
+        let c = cstring(path);
+        let how = OpenHow {
+            flags: libc::O_RDONLY as u64,
+            mode: 0,
+            resolve,
+        };
+        // SAFETY: `c` and `how` are alive for the call; the kernel reads
+        // the path and `size_of::<OpenHow>()` bytes of `how`.
+        let fd = unsafe {
+            libc::syscall(
+                libc::SYS_openat2,
+                libc::AT_FDCWD,
+                c.as_ptr(),
+                &raw const how,
+                std::mem::size_of::<OpenHow>(),
+            )
+        };
+        if fd < 0 {
+            println!(
+                "errno {}",
+                std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
+            );
+            continue;
+        }
+        let mut byte = 0u8;
+        // SAFETY: `fd` is open; one byte is written to a live local.
+        let n = unsafe { libc::read(fd as i32, (&raw mut byte).cast(), 1) };
+        // SAFETY: `fd` is ours and closed once.
+        unsafe { libc::close(fd as i32) };
+        println!("{}", if n == 1 { char::from(byte) } else { '-' });
+    }
+}
+
+/// `unix PATH`.
+pub fn unix(path: &str) {
+    use std::io::{Read, Write};
+    use std::os::unix::net::{UnixListener, UnixStream};
+    let _ = std::fs::remove_file(path);
+    let listener = UnixListener::bind(path).expect("bind");
+    let mut client = UnixStream::connect(path).expect("connect");
+    let (mut server, _) = listener.accept().expect("accept");
+    client.write_all(b"hi").expect("send");
+    let mut got = [0u8; 2];
+    server.read_exact(&mut got).expect("receive");
+    println!("unix {}", String::from_utf8_lossy(&got));
+    let _ = std::fs::remove_file(path);
+}

@@ -1,0 +1,285 @@
+//! Protected arguments on real programs: every image gets its area, every
+//! call with checked arguments runs on copies in it, and programs work as
+//! before. The test engine permits everything, handing over the checked
+//! arguments as the real engine does (paths resolved, symlink targets,
+//! socket addresses read directly from a register).
+
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::path::Path;
+
+use systrace_core::calls::{self, Translator, Via};
+use systrace_core::translate::translate;
+use systrace_core::{Checked, Decision, Error, Event, FastPath, Pid, RawCall, Tracer};
+use systrace_linux::{Backend, Stats, attach, spawn};
+
+use crate::harness::{ST, scratch};
+
+/// What a run showed.
+#[derive(Debug, Default)]
+struct Protected {
+    output: String,
+    stats: Stats,
+    /// The areas of each process, seen at its `Spawn` (child) or `Exec`.
+    areas: BTreeMap<Pid, Vec<(u64, u64)>>,
+    /// Calls permitted with checked arguments, by name.
+    checked: BTreeMap<String, u64>,
+}
+
+/// The checked arguments of a call, as the engine hands them over.
+fn checked_args(backend: &mut Backend, pid: Pid, call: &RawCall) -> Option<(String, Checked)> {
+    let tr = translate(backend, pid, call, true).ok()?;
+    if tr.call.nr != call.nr {
+        return None;
+    }
+    let desc = calls::desc(tr.call.abi, tr.call.nr)?;
+    let args: Vec<(u8, Vec<u8>)> = desc
+        .args
+        .iter()
+        .zip(&tr.args)
+        .filter(|(spec, _)| spec.via == Via::Direct)
+        .filter_map(|(spec, t)| {
+            let mut bytes = t.checked.clone()?;
+            match spec.translator {
+                Translator::Filename(_) | Translator::String => bytes.push(0),
+                Translator::Sockaddr => {}
+                _ => return None,
+            }
+            Some((spec.arg, bytes))
+        })
+        .collect();
+    (!args.is_empty()).then(|| (desc.name.to_owned(), Checked { args }))
+}
+
+/// Handle events to the end, permitting every call.
+fn drive(mut backend: Backend, out: &Path) -> Protected {
+    let mut seen = Protected::default();
+    let root = backend.root();
+    seen.areas.insert(root, backend.argument_areas(root));
+    while let Some(event) = backend.next_event().expect("next_event") {
+        let resumed = match &event {
+            Event::Syscall { pid, call } => match checked_args(&mut backend, *pid, call) {
+                Some((name, checked)) => {
+                    *seen.checked.entry(name).or_default() += 1;
+                    backend.permit_checked(*pid, &checked)
+                }
+                None => backend.resume(*pid, Decision::Permit),
+            },
+            Event::Spawn { child: pid, .. } | Event::Exec { pid, .. } => {
+                seen.areas.insert(*pid, backend.argument_areas(*pid));
+                Ok(())
+            }
+            Event::Exit { .. } => Ok(()),
+        };
+        match resumed {
+            Ok(()) | Err(Error::Gone { .. }) => {}
+            Err(e) => panic!("resume: {e}"),
+        }
+    }
+    seen.output = std::fs::read_to_string(out).unwrap_or_default();
+    let _ = std::fs::remove_file(out);
+    seen.stats = backend.stats();
+    seen
+}
+
+/// Run `st-scenario ARGS...` under the test engine.
+fn run(args: &[&str]) -> Protected {
+    let out = scratch("protect-out");
+    let mut argv: Vec<OsString> = vec![ST.into(), "--out".into(), out.clone().into()];
+    argv.extend(args.iter().map(OsString::from));
+    drive(spawn(&argv, &FastPath::default()).expect("spawn"), &out)
+}
+
+/// Whether `[start, end)` is a read-only anonymous mapping of `pid`
+/// (executable too for a program with `READ_IMPLIES_EXEC`, as an i386 one
+/// without `PT_GNU_STACK`: not writable either way).
+fn read_only_in(pid: Pid, (start, end): (u64, u64)) -> bool {
+    let maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).unwrap();
+    maps.lines().any(|l| {
+        ["r--p", "r-xp"]
+            .iter()
+            .any(|perms| l.starts_with(&format!("{start:x}-{end:x} {perms} 00000000 00:00 0 ")))
+    })
+}
+
+#[test]
+fn the_spawned_program_has_a_read_only_area_below_2_gib() {
+    let out = scratch("protect-area");
+    let argv: Vec<OsString> = vec![
+        ST.into(),
+        "--out".into(),
+        out.clone().into(),
+        "open".into(),
+        "/etc/hostname".into(),
+    ];
+    let backend = spawn(&argv, &FastPath::default()).expect("spawn");
+    let root = backend.root();
+    let areas = backend.argument_areas(root);
+    assert_eq!(areas.len(), 1, "{areas:?}");
+    let (start, end) = areas[0];
+    assert_eq!(end - start, 1 << 20);
+    assert!(end <= 1 << 31, "MAP_32BIT: {start:#x}");
+    assert!(read_only_in(root, areas[0]));
+    assert_eq!(backend.stats().areas_mapped, 1);
+    let seen = drive(backend, &out);
+    assert_eq!(seen.output, "ok\n");
+    let total: u64 = seen.checked.values().sum();
+    assert!(seen.checked.contains_key("openat"), "{:?}", seen.checked);
+    assert_eq!(seen.stats.protected_calls, total, "{:?}", seen.checked);
+}
+
+#[test]
+fn a_shell_at_work_runs_on_protected_copies() {
+    let dir = scratch("protect-sh");
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = format!(
+        "cd {} && echo hi > f && cat f && ln -s f l && cat l && mv f g && ls && rm g l && /bin/echo there",
+        dir.display()
+    );
+    let seen = run(&["exec", "/bin/sh", "-c", &script]);
+    assert_eq!(seen.output, "hi\nhi\ng\nl\nthere\n");
+    for name in ["execve", "chdir", "openat", "symlink", "rename", "unlink"] {
+        let symlink = name == "symlink" && seen.checked.contains_key("symlinkat");
+        let rename = name == "rename" && seen.checked.keys().any(|n| n.starts_with("rename"));
+        let unlink = name == "unlink" && seen.checked.contains_key("unlinkat");
+        assert!(
+            seen.checked.contains_key(name) || symlink || rename || unlink,
+            "{name} in {:?}",
+            seen.checked
+        );
+    }
+    let total: u64 = seen.checked.values().sum();
+    assert_eq!(seen.stats.protected_calls, total, "{:?}", seen.checked);
+    // st-scenario, sh, cat (twice), ln, mv, ls, rm, echo: one area each.
+    assert!(seen.stats.areas_mapped >= 9, "{:?}", seen.stats);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn fork_children_and_threads_use_the_area_they_inherit() {
+    let seen = run(&["fork", "3", "/etc/hostname"]);
+    let lines: Vec<&str> = seen.output.lines().collect();
+    assert_eq!(lines.len(), 3, "{}", seen.output);
+    assert!(lines.iter().all(|l| l.ends_with(" ok")), "{}", seen.output);
+    let root_areas = seen.areas.values().next().unwrap().clone();
+    assert_eq!(seen.areas.len(), 4);
+    assert!(
+        seen.areas.values().all(|a| *a == root_areas),
+        "a fork child has its copy at the same address: {:?}",
+        seen.areas
+    );
+    assert_eq!(seen.stats.areas_mapped, 1);
+
+    let seen = run(&["threads", "4", "/etc/hostname"]);
+    assert_eq!(
+        seen.output.lines().filter(|l| l.ends_with(" ok")).count(),
+        4
+    );
+    assert_eq!(seen.stats.areas_mapped, 1);
+}
+
+#[test]
+fn more_threads_than_slots_get_another_area() {
+    let file = scratch("protect-many");
+    std::fs::write(&file, "A").unwrap();
+    let seen = run(&["hold-threads", "80", file.to_str().unwrap()]);
+    assert_eq!(seen.output, "opened 80 of 80\n");
+    assert_eq!(seen.stats.areas_mapped, 2, "{:?}", seen.stats);
+    let _ = std::fs::remove_file(file);
+}
+
+#[test]
+fn openat2_runs_on_the_how_the_engine_read() {
+    let file = scratch("protect-open2");
+    std::fs::write(&file, "A").unwrap();
+    let file = file.to_str().unwrap();
+    let seen = run(&["open2", "0", file, "/proc/self/status"]);
+    assert_eq!(seen.output, "A\nN\n");
+    assert_eq!(seen.checked.get("openat2"), Some(&2), "{:?}", seen.checked);
+    // RESOLVE_NO_XDEV stays: from /, procfs is another mount. RESOLVE_BENEATH
+    // (8) of the working directory: the file is not beneath it.
+    let seen = run(&["open2", "1", "/proc/self/status"]);
+    assert_eq!(seen.output, "errno 18\n");
+    let seen = run(&["open2", "8", file]);
+    assert_eq!(seen.output, "errno 18\n");
+    let _ = std::fs::remove_file(file);
+}
+
+#[test]
+fn socket_addresses_are_copied_too() {
+    let sock = scratch("protect-sock");
+    let seen = run(&["unix", sock.to_str().unwrap()]);
+    assert_eq!(seen.output, "unix hi\n");
+    for name in ["bind", "connect"] {
+        assert_eq!(seen.checked.get(name), Some(&1), "{:?}", seen.checked);
+    }
+}
+
+#[test]
+fn an_attached_process_gets_its_area_at_its_first_protected_call() {
+    let file = scratch("protect-attach");
+    std::fs::write(&file, "A").unwrap();
+    let out = scratch("protect-attach-out");
+    let mut child = std::process::Command::new(ST)
+        .args([
+            "--out",
+            out.to_str().unwrap(),
+            "race-open",
+            "0.5",
+            "2",
+            file.to_str().unwrap(),
+        ])
+        .spawn()
+        .unwrap();
+    let backend = attach(child.id() as Pid).expect("attach");
+    assert!(backend.argument_areas(backend.root()).is_empty());
+    let seen = drive(backend, &out);
+    // The tracer reaped it.
+    let _ = child.try_wait();
+    assert!(
+        seen.output.contains(" forbidden 0 failed 0 "),
+        "{}",
+        seen.output
+    );
+    assert_eq!(seen.stats.areas_mapped, 1, "{:?}", seen.stats);
+    assert!(seen.stats.protected_calls > 0);
+    let _ = std::fs::remove_file(file);
+}
+
+#[test]
+fn an_i386_process_has_its_area_below_4_gib_and_32_bit_pointers_to_it() {
+    let path = crate::i386::write_program(3);
+    let mut backend = crate::i386::spawn_retrying(&path, &FastPath::default());
+    let root = backend.root();
+    let areas = backend.argument_areas(root);
+    assert_eq!(areas.len(), 1, "{areas:?}");
+    assert!(areas[0].1 <= 1 << 32, "{areas:?}");
+    assert!(
+        read_only_in(root, areas[0]),
+        "{areas:x?} {}",
+        std::fs::read_to_string(format!("/proc/{root}/maps")).unwrap()
+    );
+    // Its `write(100, "done\n", 5)` runs on a copy of the message: only a
+    // 32-bit register can point there.
+    let mut protected = 0;
+    while let Some(event) = backend.next_event().unwrap() {
+        if let Event::Syscall { pid, call } = event {
+            if call.nr == 4 {
+                let checked = Checked {
+                    args: vec![(1, b"done\n".to_vec())],
+                };
+                backend.permit_checked(pid, &checked).unwrap();
+                protected += 1;
+            } else {
+                backend.resume(pid, Decision::Permit).unwrap();
+            }
+        }
+    }
+    assert_eq!(protected, 1);
+    assert_eq!(backend.stats().protected_calls, 1);
+    assert_eq!(
+        backend.root_status(),
+        Some(systrace_core::ExitStatus::Code(0))
+    );
+    let _ = std::fs::remove_file(&path);
+}

@@ -1,0 +1,301 @@
+//! Attacks on argument protection, each with a negative control: the same
+//! attack with protection off must win at least once, or the protected run
+//! proves nothing.
+//!
+//! The test engine permits an `openat` when the path the translator
+//! resolved (the checked path) does not name a forbidden file, and hands
+//! that path over with [`Tracer::permit_checked`]; files start with `A`
+//! (allowed) or `F` (forbidden), and the scenario counts what its reads
+//! found (see `st-scenario/race.rs`).
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use systrace_core::translate::translate;
+use systrace_core::{Checked, Decision, Error, Event, FastPath, Pid, RawCall, Tracer};
+use systrace_linux::{Backend, Stats, spawn};
+use systrace_policy::Abi;
+
+use crate::harness::{OPENAT, ST, scratch};
+
+/// Calls the scenarios make often that need no decision here.
+const FAST: [u32; 12] = [0, 1, 3, 14, 24, 35, 39, 186, 202, 228, 230, 273];
+
+/// What a run showed.
+#[derive(Debug)]
+struct Race {
+    output: String,
+    stats: Stats,
+    /// The root's argument areas, right after spawn.
+    areas: Vec<(u64, u64)>,
+    /// `openat` calls permitted with their checked path, and denied.
+    permitted: u64,
+    denied: u64,
+}
+
+impl Race {
+    /// A number from the output: the word after `key` on the first line
+    /// that has it.
+    fn figure(&self, key: &str) -> u64 {
+        self.output
+            .lines()
+            .find_map(|line| {
+                let words: Vec<&str> = line.split_whitespace().collect();
+                let i = words.iter().position(|w| *w == key)?;
+                words.get(i + 1)?.parse().ok()
+            })
+            .unwrap_or_else(|| panic!("no {key} in {:?}", self.output))
+    }
+
+    /// `(ok, refused)` of an attack of `race-guard`.
+    fn attack(&self, name: &str) -> (u64, u64) {
+        self.output
+            .lines()
+            .find_map(|line| {
+                let w: Vec<&str> = line.split_whitespace().collect();
+                (w.len() == 5 && w[0] == name)
+                    .then(|| (w[2].parse().unwrap(), w[4].parse().unwrap()))
+            })
+            .unwrap_or((0, 0))
+    }
+
+    fn summary(&self) -> String {
+        format!(
+            "attempts {} allowed {} forbidden {} failed {} (ELOOP {}); permitted {} denied {}; {} protected calls",
+            self.figure("attempts"),
+            self.figure("allowed"),
+            self.figure("forbidden"),
+            self.figure("failed"),
+            self.figure("eloop"),
+            self.permitted,
+            self.denied,
+            self.stats.protected_calls,
+        )
+    }
+}
+
+/// Run `st-scenario ARGS...`, deciding `openat` calls by their checked
+/// path, with argument protection on or off.
+fn run(protect: bool, args: &[&str]) -> Race {
+    let out = scratch("race-out");
+    let mut argv: Vec<OsString> = vec![ST.into(), "--out".into(), out.clone().into()];
+    argv.extend(args.iter().map(OsString::from));
+    let fast = FastPath {
+        permit: FAST.iter().map(|&nr| (Abi::X86_64, nr)).collect(),
+    };
+    let mut backend = spawn(&argv, &fast).expect("spawn");
+    backend.set_argument_protection(protect);
+    assert!(backend.protects_arguments());
+    let areas = backend.argument_areas(backend.root());
+    let (mut permitted, mut denied) = (0, 0);
+    while let Some(event) = backend.next_event().expect("next_event") {
+        if let Event::Syscall { pid, call } = event {
+            match decide(&mut backend, pid, &call, &mut permitted, &mut denied) {
+                Ok(()) | Err(Error::Gone { .. }) => {}
+                Err(e) => panic!("resume: {e}"),
+            }
+        }
+    }
+    let output = std::fs::read_to_string(&out).unwrap_or_default();
+    let _ = std::fs::remove_file(&out);
+    Race {
+        output,
+        stats: backend.stats(),
+        areas,
+        permitted,
+        denied,
+    }
+}
+
+fn decide(
+    backend: &mut Backend,
+    pid: Pid,
+    call: &RawCall,
+    permitted: &mut u64,
+    denied: &mut u64,
+) -> systrace_core::Result<()> {
+    if (call.abi, call.nr) != OPENAT {
+        return backend.resume(pid, Decision::Permit);
+    }
+    let checked = match translate(backend, pid, call, true) {
+        Ok(tr) => tr
+            .args
+            .iter()
+            .find(|a| a.name == "filename")
+            .and_then(|a| a.checked.clone()),
+        Err(_) => return backend.resume(pid, Decision::Deny(libc::EFAULT)),
+    };
+    match checked {
+        Some(path) if path.windows(9).any(|w| w == b"forbidden") => {
+            *denied += 1;
+            backend.resume(pid, Decision::Deny(libc::EACCES))
+        }
+        Some(mut path) => {
+            *permitted += 1;
+            path.push(0);
+            backend.permit_checked(
+                pid,
+                &Checked {
+                    args: vec![(1, path)],
+                },
+            )
+        }
+        None => backend.resume(pid, Decision::Permit),
+    }
+}
+
+/// A fresh directory with `allowed.txt` ("A") and `forbidden.txt` ("F").
+fn two_files(what: &str) -> (PathBuf, String, String) {
+    let dir = scratch(what);
+    std::fs::create_dir_all(&dir).unwrap();
+    let allowed = dir.join("allowed.txt");
+    let forbidden = dir.join("forbidden.txt");
+    std::fs::write(&allowed, "A").unwrap();
+    std::fs::write(&forbidden, "F").unwrap();
+    let s = |p: &Path| p.to_str().unwrap().to_owned();
+    (dir.clone(), s(&allowed), s(&forbidden))
+}
+
+#[test]
+fn a_path_flipped_by_another_thread_is_opened_as_checked() {
+    let (dir, allowed, forbidden) = two_files("race-flip");
+    let args = ["race-open", "2", "3", &allowed, &forbidden];
+    let protected = run(true, &args);
+    eprintln!("flip, protected:   {}", protected.summary());
+    assert_eq!(protected.figure("forbidden"), 0, "{}", protected.output);
+    assert!(protected.figure("allowed") > 0, "{}", protected.output);
+    assert!(
+        protected.denied > 0,
+        "the forbidden name was seen and denied"
+    );
+    assert!(protected.stats.protected_calls >= protected.permitted);
+
+    // The negative control: the same race on the process's own buffer,
+    // until it is won (it takes well under a second; the bound is a guard
+    // against a hang).
+    let unprotected = run(false, &["race-win", "4", "3", &allowed, &forbidden]);
+    eprintln!("flip, unprotected: {}", unprotected.summary());
+    assert!(
+        unprotected.figure("forbidden") >= 1,
+        "the race was never won without protection: {}",
+        unprotected.output
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// `dir/real/file` ("A"), `dir/forbidden/file` ("F"), `dir/link` a link
+/// to `forbidden`.
+fn swap_tree(what: &str) -> (PathBuf, String, String, String) {
+    let dir = scratch(what);
+    for (sub, content) in [("real", "A"), ("forbidden", "F")] {
+        std::fs::create_dir_all(dir.join(sub)).unwrap();
+        std::fs::write(dir.join(sub).join("file"), content).unwrap();
+    }
+    std::os::unix::fs::symlink("forbidden", dir.join("link")).unwrap();
+    let s = |p: PathBuf| p.to_str().unwrap().to_owned();
+    (
+        dir.clone(),
+        s(dir.join("real").join("file")),
+        s(dir.join("real")),
+        s(dir.join("link")),
+    )
+}
+
+/// `st-scenario swap A B`, running untraced until [`Swapper::stop`].
+struct Swapper {
+    stop: mpsc::Sender<()>,
+    done: std::thread::JoinHandle<String>,
+}
+
+impl Swapper {
+    /// Start it from another thread (the backend's waits would reap a child
+    /// of this one).
+    fn start(a: &str, b: &str) -> Swapper {
+        let args = ["swap", "30", a, b].map(str::to_owned);
+        let (stop, stopped) = mpsc::channel::<()>();
+        let done = std::thread::spawn(move || {
+            let mut child = Command::new(ST)
+                .args(&args)
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .spawn()
+                .expect("run the swapper");
+            let stdin = child.stdin.take();
+            let _ = stopped.recv();
+            drop(stdin);
+            let out = child.wait_with_output().expect("the swapper");
+            String::from_utf8_lossy(&out.stdout).trim().to_owned()
+        });
+        // Let it start swapping.
+        std::thread::sleep(Duration::from_millis(50));
+        Swapper { stop, done }
+    }
+
+    /// Stop it; what it printed.
+    fn stop(self) -> String {
+        let _ = self.stop.send(());
+        self.done.join().expect("swapper thread")
+    }
+}
+
+#[test]
+fn a_directory_swapped_for_a_link_does_not_redirect_an_open() {
+    let (dir, file, real, link) = swap_tree("race-swap");
+    let swapper = Swapper::start(&real, &link);
+    let protected = run(true, &["race-open", "2", "2", &file]);
+    let swapped = swapper.stop();
+    eprintln!("swap, protected:   {} ({swapped})", protected.summary());
+    assert_eq!(protected.figure("forbidden"), 0, "{}", protected.output);
+    assert!(protected.figure("allowed") > 0, "{}", protected.output);
+    assert!(protected.denied > 0, "the swap was seen at a check");
+
+    // The negative control, until the race is won.
+    let swapper = Swapper::start(&real, &link);
+    let unprotected = run(false, &["race-win", "4", "2", &file]);
+    let swapped = swapper.stop();
+    eprintln!("swap, unprotected: {} ({swapped})", unprotected.summary());
+    assert!(
+        unprotected.figure("forbidden") >= 1,
+        "the race was never won without protection: {}",
+        unprotected.output
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn the_area_cannot_be_made_writable_or_written() {
+    let (dir, allowed, forbidden) = two_files("race-guard");
+    let race = run(true, &["race-guard", "2", "2", &allowed, &forbidden]);
+    eprintln!("guard: {}", race.summary());
+    eprintln!("{}", race.output);
+    assert_eq!(race.figure("forbidden"), 0, "{}", race.output);
+    assert!(race.figure("allowed") > 0, "{}", race.output);
+    let [(start, end)] = race.areas[..] else {
+        panic!("one area: {:?}", race.areas);
+    };
+    assert!(
+        race.output.contains(&format!("target {start:x}-{end:x}")),
+        "the attacker found the area: {}",
+        race.output
+    );
+    for attack in [
+        "mprotect",
+        "madvise",
+        "mmap-fixed",
+        "mremap",
+        "munmap",
+        "process_vm_writev",
+        "mem-open-self",
+        "mem-open-pid",
+        "mem-open-thread",
+    ] {
+        let (ok, refused) = race.attack(attack);
+        assert_eq!(ok, 0, "{attack} succeeded: {}", race.output);
+        assert!(refused > 0, "{attack} was tried: {}", race.output);
+    }
+    assert_eq!(race.attack("mem-write"), (0, 0));
+    let _ = std::fs::remove_dir_all(dir);
+}
