@@ -132,3 +132,109 @@ impl Question for Asking<'_> {
         Ok(self.evaluate(self.policy))
     }
 }
+
+use crate::calls::Syscalls;
+use crate::error::Result;
+use crate::protocol;
+use crate::tracer::Pid;
+
+use super::Engine;
+
+impl Engine {
+    /// Put a call to the frontend; returns the action to take.
+    pub(super) fn ask(
+        &mut self,
+        pid: Pid,
+        binary: usize,
+        tr: &Translation,
+        line: &str,
+        prompt_only: bool,
+        creds: Credentials,
+    ) -> Result<Action> {
+        let (name, _) = self.rule_target(tr);
+        let Some((mut channel, style)) = self.frontend.take() else {
+            return Ok(Action::DENY);
+        };
+        let answer = {
+            let binder = Binder {
+                table: &Syscalls,
+                env: &self.env,
+            };
+            let policy = self.binaries.list[binary].section(tr.call.abi);
+            let mut q = Asking::new(policy, &binder, tr, &name, creds, &self.templates);
+            let answer = protocol::ask(channel.as_mut(), style, line, prompt_only, &mut q);
+            let changed = q.changed();
+            (answer, changed)
+        };
+        self.frontend = Some((channel, style));
+        let (answer, changed) = answer;
+        if changed {
+            self.binaries.list[binary].dirty = true;
+        }
+        let answer = answer?;
+        Ok(self.answered(pid, binary, tr, &name, answer))
+    }
+
+    /// Carry out a frontend's answer; returns the action for this call.
+    pub(super) fn answered(
+        &mut self,
+        pid: Pid,
+        binary: usize,
+        tr: &Translation,
+        name: &str,
+        answer: protocol::Answer,
+    ) -> Action {
+        use protocol::Answer;
+        let remember = |engine: &mut Engine, action: Action| {
+            let rule = if tr.alias.is_some() {
+                systrace_policy::Rule::filter(
+                    systrace_policy::ast::Expr::True(Default::default()),
+                    action,
+                )
+            } else {
+                systrace_policy::Rule::simple(action)
+            };
+            let line = RuleLine {
+                emulation: String::new(),
+                syscall: name.to_string(),
+                rule,
+                span: Default::default(),
+            };
+            engine.push_rule(binary, tr, line);
+        };
+        match answer {
+            Answer::Permit { remember: keep } => {
+                if keep {
+                    remember(self, Action::PERMIT);
+                }
+                Action::PERMIT
+            }
+            Answer::Deny {
+                errno,
+                remember: keep,
+            } => {
+                let action = Action::Deny(errno);
+                if keep {
+                    remember(self, action);
+                }
+                action
+            }
+            Answer::Matched(action) => action,
+            Answer::Kill => Action::Kill,
+            Answer::Detach => {
+                let b = &mut self.binaries.list[binary];
+                if b.sections.iter().any(|p| !p.is_empty()) {
+                    b.unsupervised = true;
+                    Action::DENY
+                } else {
+                    b.section(tr.call.abi).set_detached(true);
+                    b.dirty = true;
+                    if let Some(p) = self.procs.get_mut(&pid) {
+                        p.detached = true;
+                    }
+                    Action::PERMIT
+                }
+            }
+        }
+    }
+}

@@ -61,7 +61,7 @@ use std::sync::OnceLock;
 use systrace_core::{Decision, Pid, RawCall, Result, Tracer};
 use systrace_policy::Abi;
 
-use super::protect::Plan;
+use super::rewrite::Plan;
 use super::{Allowed, Backend, Stop, mem, procfs};
 
 /// `EPERM`.

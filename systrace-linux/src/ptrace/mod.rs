@@ -80,6 +80,7 @@ mod mem;
 mod procfs;
 mod protect;
 mod regs;
+mod rewrite;
 pub mod spawn;
 mod wait;
 
