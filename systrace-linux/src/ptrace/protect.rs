@@ -190,12 +190,16 @@ const NR_MMAP: u64 = 9;
 const NR_MMAP2: u64 = 192;
 
 /// The areas of one address space, and which thread uses which slot.
-#[derive(Clone, Debug, Default)]
+#[derive(Debug, Default)]
 struct Space {
     /// The start of each area.
     areas: Vec<u64>,
     /// The thread using each slot, [`SLOTS`] per area.
     owners: Vec<Option<Pid>>,
+    /// `/proc/PID/mem` of this address space, opened at the first write: it
+    /// stays bound to the memory it was opened on, so one `pwrite` fills a
+    /// slot. A new image gets a new `Space`, and with it a new descriptor.
+    mem: Option<std::fs::File>,
 }
 
 impl Space {
@@ -203,6 +207,7 @@ impl Space {
         Space {
             areas: vec![base],
             owners: vec![None; SLOTS],
+            mem: None,
         }
     }
 
@@ -211,6 +216,7 @@ impl Space {
         Space {
             areas: self.areas.clone(),
             owners: vec![None; self.owners.len()],
+            mem: None,
         }
     }
 
@@ -518,7 +524,8 @@ impl Backend {
                 Value::Word(w) => (arg, w),
             })
             .collect();
-        let done = write_slot(pid, slot, &plan.bytes).and_then(|()| {
+        let space = self.protect.spaces.get(&pid).cloned();
+        let done = write_slot(pid, slot, &plan.bytes, space.as_deref()).and_then(|()| {
             regs::set_call(pid, mode, plan.nr, &regs)
                 .map_err(|e| procfs::error(pid, "set the protected arguments", e))
         });
@@ -727,7 +734,24 @@ fn next_stop(pid: Pid, held: &mut Vec<i32>) -> std::result::Result<Seen, InjectE
 
 /// Write `data` at `addr` of `pid`, in read-only memory (`FOLL_FORCE`),
 /// padded with zeros to whole words.
-fn write_slot(pid: Pid, addr: u64, data: &[u8]) -> Result<()> {
+fn write_slot(pid: Pid, addr: u64, data: &[u8], space: Option<&RefCell<Space>>) -> Result<()> {
+    if let Some(space) = space {
+        use std::os::unix::fs::FileExt;
+        let mut space = space.borrow_mut();
+        if space.mem.is_none() {
+            space.mem = std::fs::OpenOptions::new()
+                .write(true)
+                .open(procfs::mem_path(pid))
+                .ok();
+        }
+        if let Some(file) = &space.mem {
+            if file.write_all_at(data, addr).is_ok() {
+                return Ok(());
+            }
+            // Fall back to the slower ways below.
+            space.mem = None;
+        }
+    }
     if data.len() > POKE_LIMIT {
         return mem::write_all(pid, addr, data);
     }
