@@ -459,6 +459,19 @@ fn clone_untraced_cannot_escape() {
 #[test]
 fn interrupt_saves_the_learned_policy() {
     use std::os::unix::process::CommandExt;
+    // A command started in the background by a non-interactive shell runs
+    // with SIGINT ignored, and so would every process below it: there is
+    // nothing to test then.
+    let status = fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let ignored = status
+        .lines()
+        .find_map(|l| l.strip_prefix("SigIgn:"))
+        .and_then(|m| u64::from_str_radix(m.trim(), 16).ok())
+        .unwrap_or(0);
+    if ignored & (1 << (2 - 1)) != 0 {
+        eprintln!("note: SIGINT is ignored in this environment; skipped");
+        return;
+    }
     let dir = workdir("interrupt");
     let data = fresh_data(&dir, &[]);
     let mut child = Command::new(env!("CARGO_BIN_EXE_systrace"))
@@ -469,8 +482,29 @@ fn interrupt_saves_the_learned_policy() {
         .process_group(0)
         .spawn()
         .expect("spawn");
-    // Wait until the command runs under the tracer (its policy is read).
-    std::thread::sleep(std::time::Duration::from_millis(500));
+    // Wait until the command sleeps under the tracer: a `sleep` process in
+    // systrace's process group, blocked in its nanosleep.
+    let sleeping = || {
+        fs::read_dir("/proc")
+            .into_iter()
+            .flatten()
+            .flatten()
+            .any(|e| {
+                let dir = e.path();
+                let stat = fs::read_to_string(dir.join("stat")).unwrap_or_default();
+                let fields: Vec<&str> = stat.rsplit(") ").next().unwrap_or("").split(' ').collect();
+                stat.contains("(sleep)")
+                    && fields.get(2).is_some_and(|g| *g == child.id().to_string())
+                    && fields.first() == Some(&"S")
+            })
+    };
+    for _ in 0..200 {
+        if sleeping() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(sleeping(), "the command never got to sleep");
     let group = format!("-{}", child.id());
     let sent = Command::new("kill")
         .args(["-INT", "--", &group])
