@@ -18,7 +18,9 @@
 //! * **open/close** of an allowed file, where every `openat` needs a
 //!   decision: natively; under the real engine in enforce mode with the
 //!   policy `linux64-fsread: filename eq "FILE" then permit` plus a permit
-//!   for every other call (built as the `systrace` command builds it); under
+//!   for every other call (built as the `systrace` command builds it), and
+//!   the same with argument protection off (the backend's hidden switch,
+//!   for this comparison only: what protection costs); under
 //!   a bare `SECCOMP_RET_TRACE` tracer permitting everything, once with only
 //!   getpid in the fast path (`close` stops too: two stops a pair) and once
 //!   with every call but `openat` in it (one stop a pair, the floor for the
@@ -102,6 +104,9 @@ enum How {
     FastGetpid,
     /// The engine in enforce mode.
     Engine,
+    /// The same with argument protection off (benchmark only: what
+    /// protection costs).
+    EngineUnprotected,
     /// The backend permitting everything, only getpid in the fast path.
     Bare,
     /// The backend permitting everything, all but openat in the fast path.
@@ -113,10 +118,11 @@ enum How {
 }
 
 impl How {
-    const ALL: [How; 7] = [
+    const ALL: [How; 8] = [
         How::Native,
         How::FastGetpid,
         How::Engine,
+        How::EngineUnprotected,
         How::Bare,
         How::BareOpenat,
         How::Strace,
@@ -128,6 +134,7 @@ impl How {
             How::Native => "native",
             How::FastGetpid => "fast-getpid",
             How::Engine => "engine",
+            How::EngineUnprotected => "engine-unprotected",
             How::Bare => "bare",
             How::BareOpenat => "bare-openat",
             How::Strace => "strace",
@@ -140,6 +147,7 @@ impl How {
             How::Native => "native",
             How::FastGetpid => "backend, getpid in fast path",
             How::Engine => "engine (enforce, fsread rule)",
+            How::EngineUnprotected => "engine, arguments unprotected",
             How::Bare => "bare tracer, fast path {getpid}",
             How::BareOpenat => "bare tracer, all but openat fast",
             How::Strace => "strace -f",
@@ -174,7 +182,8 @@ fn measure(args: &[String]) -> ! {
         }
         How::FastGetpid | How::Bare => bare(&argv, &fast_path(&[libc::SYS_getpid])),
         How::BareOpenat => bare(&argv, &all_but(libc::SYS_openat)),
-        How::Engine => engine(&argv, &me, args.get(2).map(String::as_str)),
+        How::Engine => engine(&argv, &me, args.get(2).map(String::as_str), true),
+        How::EngineUnprotected => engine(&argv, &me, args.get(2).map(String::as_str), false),
     };
     std::process::exit(if ok { 0 } else { 1 })
 }
@@ -243,8 +252,10 @@ fn policy(image: &Path, file: &str) -> String {
 }
 
 /// The real engine, in enforce mode, set up as the `systrace` command does
-/// (`systrace -a -U -e -f POLICY`).
-fn engine(argv: &[OsString], image: &Path, file: Option<&str>) -> bool {
+/// (`systrace -a -U -e -f POLICY`); with `protect` false, argument
+/// protection is off (the backend's hidden switch: only to measure what
+/// protection costs).
+fn engine(argv: &[OsString], image: &Path, file: Option<&str>, protect: bool) -> bool {
     let file = file.unwrap_or_else(|| die("the engine case needs open-close FILE"));
     let path = std::env::temp_dir().join(format!("trace-bench-{}.policy", std::process::id()));
     std::fs::write(&path, policy(image, file)).unwrap_or_else(|e| die(e));
@@ -269,6 +280,7 @@ fn engine(argv: &[OsString], image: &Path, file: Option<&str>) -> bool {
         .initial_fast_path(&image)
         .unwrap_or_else(|| die("detached policy"));
     let mut backend = systrace_linux::spawn(argv, &fast).unwrap_or_else(|e| die(e));
+    backend.set_argument_protection(protect);
     let root = backend.root();
     engine
         .start(&mut backend, root, &image)
@@ -407,6 +419,7 @@ fn bench(args: &[String]) {
     for how in [
         How::Native,
         How::Engine,
+        How::EngineUnprotected,
         How::Bare,
         How::BareOpenat,
         How::Strace,

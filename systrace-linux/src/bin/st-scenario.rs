@@ -27,8 +27,9 @@
 //! st-scenario exec PROG ARGS...    execute PROG
 //! st-scenario thread-exec PROG ARGS...  a second thread executes PROG
 //! st-scenario trace PROG ARGS...   run PROG under the backend, permitting all
-//! st-scenario race-open | race-win | race-guard | swap | hold-threads |
-//!             open2 | unix ...
+//! st-scenario race-open | race-win | race-guard | race-mapped[-win] |
+//!             flip-mapped | race-int80[-win] | swap | hold-threads |
+//!             open2 | unix | refusals ...
 //!                                  argument protection and attacks on it
 //!                                  (see `st-scenario/race.rs`)
 //! ```
@@ -194,6 +195,21 @@ fn main() {
             arg(3),
             args.get(4).map(String::as_str),
         ),
+        "race-mapped" | "race-mapped-win" => race::race_mapped(
+            secs(1),
+            arg(0) == "race-mapped-win",
+            num(2) as usize,
+            arg(3),
+        ),
+        "flip-mapped" => race::flip_mapped(secs(1), arg(2), arg(3), arg(4)),
+        "race-int80" | "race-int80-win" => race::race_int80(
+            secs(1),
+            arg(0) == "race-int80-win",
+            num(2) as usize,
+            arg(3),
+            arg(4),
+        ),
+        "refusals" => race::refusals(),
         "race-guard" => race::race_guard(secs(1), num(2) as usize, arg(3), arg(4)),
         "swap" => race::swap(secs(1), arg(2), arg(3)),
         "hold-threads" => race::hold_threads(num(1) as usize, arg(2)),

@@ -19,4 +19,6 @@ mod protect;
 #[cfg(target_arch = "x86_64")]
 mod race;
 #[cfg(target_arch = "x86_64")]
+mod refusals;
+#[cfg(target_arch = "x86_64")]
 mod trace;

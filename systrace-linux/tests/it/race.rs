@@ -2,7 +2,7 @@
 //! attack with protection off must win at least once, or the protected run
 //! proves nothing.
 //!
-//! The test engine permits an `openat` when the path the translator
+//! The test engine permits an `openat` (or an i386 `open`) when the path the translator
 //! resolved (the checked path) does not name a forbidden file, and hands
 //! that path over with [`Tracer::permit_checked`]; files start with `A`
 //! (allowed) or `F` (forbidden), and the scenario counts what its reads
@@ -34,6 +34,8 @@ struct Race {
     /// `openat` calls permitted with their checked path, and denied.
     permitted: u64,
     denied: u64,
+    /// Of those, i386 `open` calls (through `int $0x80`).
+    i386: u64,
 }
 
 impl Race {
@@ -64,7 +66,7 @@ impl Race {
 
     fn summary(&self) -> String {
         format!(
-            "attempts {} allowed {} forbidden {} failed {} (ELOOP {}); permitted {} denied {}; {} protected calls",
+            "attempts {} allowed {} forbidden {} failed {} (ELOOP {}); permitted {} denied {} (i386 {}); {} protected calls",
             self.figure("attempts"),
             self.figure("allowed"),
             self.figure("forbidden"),
@@ -72,6 +74,7 @@ impl Race {
             self.figure("eloop"),
             self.permitted,
             self.denied,
+            self.i386,
             self.stats.protected_calls,
         )
     }
@@ -90,9 +93,12 @@ fn run(protect: bool, args: &[&str]) -> Race {
     backend.set_argument_protection(protect);
     assert!(backend.protects_arguments());
     let areas = backend.argument_areas(backend.root());
-    let (mut permitted, mut denied) = (0, 0);
+    let (mut permitted, mut denied, mut i386) = (0, 0, 0);
     while let Some(event) = backend.next_event().expect("next_event") {
         if let Event::Syscall { pid, call } = event {
+            if (call.abi, call.nr) == I386_OPEN {
+                i386 += 1;
+            }
             match decide(&mut backend, pid, &call, &mut permitted, &mut denied) {
                 Ok(()) | Err(Error::Gone { .. }) => {}
                 Err(e) => panic!("resume: {e}"),
@@ -107,8 +113,12 @@ fn run(protect: bool, args: &[&str]) -> Race {
         areas,
         permitted,
         denied,
+        i386,
     }
 }
+
+/// The i386 `open`.
+const I386_OPEN: (Abi, u32) = (Abi::I386, 5);
 
 fn decide(
     backend: &mut Backend,
@@ -117,9 +127,12 @@ fn decide(
     permitted: &mut u64,
     denied: &mut u64,
 ) -> systrace_core::Result<()> {
-    if (call.abi, call.nr) != OPENAT {
-        return backend.resume(pid, Decision::Permit);
-    }
+    // The register of the path.
+    let register = match (call.abi, call.nr) {
+        OPENAT => 1,
+        I386_OPEN => 0,
+        _ => return backend.resume(pid, Decision::Permit),
+    };
     let checked = match translate(backend, pid, call, true) {
         Ok(tr) => tr
             .args
@@ -139,7 +152,7 @@ fn decide(
             backend.permit_checked(
                 pid,
                 &Checked {
-                    args: vec![(1, path)],
+                    args: vec![(register, path)],
                 },
             )
         }
@@ -204,7 +217,8 @@ fn swap_tree(what: &str) -> (PathBuf, String, String, String) {
     )
 }
 
-/// `st-scenario swap A B`, running untraced until [`Swapper::stop`].
+/// `st-scenario swap A B` (or another untraced helper), running until
+/// [`Swapper::stop`].
 struct Swapper {
     stop: mpsc::Sender<()>,
     done: std::thread::JoinHandle<String>,
@@ -214,7 +228,13 @@ impl Swapper {
     /// Start it from another thread (the backend's waits would reap a child
     /// of this one).
     fn start(a: &str, b: &str) -> Swapper {
-        let args = ["swap", "30", a, b].map(str::to_owned);
+        Swapper::helper(&["swap", "30", a, b])
+    }
+
+    /// Start `st-scenario ARGS...`, which runs until its standard input
+    /// ends.
+    fn helper(args: &[&str]) -> Swapper {
+        let args: Vec<String> = args.iter().map(|&a| a.to_owned()).collect();
         let (stop, stopped) = mpsc::channel::<()>();
         let done = std::thread::spawn(move || {
             let mut child = Command::new(ST)
@@ -297,5 +317,76 @@ fn the_area_cannot_be_made_writable_or_written() {
         assert!(refused > 0, "{attack} was tried: {}", race.output);
     }
     assert_eq!(race.attack("mem-write"), (0, 0));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// A file holding `path` (NUL-terminated, padded with NULs to a page),
+/// for `race-mapped` and `flip-mapped`.
+fn path_file(dir: &Path, path: &str) -> String {
+    let file = dir.join("path");
+    let mut bytes = path.as_bytes().to_vec();
+    bytes.resize(4096, 0);
+    std::fs::write(&file, bytes).unwrap();
+    file.to_str().unwrap().to_owned()
+}
+
+#[test]
+fn a_path_in_shared_memory_rewritten_from_outside_is_opened_as_checked() {
+    let (dir, allowed, forbidden) = two_files("race-mapped");
+    let file = path_file(&dir, &allowed);
+    // The flipper is not traced: a process outside the sandbox that maps
+    // the same file.
+    let flipper = Swapper::helper(&["flip-mapped", "30", &file, &allowed, &forbidden]);
+    let protected = run(true, &["race-mapped", "2", "3", &file]);
+    let flips = flipper.stop();
+    eprintln!("mapped, protected:   {} ({flips})", protected.summary());
+    assert_eq!(protected.figure("forbidden"), 0, "{}", protected.output);
+    assert!(protected.figure("allowed") > 0, "{}", protected.output);
+    assert!(
+        protected.denied > 0,
+        "the forbidden name was seen and denied"
+    );
+    assert!(protected.stats.protected_calls >= protected.permitted);
+
+    // The negative control, until the race is won.
+    let flipper = Swapper::helper(&["flip-mapped", "30", &file, &allowed, &forbidden]);
+    let unprotected = run(false, &["race-mapped-win", "4", "3", &file]);
+    let flips = flipper.stop();
+    eprintln!("mapped, unprotected: {} ({flips})", unprotected.summary());
+    assert!(
+        unprotected.figure("forbidden") >= 1,
+        "the race was never won without protection: {}",
+        unprotected.output
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn a_path_flipped_under_int80_open_is_opened_as_checked() {
+    let (dir, allowed, forbidden) = two_files("race-int80");
+    let protected = run(true, &["race-int80", "2", "3", &allowed, &forbidden]);
+    eprintln!("int80, protected:   {}", protected.summary());
+    assert_eq!(protected.figure("forbidden"), 0, "{}", protected.output);
+    assert!(protected.figure("allowed") > 0, "{}", protected.output);
+    assert!(
+        protected.denied > 0,
+        "the forbidden name was seen and denied"
+    );
+    // Every opener's call stopped and was judged as an i386 `open`.
+    assert!(
+        protected.i386 >= protected.figure("attempts"),
+        "{}",
+        protected.summary()
+    );
+
+    // The negative control, until the race is won.
+    let unprotected = run(false, &["race-int80-win", "4", "3", &allowed, &forbidden]);
+    eprintln!("int80, unprotected: {}", unprotected.summary());
+    assert!(unprotected.i386 > 0, "{}", unprotected.summary());
+    assert!(
+        unprotected.figure("forbidden") >= 1,
+        "the race was never won without protection: {}",
+        unprotected.output
+    );
     let _ = std::fs::remove_dir_all(dir);
 }

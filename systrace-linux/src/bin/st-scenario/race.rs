@@ -18,6 +18,24 @@
 //!     refused M" for each attack.
 //! st-scenario race-win SECS THREADS PATH [FLIP]
 //!     race-open, ending at the first forbidden read (at most SECS).
+//! st-scenario race-mapped SECS THREADS FILE
+//!     The openers of race-open on the path at the start of FILE (at
+//!     least a page, the path NUL-terminated in its first 512 bytes),
+//!     mapped MAP_SHARED; another process (flip-mapped) changes it.
+//! st-scenario race-mapped-win SECS THREADS FILE
+//!     race-mapped, ending at the first forbidden read (at most SECS).
+//! st-scenario flip-mapped SECS FILE A B
+//!     Map FILE MAP_SHARED and change the path at its start from A to B
+//!     and back, for SECS seconds or until standard input ends; prints
+//!     "flips N".
+//! st-scenario race-int80 SECS THREADS PATH FLIP
+//!     race-open with FLIP, the buffer in a MAP_32BIT page, opened with
+//!     the i386 open (nr 5) through int $0x80.
+//! st-scenario race-int80-win SECS THREADS PATH FLIP
+//!     race-int80, ending at the first forbidden read (at most SECS).
+//! st-scenario refusals
+//!     io_uring_setup, raw clone3 and raw clone(CLONE_UNTRACED|SIGCHLD);
+//!     prints "CALL ok" or "CALL ERRNO" for each.
 //! st-scenario swap SECS A B
 //!     Exchange A and B (renameat2 RENAME_EXCHANGE) again and again for
 //!     SECS seconds, or until its standard input ends; prints "swaps N".
@@ -126,19 +144,21 @@ fn open_and_read(path: &Shared) -> Result<u8, i32> {
     if n == 1 { Ok(byte) } else { Err(0) }
 }
 
-/// Start `threads` openers of `path`; they stop with `stop`.
+/// Start `threads` openers of `path` (each opens with `open`); they stop
+/// with `stop`.
 fn openers(
     threads: usize,
-    path: &Arc<Shared>,
+    path: &'static Shared,
+    open: fn(&Shared) -> Result<u8, i32>,
     stop: &Arc<AtomicBool>,
     tally: &Arc<Tally>,
 ) -> Vec<std::thread::JoinHandle<()>> {
     (0..threads)
         .map(|_| {
-            let (path, stop, tally) = (Arc::clone(path), Arc::clone(stop), Arc::clone(tally));
+            let (stop, tally) = (Arc::clone(stop), Arc::clone(tally));
             std::thread::spawn(move || {
                 while !stop.load(Relaxed) {
-                    tally.record(open_and_read(&path));
+                    tally.record(open(path));
                 }
             })
         })
@@ -156,12 +176,27 @@ fn spin(d: Duration) {
 /// With `until_won`, it ends at the first forbidden read (or after
 /// `secs`).
 pub fn race_open(secs: f64, until_won: bool, threads: usize, path: &str, flip: Option<&str>) {
-    let shared = Arc::new(Shared::new(path));
+    let shared: &'static Shared = Box::leak(Box::new(Shared::new(path)));
+    flip_race(secs, until_won, threads, shared, open_and_read, path, flip);
+}
+
+/// The openers of `race-open` on `shared` (opening with `open`), and with
+/// `flip` a thread that changes it from `path` to `flip` and back; then
+/// the openers' line.
+fn flip_race(
+    secs: f64,
+    until_won: bool,
+    threads: usize,
+    shared: &'static Shared,
+    open: fn(&Shared) -> Result<u8, i32>,
+    path: &str,
+    flip: Option<&str>,
+) {
     let stop = Arc::new(AtomicBool::new(false));
     let tally = Arc::new(Tally::default());
-    let mut handles = openers(threads, &shared, &stop, &tally);
+    let mut handles = openers(threads, shared, open, &stop, &tally);
     if let Some(flip) = flip {
-        let (shared, stop) = (Arc::clone(&shared), Arc::clone(&stop));
+        let stop = Arc::clone(&stop);
         let (a, b) = (path.as_bytes().to_vec(), flip.as_bytes().to_vec());
         handles.push(std::thread::spawn(move || {
             while !stop.load(Relaxed) {
@@ -172,6 +207,19 @@ pub fn race_open(secs: f64, until_won: bool, threads: usize, path: &str, flip: O
             }
         }));
     }
+    wait_and_stop(secs, until_won, &tally, &stop, handles);
+    println!("{}", tally.line());
+}
+
+/// Wait `secs`, or with `until_won` until the first forbidden read; then
+/// stop the threads.
+fn wait_and_stop(
+    secs: f64,
+    until_won: bool,
+    tally: &Tally,
+    stop: &AtomicBool,
+    handles: Vec<std::thread::JoinHandle<()>>,
+) {
     let until = Instant::now() + Duration::from_secs_f64(secs);
     while Instant::now() < until && !(until_won && tally.forbidden.load(Relaxed) > 0) {
         std::thread::sleep(Duration::from_millis(1));
@@ -180,7 +228,155 @@ pub fn race_open(secs: f64, until_won: bool, threads: usize, path: &str, flip: O
     for h in handles {
         h.join().expect("thread panicked");
     }
+}
+
+/// A page of `file` mapped `MAP_SHARED` (read and write), as a [`Shared`]
+/// path buffer: another process mapping the file sees and makes the same
+/// changes. The file must hold at least a page; the mapping is never
+/// unmapped.
+fn map_shared_file(file: &str) -> &'static Shared {
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(file)
+        .expect("open the shared file");
+    // SAFETY: a new shared mapping of a page of an open file; it replaces
+    // nothing (no fixed address).
+    let p = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            4096,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_SHARED,
+            std::os::fd::AsRawFd::as_raw_fd(&f),
+            0,
+        )
+    };
+    assert_ne!(p, libc::MAP_FAILED, "mmap the shared file");
+    const { assert!(std::mem::size_of::<Shared>() <= 4096) };
+    // SAFETY: the mapping is a page, readable and writable, page-aligned,
+    // never unmapped; `Shared` is bytes of `AtomicU8` (the layout of `u8`,
+    // any value valid), and every access to it here is atomic. Another
+    // process writing it is like another thread writing it.
+    unsafe { &*p.cast::<Shared>() }
+}
+
+/// `race-mapped SECS THREADS FILE`: the openers of `race-open` on the path
+/// at the start of `FILE`, a file mapped `MAP_SHARED` (NUL-terminated, in
+/// its first 512 bytes). Some other process changes it (`flip-mapped`).
+/// With `until_won`, it ends at the first forbidden read.
+pub fn race_mapped(secs: f64, until_won: bool, threads: usize, file: &str) {
+    let shared = map_shared_file(file);
+    let stop = Arc::new(AtomicBool::new(false));
+    let tally = Arc::new(Tally::default());
+    let handles = openers(threads, shared, open_and_read, &stop, &tally);
+    wait_and_stop(secs, until_won, &tally, &stop, handles);
     println!("{}", tally.line());
+}
+
+/// `flip-mapped SECS FILE A B`: map `FILE` shared and change the path at
+/// its start from `A` to `B` and back, for `SECS` seconds or until
+/// standard input ends; prints "flips N".
+pub fn flip_mapped(secs: f64, file: &str, a: &str, b: &str) {
+    let shared = map_shared_file(file);
+    let stop = Arc::new(AtomicBool::new(false));
+    let eof = Arc::clone(&stop);
+    std::thread::spawn(move || {
+        let _ = std::io::copy(&mut std::io::stdin(), &mut std::io::sink());
+        eof.store(true, Relaxed);
+    });
+    let until = Instant::now() + Duration::from_secs_f64(secs);
+    let mut flips = 0u64;
+    while Instant::now() < until && !stop.load(Relaxed) {
+        shared.set(b.as_bytes());
+        spin(HOLD);
+        shared.set(a.as_bytes());
+        spin(HOLD);
+        flips += 1;
+    }
+    shared.set(a.as_bytes());
+    println!("flips {flips}");
+}
+
+/// `race-int80 SECS THREADS PATH FLIP`: `race-open` with the buffer in a
+/// page below 2 GiB (`MAP_32BIT`), opened with the i386 `open` (nr 5)
+/// through `int $0x80`. With `until_won`, it ends at the first forbidden
+/// read.
+pub fn race_int80(secs: f64, until_won: bool, threads: usize, path: &str, flip: &str) {
+    // SAFETY: a new private anonymous page; it replaces nothing.
+    let p = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            4096,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_32BIT,
+            -1,
+            0,
+        )
+    };
+    assert_ne!(p, libc::MAP_FAILED, "mmap MAP_32BIT");
+    assert!((p as usize) < 1 << 32, "the buffer is below 4 GiB");
+    // SAFETY: as in `map_shared_file`: a page, readable and writable,
+    // never unmapped, zero bytes a valid `Shared`.
+    let shared: &'static Shared = unsafe { &*p.cast::<Shared>() };
+    shared.set(path.as_bytes());
+    flip_race(
+        secs,
+        until_won,
+        threads,
+        shared,
+        open_int80_and_read,
+        path,
+        Some(flip),
+    );
+}
+
+/// [`open_and_read`] with the i386 `open` through `int $0x80`; the buffer
+/// must lie below 4 GiB.
+fn open_int80_and_read(path: &Shared) -> Result<u8, i32> {
+    let fd = open_int80(path.ptr(), libc::O_RDONLY | libc::O_CLOEXEC);
+    if fd < 0 {
+        return Err(-fd);
+    }
+    let mut byte = 0u8;
+    // SAFETY: `fd` is open; one byte is written to a live local.
+    let n = unsafe { libc::read(fd, (&raw mut byte).cast(), 1) };
+    // SAFETY: `fd` is ours and closed once.
+    unsafe { libc::close(fd) };
+    if n == 1 { Ok(byte) } else { Err(0) }
+}
+
+/// i386 `open(path, flags)` (nr 5) through `int $0x80`: the descriptor or
+/// `-errno`.
+#[cfg(target_arch = "x86_64")]
+fn open_int80(path: *const libc::c_char, flags: i32) -> i32 {
+    let ebx = u32::try_from(path as usize).expect("a path below 4 GiB");
+    let ret: u32;
+    // SAFETY: `int $0x80` enters the kernel's i386 entry: eax 5 (open),
+    // ebx the path (NUL-terminated, alive, below 4 GiB), ecx the flags,
+    // edx the mode. rbx cannot be an operand, so the path is exchanged
+    // into it and back. The kernel only reads the path and writes eax;
+    // r8-r11 are declared clobbered since some kernels zero them on this
+    // path. No stack is used.
+    unsafe {
+        core::arch::asm!(
+            "xchg {b}, rbx",
+            "int 0x80",
+            "xchg {b}, rbx",
+            b = inout(reg) u64::from(ebx) => _,
+            inlateout("eax") 5u32 => ret,
+            in("ecx") flags,
+            in("edx") 0u32,
+            out("r8") _, out("r9") _, out("r10") _, out("r11") _,
+            options(nostack),
+        );
+    }
+    ret as i32
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn open_int80(_path: *const libc::c_char, _flags: i32) -> i32 {
+    -libc::ENOSYS
 }
 
 /// The result counters of each attack.
@@ -307,10 +503,10 @@ fn attack(attacks: &mut Attacks, start: usize, end: usize, forbidden: &[u8]) {
 
 /// `race-guard SECS THREADS PATH FLIP`.
 pub fn race_guard(secs: f64, threads: usize, path: &str, flip: &str) {
-    let shared = Arc::new(Shared::new(path));
+    let shared: &'static Shared = Box::leak(Box::new(Shared::new(path)));
     let stop = Arc::new(AtomicBool::new(false));
     let tally = Arc::new(Tally::default());
-    let handles = openers(threads, &shared, &stop, &tally);
+    let handles = openers(threads, shared, open_and_read, &stop, &tally);
     let until = Instant::now() + Duration::from_secs_f64(secs);
     let mut attacks = Attacks::default();
     let mut targets = Vec::new();
@@ -451,4 +647,73 @@ pub fn unix(path: &str) {
     server.read_exact(&mut got).expect("receive");
     println!("unix {}", String::from_utf8_lossy(&got));
     let _ = std::fs::remove_file(path);
+}
+
+/// `refusals`: `io_uring_setup`, raw `clone3` and raw
+/// `clone(CLONE_UNTRACED | SIGCHLD)`, each printed as "CALL ok" or
+/// "CALL ERRNO" (a child made exits at once and is waited for; a ring made
+/// is closed).
+pub fn refusals() {
+    let result = |r: i64| {
+        if r >= 0 {
+            "ok".to_owned()
+        } else {
+            super::errno_name(std::io::Error::last_os_error().raw_os_error().unwrap_or(0))
+        }
+    };
+    // `struct io_uring_params`: 120 bytes, zeroed.
+    let mut params = [0u64; 15];
+    // SAFETY: the kernel reads and writes the 120 bytes of `params`, alive
+    // for the call.
+    let r = unsafe { libc::syscall(libc::SYS_io_uring_setup, 1u32, params.as_mut_ptr()) };
+    if r >= 0 {
+        // SAFETY: the ring's descriptor is ours, closed once.
+        unsafe { libc::close(r as i32) };
+    }
+    println!("io_uring_setup {}", result(r));
+    // `struct clone_args` (version 0, 64 bytes): a fork, exit signal
+    // SIGCHLD.
+    let mut args = [0u64; 8];
+    args[4] = libc::SIGCHLD as u64;
+    super::flush();
+    // SAFETY: like fork: the child gets a copy of this process and exits
+    // at once without running anything else; the kernel reads `args`.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_clone3,
+            args.as_ptr(),
+            std::mem::size_of_val(&args),
+        )
+    };
+    reap(r);
+    println!("clone3 {}", result(r));
+    super::flush();
+    // SAFETY: as for clone3: a fork-like clone (no new stack, no shared
+    // memory) whose child exits at once.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_clone,
+            (libc::CLONE_UNTRACED | libc::SIGCHLD) as u64,
+            0u64,
+            0u64,
+            0u64,
+            0u64,
+        )
+    };
+    reap(r);
+    println!("clone-untraced {}", result(r));
+}
+
+/// After a fork-like call that returned `r`: the child exits at once, the
+/// parent waits for it.
+fn reap(r: i64) {
+    if r == 0 {
+        // SAFETY: the child leaves without running anything else.
+        unsafe { libc::_exit(0) };
+    }
+    if r > 0 {
+        let mut status = 0;
+        // SAFETY: waits for our own child; writes a live local.
+        unsafe { libc::waitpid(r as i32, &mut status, 0) };
+    }
 }
