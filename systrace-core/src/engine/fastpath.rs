@@ -21,8 +21,8 @@ fn aliases(rule: AliasRule) -> &'static [CallId] {
         AliasRule::Fsread => &[FSREAD],
         AliasRule::Fswrite => &[FSWRITE],
         AliasRule::ByAccessMode { .. } | AliasRule::OpenHow { .. } => &[FSREAD, FSWRITE],
-        // A socketcall is judged as the call it carries: never decided blind.
-        AliasRule::Socketcall { .. } => &[FSREAD, FSWRITE],
+        // Never asked: a socketcall always stops (see `fast_path`).
+        AliasRule::Socketcall { .. } => &[],
     }
 }
 

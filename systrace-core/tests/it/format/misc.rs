@@ -173,24 +173,15 @@ fn pid_target_text() {
 // ---------------------------------------------------------------------------
 // escape, argv
 
-/// Reads back a quoted rule string as the policy lexer does: `\n`, `\r`,
-/// `\\`, `\"` are escapes, any other backslash is dropped.
+/// Reads an escaped value back the way a policy does: as the string of a
+/// rule, through the policy parser itself.
 fn unescape(text: &str) -> String {
-    let mut out = String::new();
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        match chars.next() {
-            Some('n') => out.push('\n'),
-            Some('r') => out.push('\r'),
-            Some(other) => out.push(other),
-            None => {}
-        }
+    let rule = systrace_policy::parse::parse_rule(&format!("filename eq \"{text}\" then permit"))
+        .expect("an escaped value is a valid policy string");
+    match rule.filter {
+        Some(systrace_policy::ast::Expr::Cmp(cmp)) => cmp.value,
+        other => panic!("not a comparison: {other:?}"),
     }
-    out
 }
 
 #[test]
