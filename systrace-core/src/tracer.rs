@@ -89,6 +89,10 @@ pub enum Decision {
 pub struct Checked {
     /// `(argument register, bytes)`; strings end with their NUL.
     pub args: Vec<(u8, Vec<u8>)>,
+    /// Which of `args` are paths, each with whether the call follows a
+    /// symbolic link in its last component (`stat`: yes; `lstat`,
+    /// `unlink`, `mkdir`: no).
+    pub paths: Vec<(u8, bool)>,
 }
 
 /// The calls a process may make without stopping: the in-kernel fast path.

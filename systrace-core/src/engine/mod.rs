@@ -481,7 +481,7 @@ impl Engine {
             _ => {
                 if decision == Decision::Permit {
                     if tr.call.nr == call.nr {
-                        *checked = checked_args(&tr);
+                        *checked = tr.checked();
                     }
                     if fastpath::CHANGES_ROOT.contains(&&*tr.name) {
                         // Threads sharing the filesystem context change
@@ -711,37 +711,6 @@ impl crate::tracer::Inspect for KnownRoot<'_> {
     fn credentials(&mut self, pid: Pid) -> Result<Credentials> {
         self.tracer.credentials(pid)
     }
-}
-
-/// The pointer arguments of a permitted call that the policy looked at,
-/// with the exact bytes it saw: paths (resolved), symlink targets, socket
-/// addresses. Arguments reached through a structure (`sendmsg`'s name,
-/// `openat2`'s flags) and the i386 `socketcall`, judged through its word
-/// array, are not included.
-fn checked_args(tr: &Translation) -> Checked {
-    use crate::calls::{Translator, Via};
-    let Some(desc) = calls::desc(tr.call.abi, tr.call.nr) else {
-        return Checked::default();
-    };
-    let args = desc
-        .args
-        .iter()
-        .zip(&tr.args)
-        .filter(|(spec, _)| spec.via == Via::Direct)
-        .filter_map(|(spec, t)| {
-            let bytes = t.checked.as_ref()?;
-            match spec.translator {
-                Translator::Filename(_) | Translator::String => {
-                    let mut string = bytes.clone();
-                    string.push(0);
-                    Some((spec.arg, string))
-                }
-                Translator::Sockaddr => Some((spec.arg, bytes.clone())),
-                _ => None,
-            }
-        })
-        .collect();
-    Checked { args }
 }
 
 /// Is this an `execve`-like call (whose `permit[...]` flag matters)?

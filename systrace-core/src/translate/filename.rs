@@ -79,6 +79,7 @@ pub(super) fn translate(
         return empty_path(t, spec);
     }
     let bytes = t.inspect.read_cstring(t.pid, ptr, PATH_MAX_LEN)?;
+    let mut follows_last = false;
     let resolved = if bytes.is_empty() {
         if spec.dirfd.is_some() && at_flags & AT_EMPTY_PATH != 0 {
             return empty_path(t, spec);
@@ -95,6 +96,7 @@ pub(super) fn translate(
         if flags & O_NOFOLLOW != 0 || flags & (O_CREAT | O_EXCL) == O_CREAT | O_EXCL {
             follow_last = false;
         }
+        follows_last = follow_last;
         let in_root = how & RESOLVE_IN_ROOT != 0;
         let root = t.root()?;
         let base = if bytes[0] != b'/' || in_root {
@@ -122,6 +124,7 @@ pub(super) fn translate(
         name: spec.translator.name(),
         value: Some(resolved.value()),
         checked: Some(resolved.checked().to_vec()),
+        follows_last,
     })
 }
 
@@ -178,5 +181,6 @@ fn empty_path(t: &mut Tracee<'_>, spec: &ArgSpec) -> Result<Translated> {
         name: spec.translator.name(),
         value: Some(value),
         checked: Some(Vec::new()),
+        follows_last: false,
     })
 }

@@ -67,7 +67,7 @@ use systrace_policy::{Abi, CallId};
 use crate::calls::{self, AliasRule, FSREAD, FSWRITE, SyscallDesc};
 use crate::error::Result;
 use crate::format;
-use crate::tracer::{Inspect, Pid, RawCall};
+use crate::tracer::{Checked, Inspect, Pid, RawCall};
 
 pub use path::{Lookup, NON_EXISTENT, Resolved, resolve};
 
@@ -86,6 +86,10 @@ pub struct Translated {
     /// `string` the string without its NUL. `None` for every other
     /// translator.
     pub checked: Option<Vec<u8>>,
+    /// For `filename`: whether the call follows a symbolic link in the
+    /// last component of the path (`stat` does, `lstat`, `unlink` and
+    /// `mkdir` do not). `false` for every other translator.
+    pub follows_last: bool,
 }
 
 /// A stopped call, translated.
@@ -115,6 +119,35 @@ impl Translation {
                 value: a.value.as_deref(),
             })
             .collect()
+    }
+
+    /// The pointer arguments the policy looked at, with the exact bytes it
+    /// saw, for [`Tracer::permit_checked`](crate::Tracer::permit_checked):
+    /// paths (resolved), symlink targets, socket addresses. Arguments
+    /// reached through a structure (`sendmsg`'s name, `openat2`'s flags)
+    /// and the i386 `socketcall`, judged through its word array, are not
+    /// included.
+    pub fn checked(&self) -> Checked {
+        use crate::calls::{Translator, Via};
+        let Some(desc) = calls::desc(self.call.abi, self.call.nr) else {
+            return Checked::default();
+        };
+        let mut checked = Checked::default();
+        for (spec, t) in desc.args.iter().zip(&self.args) {
+            let Some(bytes) = t.checked.as_ref().filter(|_| spec.via == Via::Direct) else {
+                continue;
+            };
+            match spec.translator {
+                Translator::Filename(_) => {
+                    checked.paths.push((spec.arg, t.follows_last));
+                    checked.args.push((spec.arg, nul_terminated(bytes)));
+                }
+                Translator::String => checked.args.push((spec.arg, nul_terminated(bytes))),
+                Translator::Sockaddr => checked.args.push((spec.arg, bytes.clone())),
+                _ => {}
+            }
+        }
+        checked
     }
 }
 
@@ -311,4 +344,12 @@ impl<'a> Tracee<'a> {
         }
         Ok(self.cwd.clone().unwrap_or_default())
     }
+}
+
+/// `bytes` with a NUL at the end.
+fn nul_terminated(bytes: &[u8]) -> Vec<u8> {
+    let mut string = Vec::with_capacity(bytes.len() + 1);
+    string.extend_from_slice(bytes);
+    string.push(0);
+    string
 }

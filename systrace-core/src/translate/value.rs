@@ -23,6 +23,7 @@ pub(super) fn translate_arg(
         name,
         value,
         checked: None,
+        follows_last: false,
     };
     if spec.translator == Translator::Sockaddr {
         return sockaddr(t, spec);
@@ -39,6 +40,7 @@ pub(super) fn translate_arg(
                 name,
                 value: Some(String::from_utf8_lossy(&bytes).into_owned()),
                 checked: Some(bytes),
+                follows_last: false,
             });
         }
         Translator::Argv => {
@@ -96,6 +98,7 @@ fn sockaddr(t: &mut Tracee<'_>, spec: &ArgSpec) -> Result<Translated> {
                     name,
                     value: None,
                     checked: None,
+                    follows_last: false,
                 });
             }
         },
@@ -105,6 +108,7 @@ fn sockaddr(t: &mut Tracee<'_>, spec: &ArgSpec) -> Result<Translated> {
             name,
             value: Some(String::from(format::UNKNOWN)),
             checked: None,
+            follows_last: false,
         });
     }
     let bytes = memory::sockaddr(t.inspect, t.pid, addr, len)?;
@@ -112,6 +116,7 @@ fn sockaddr(t: &mut Tracee<'_>, spec: &ArgSpec) -> Result<Translated> {
         name,
         value: format::sockaddr(&bytes).ok(),
         checked: Some(bytes),
+        follows_last: false,
     })
 }
 

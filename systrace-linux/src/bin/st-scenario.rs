@@ -209,6 +209,13 @@ fn main() {
             arg(3),
             arg(4),
         ),
+        "race-stat" | "race-stat-win" | "race-lstat" | "race-lstat-win" => race::race_stat(
+            secs(1),
+            arg(0).ends_with("-win"),
+            num(2) as usize,
+            arg(3),
+            arg(0).starts_with("race-lstat"),
+        ),
         "refusals" => race::refusals(),
         "race-guard" => race::race_guard(secs(1), num(2) as usize, arg(3), arg(4)),
         "swap" => race::swap(secs(1), arg(2), arg(3)),

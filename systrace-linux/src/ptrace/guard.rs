@@ -164,7 +164,10 @@ pub(crate) fn kind(abi: Abi, nr: u32) -> Option<Kind> {
 
 /// The calls that must always stop, whatever the fast path says.
 pub(crate) fn never_fast() -> impl Iterator<Item = (Abi, u32)> {
-    table().keys().copied()
+    table()
+        .keys()
+        .copied()
+        .chain(super::pin::resets().iter().copied())
 }
 
 /// Take the guarded calls out of a fast path.

@@ -68,7 +68,9 @@
 //! [`Tracer::permit_checked`] hands the kernel copies of what the policy
 //! checked, in an area of each address space the process cannot write,
 //! mapped at each exec stop (`protect.rs`); open-like calls become
-//! `openat2` without symbolic links. The calls that could change that area
+//! `openat2` without symbolic links, and the other path calls reach the
+//! checked file through the tracer's own descriptor of it (`pin.rs`). The
+//! calls that could change that area
 //! always stop, and the backend refuses those that would touch it, whatever
 //! the engine says (`guard.rs`).
 
@@ -77,6 +79,7 @@ mod events;
 mod guard;
 mod inject;
 mod mem;
+mod pin;
 mod procfs;
 mod protect;
 mod regs;
@@ -125,6 +128,12 @@ pub struct Stats {
     pub areas_mapped: u64,
     /// Calls permitted with their checked arguments in a protected area.
     pub protected_calls: u64,
+    /// Of those, calls whose paths were pinned through the tracer's
+    /// descriptors (see `pin.rs`).
+    pub pinned_calls: u64,
+    /// Calls denied when pinned, their checked path now leading to a link
+    /// or to nothing (`ELOOP`, `ENOENT`, ...): they are not made.
+    pub pin_denials: u64,
 }
 
 /// Where a known tracee is.
@@ -262,6 +271,9 @@ impl Backend {
             .filter(|(_, p)| matches!(p.stop, Stop::Held(_)))
             .map(|(&pid, _)| pid)
             .collect();
+        // Pinned paths hold a few descriptors per stopped thread; the
+        // tracees, already started, keep their own limit.
+        crate::sys::fs::raise_nofile_limit();
         Backend {
             procs,
             early: HashMap::new(),
@@ -459,6 +471,7 @@ impl Tracer for Backend {
     }
 
     fn resume(&mut self, pid: Pid, decision: Decision) -> Result<()> {
+        self.protect.pins.release(pid);
         if decision == Decision::Permit {
             // The guard of the argument area may deny it (`guard.rs`).
             if let Some(done) = self.guard_permit(pid) {

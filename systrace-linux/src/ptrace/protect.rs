@@ -100,13 +100,19 @@
 //! cannot resolve (a pipe behind `/dev/stdin`), and that the kernel must
 //! follow; procfs links are the kernel's, not the process's to change.
 //!
+//! ## Other path calls: pinned
+//!
+//! The other path calls (`stat`, `unlink`, `rename`, `chdir`, ...) get a
+//! path through the tracer's own descriptor of the checked file or of its
+//! directory (`pin.rs`), when the process can follow it.
+//!
 //! ## What stays racy
 //!
-//! * Every other path call (`stat`, `unlink`, `rename`, `execve`, ...)
-//!   gets the exact checked path, absolute, but the kernel follows
-//!   symbolic links in it: a directory swapped for a link between the
-//!   check and the lookup still redirects it. Linux has no
-//!   "no links" flag for them.
+//! * `execve`, and path calls in a process that `pin.rs` cannot serve
+//!   (other credentials, mount namespace or root), get the exact checked
+//!   path, absolute, but the kernel follows symbolic links in it: a
+//!   directory swapped for a link between the check and the lookup still
+//!   redirects it. Linux has no "no links" flag for them.
 //! * Paths are checked by name: swapping two real directories (no link
 //!   involved) changes which file a name stands for, for the check and the
 //!   call alike.
@@ -155,6 +161,7 @@ use systrace_core::{Checked, Decision, Error, Inspect, Pid, RawCall, Result, Tra
 use systrace_policy::Abi;
 
 use super::inject::{self, InjectError};
+use super::pin::Pins;
 use super::regs::{self, Mode};
 use super::rewrite::{
     AT_FDCWD, OPEN_HOW_SIZE, Open, Plan, SCOPED, Value, checked_path, mode_of, open_flags,
@@ -272,6 +279,8 @@ pub(crate) struct Protect {
     calls: HashMap<Pid, RawCall>,
     /// What the engine read of an `openat2`'s `open_how` at that stop.
     how: HashMap<Pid, HowSeen>,
+    /// Paths pinned through the tracer's descriptors (`pin.rs`).
+    pub(super) pins: Pins,
 }
 
 impl Protect {
@@ -283,6 +292,7 @@ impl Protect {
                 *arg &= 0xffff_ffff;
             }
         }
+        self.pins.at_call(&call);
         self.calls.insert(pid, call);
         self.how.remove(&pid);
     }
@@ -337,6 +347,7 @@ impl Protect {
         }
         self.calls.remove(&pid);
         self.how.remove(&pid);
+        self.pins.forget(pid);
     }
 
     /// The areas of `pid`'s address space, `(start, end)`.
@@ -473,6 +484,17 @@ impl Backend {
         if self.protect.off || checked.args.is_empty() {
             return self.permit_now(pid);
         }
+        let pinned = match self.protect.pins.pin(pid, &call, checked) {
+            Ok(pinned) => pinned,
+            Err(errno) => {
+                self.stats.pin_denials += 1;
+                return self.resume(pid, Decision::Deny(errno));
+            }
+        };
+        if pinned.is_some() {
+            self.stats.pinned_calls += 1;
+        }
+        let checked = pinned.as_ref().unwrap_or(checked);
         let scope = self.scope(pid, &call, how.as_ref());
         match plan_for(&call, checked, how.as_ref(), scope.as_deref()) {
             Ok(plan) => self.run_planned(pid, &call, &plan),

@@ -316,6 +316,7 @@ mod tests {
         bytes.push(0);
         Checked {
             args: vec![(1, bytes)],
+            ..Checked::default()
         }
     }
 
@@ -375,6 +376,7 @@ mod tests {
         };
         let checked = Checked {
             args: vec![(0, b"/tmp/new\0".to_vec())],
+            ..Checked::default()
         };
         let plan = plan_for(&creat, &checked, None, None).unwrap();
         assert_eq!(how_of(&plan), (0o1101, 0o600, 0x6));
@@ -458,6 +460,7 @@ mod tests {
         };
         let checked = Checked {
             args: vec![(0, b"/a/b\0".to_vec()), (1, b"/a/c\0".to_vec())],
+            ..Checked::default()
         };
         let plan = plan_for(&rename, &checked, None, None).unwrap();
         assert_eq!(plan.nr, None);
@@ -474,6 +477,7 @@ mod tests {
         };
         let checked = Checked {
             args: vec![(1, vec![0])],
+            ..Checked::default()
         };
         assert_eq!(
             plan_for(&utimensat, &checked, None, None),

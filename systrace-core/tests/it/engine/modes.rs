@@ -201,6 +201,20 @@ fn permitted_calls_hand_over_what_was_checked() {
             _ => None,
         })
         .collect();
+    let paths: Vec<_> = s
+        .tracer
+        .requests
+        .iter()
+        .filter_map(|r| match r {
+            Request::PermitChecked(_, c) => Some(c.paths.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        paths,
+        [vec![(1, true)], vec![(0, false), (1, false)]],
+        "an open follows its last component, a rename does not"
+    );
     assert_eq!(
         handed,
         [

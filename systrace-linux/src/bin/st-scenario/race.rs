@@ -18,6 +18,15 @@
 //!     refused M" for each attack.
 //! st-scenario race-win SECS THREADS PATH [FLIP]
 //!     race-open, ending at the first forbidden read (at most SECS).
+//! st-scenario race-stat SECS THREADS PATH
+//!     THREADS threads stat PATH (fstatat, following a final link) for
+//!     SECS seconds; a file of one byte counts as allowed, of two bytes as
+//!     forbidden. Prints the line of race-open.
+//! st-scenario race-lstat SECS THREADS PATH
+//!     race-stat with AT_SYMLINK_NOFOLLOW (lstat).
+//! st-scenario race-stat-win, race-lstat-win SECS THREADS PATH
+//!     race-stat, race-lstat, ending at the first forbidden result (at
+//!     most SECS).
 //! st-scenario race-mapped SECS THREADS FILE
 //!     The openers of race-open on the path at the start of FILE (at
 //!     least a page, the path NUL-terminated in its first 512 bytes),
@@ -142,6 +151,41 @@ fn open_and_read(path: &Shared) -> Result<u8, i32> {
     // SAFETY: `fd` is ours and closed once.
     unsafe { libc::close(fd) };
     if n == 1 { Ok(byte) } else { Err(0) }
+}
+
+/// `fstatat(AT_FDCWD, path, flags)`: `b'A'` for a file of one byte, `b'F'`
+/// for two, else the errno (0: another size).
+fn stat_size(path: &Shared, flags: i32) -> Result<u8, i32> {
+    let mut st = std::mem::MaybeUninit::<libc::stat>::zeroed();
+    // SAFETY: as in `open_and_read` for the path; `st` is storage for one
+    // `struct stat`, which the kernel fills in.
+    let r = unsafe { libc::fstatat(libc::AT_FDCWD, path.ptr(), st.as_mut_ptr(), flags) };
+    if r < 0 {
+        return Err(std::io::Error::last_os_error().raw_os_error().unwrap_or(0));
+    }
+    // SAFETY: zero is a valid `stat` (plain integers), and the call
+    // succeeded.
+    match unsafe { st.assume_init() }.st_size {
+        1 => Ok(b'A'),
+        2 => Ok(b'F'),
+        _ => Err(0),
+    }
+}
+
+fn stat_follow(path: &Shared) -> Result<u8, i32> {
+    stat_size(path, 0)
+}
+
+fn stat_nofollow(path: &Shared) -> Result<u8, i32> {
+    stat_size(path, libc::AT_SYMLINK_NOFOLLOW)
+}
+
+/// `race-stat SECS THREADS PATH`, `race-lstat` with `nofollow`; with
+/// `until_won`, it ends at the first forbidden result (or after `secs`).
+pub fn race_stat(secs: f64, until_won: bool, threads: usize, path: &str, nofollow: bool) {
+    let shared: &'static Shared = Box::leak(Box::new(Shared::new(path)));
+    let stat = if nofollow { stat_nofollow } else { stat_follow };
+    flip_race(secs, until_won, threads, shared, stat, path, None);
 }
 
 /// Start `threads` openers of `path` (each opens with `open`); they stop

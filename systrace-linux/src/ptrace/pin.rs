@@ -1,0 +1,355 @@
+//! Pinned paths: the path calls that are not opens (`stat`, `unlink`,
+//! `rename`, `mkdir`, `chmod`, `chdir`, ...) act on the very file or
+//! directory the policy checked, whatever changes in the file system
+//! between the check and the kernel's lookup.
+//!
+//! The open-like calls become `openat2` without symbolic links
+//! (`rewrite.rs`). The other path calls have no such flag, and a directory
+//! swapped for a link after the check would redirect them. So the tracer
+//! looks the checked path up itself, without following any link, and holds
+//! what it found open; the call is then handed a path through the tracer's
+//! descriptor, `/proc/TRACER/fd/N`, a procfs "magic link" that the kernel
+//! follows to exactly that open file, not by name:
+//!
+//! * a call that follows a link in its last component (`stat`, `chmod`,
+//!   `truncate`, `chdir`, `access`, ...) gets `/proc/TRACER/fd/N`, where
+//!   `N` is the checked file itself, opened `O_PATH` with
+//!   `RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS`. The resolved path the
+//!   policy saw has no links left: a link there now (`ELOOP`), or no file
+//!   (`ENOENT`), denies the call with that error, which is what the kernel
+//!   would have said of the path at that moment;
+//! * a call that does not (`lstat`, `unlink`, `rmdir`, `rename`, `link`,
+//!   `symlink`, `mkdir`, `mknod`, `readlink`, `lchown`, ...) gets
+//!   `/proc/TRACER/fd/N/NAME`, where `N` is the directory that holds the
+//!   checked name, opened the same way, and `NAME` the last component,
+//!   which the kernel looks up there without following it. A name directly
+//!   under `/` is left as it is: the root cannot be swapped.
+//!
+//! The tracer keeps a thread's descriptors until that thread's next call
+//! is decided (a call interrupted and restarted by a signal is translated
+//! again through them first), or until it ends.
+//!
+//! # When it applies
+//!
+//! The kernel lets a process follow `/proc/TRACER/fd/N` only if it may
+//! "read" the tracer in the ptrace sense (`PTRACE_MODE_READ_FSCREDS`), and
+//! the name must mean the same file for both. So a thread's path calls are
+//! pinned only when it runs with the tracer's user and group ids (real,
+//! effective, saved, filesystem) and supplementary groups, its effective
+//! capabilities include every capability the tracer holds (so the tracer's
+//! own lookup could not pass a permission check the thread's would fail),
+//! and it shares the tracer's mount namespace and root. This is computed
+//! once per thread, from `/proc/TID/status` and its `ns/mnt` and `root`
+//! links, and computed again after an exec, and after any thread's
+//! `set*id`, `setgroups`, `capset`, `chroot`, `pivot_root`, `unshare` or
+//! `setns` (these always stop: see [`resets`]). Elsewhere (`systrace -c`,
+//! a process that changed its credentials or namespace), the call is
+//! handed the checked path as a copy, as before, and is not race-free.
+//!
+//! `execve` and `execveat` are never pinned: the kernel would give the
+//! new program the name `N` and pass `/proc/TRACER/fd/N/NAME` to a
+//! script's interpreter as the script's name.
+
+use std::collections::{HashMap, HashSet};
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::sync::OnceLock;
+
+use systrace_core::{Checked, Pid, RawCall};
+use systrace_policy::Abi;
+
+use super::rewrite::{O_DIRECTORY, O_PATH, RESOLVE_NO_MAGICLINKS, RESOLVE_NO_SYMLINKS};
+use super::rewrite::{open_kind, through_procfs};
+use crate::sys::fs;
+
+/// The calls after whose stop every thread's standing is computed again:
+/// they change credentials, namespaces or the root. They always stop.
+const RESETS: &[&str] = &[
+    "setuid",
+    "setgid",
+    "setreuid",
+    "setregid",
+    "setresuid",
+    "setresgid",
+    "setfsuid",
+    "setfsgid",
+    "setgroups",
+    "setuid32",
+    "setgid32",
+    "setreuid32",
+    "setregid32",
+    "setresuid32",
+    "setresgid32",
+    "setfsuid32",
+    "setfsgid32",
+    "setgroups32",
+    "capset",
+    "chroot",
+    "pivot_root",
+    "unshare",
+    "setns",
+];
+
+/// Every `(ABI, number)` of [`RESETS`].
+pub(crate) fn resets() -> &'static HashSet<(Abi, u32)> {
+    static TABLE: OnceLock<HashSet<(Abi, u32)>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut set = HashSet::new();
+        for abi in Abi::ALL {
+            for name in RESETS {
+                if let Some(nr) = systrace_core::calls::number(abi, name) {
+                    set.insert((abi, nr));
+                }
+            }
+        }
+        set
+    })
+}
+
+/// Who a task is, as `/proc/PID/status` tells.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Ids {
+    uids: Vec<u32>,
+    gids: Vec<u32>,
+    groups: Vec<u32>,
+    cap_eff: u64,
+    cap_prm: u64,
+}
+
+impl Ids {
+    fn parse(status: &str) -> Option<Ids> {
+        let field = |key: &str| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(key)?.strip_prefix(':'))
+        };
+        let numbers = |key: &str| -> Option<Vec<u32>> {
+            field(key)?
+                .split_whitespace()
+                .map(|w| w.parse().ok())
+                .collect()
+        };
+        let caps = |key: &str| u64::from_str_radix(field(key)?.trim(), 16).ok();
+        let mut groups = numbers("Groups")?;
+        groups.sort_unstable();
+        Some(Ids {
+            uids: numbers("Uid")?,
+            gids: numbers("Gid")?,
+            groups,
+            cap_eff: caps("CapEff")?,
+            cap_prm: caps("CapPrm")?,
+        })
+    }
+
+    fn of(pid: Option<Pid>) -> Option<Ids> {
+        let path = match pid {
+            Some(pid) => format!("/proc/{pid}/status"),
+            None => "/proc/self/status".to_owned(),
+        };
+        Ids::parse(&std::fs::read_to_string(path).ok()?)
+    }
+}
+
+/// The tracer, as its tracees must match it.
+#[derive(Debug)]
+struct Me {
+    pid: u32,
+    uid: u32,
+    gid: u32,
+    groups: Vec<u32>,
+    cap_prm: u64,
+    mnt: std::path::PathBuf,
+    root: std::path::PathBuf,
+}
+
+impl Me {
+    /// `None` when the tracer's own ids differ among themselves (a
+    /// set-id `systrace`): nothing is pinned then.
+    fn read() -> Option<Me> {
+        let ids = Ids::of(None)?;
+        let uid = *ids.uids.first()?;
+        let gid = *ids.gids.first()?;
+        if ids.uids.iter().any(|&u| u != uid) || ids.gids.iter().any(|&g| g != gid) {
+            return None;
+        }
+        Some(Me {
+            pid: std::process::id(),
+            uid,
+            gid,
+            groups: ids.groups,
+            cap_prm: ids.cap_prm,
+            mnt: std::fs::read_link("/proc/self/ns/mnt").ok()?,
+            root: std::fs::read_link("/proc/self/root").ok()?,
+        })
+    }
+
+    /// Whether thread `pid` may follow the tracer's descriptors and sees
+    /// the same files by the same names (see the module documentation).
+    fn reaches(&self, pid: Pid) -> bool {
+        let Some(ids) = Ids::of(Some(pid)) else {
+            return false;
+        };
+        let link = |name: &str| std::fs::read_link(format!("/proc/{pid}/{name}")).ok();
+        ids.uids.iter().all(|&u| u == self.uid)
+            && ids.gids.iter().all(|&g| g == self.gid)
+            && ids.groups == self.groups
+            && ids.cap_eff & self.cap_prm == self.cap_prm
+            && link("ns/mnt").as_ref() == Some(&self.mnt)
+            && link("root").as_ref() == Some(&self.root)
+    }
+}
+
+/// The tracer's pins: descriptors held for each thread's last pinned call,
+/// and which threads can use them.
+#[derive(Debug, Default)]
+pub(crate) struct Pins {
+    me: Option<Option<Me>>,
+    held: HashMap<Pid, Vec<OwnedFd>>,
+    reach: HashMap<Pid, bool>,
+}
+
+impl Pins {
+    /// `pid` stopped at `call`: forget every thread's standing if the call
+    /// may change it.
+    pub(crate) fn at_call(&mut self, call: &RawCall) {
+        if resets().contains(&(call.abi, call.nr)) {
+            self.reach.clear();
+        }
+    }
+
+    /// `pid`'s call was decided: the descriptors of its previous call go.
+    pub(crate) fn release(&mut self, pid: Pid) {
+        self.held.remove(&pid);
+    }
+
+    /// `pid` ended or made a new image.
+    pub(crate) fn forget(&mut self, pid: Pid) {
+        self.held.remove(&pid);
+        self.reach.remove(&pid);
+    }
+
+    /// `checked` with its paths pinned for `pid`'s `call`: `Ok(None)` when
+    /// nothing is to be pinned (see the module documentation),
+    /// `Err(errno)` when the call must be denied.
+    pub(crate) fn pin(
+        &mut self,
+        pid: Pid,
+        call: &RawCall,
+        checked: &Checked,
+    ) -> std::result::Result<Option<Checked>, i32> {
+        if open_kind(call.abi, call.nr).is_some() || is_exec(call) {
+            return Ok(None);
+        }
+        let targets: Vec<(usize, bool, &[u8])> = checked
+            .paths
+            .iter()
+            .filter_map(|&(arg, follows)| {
+                let at = checked.args.iter().position(|(a, _)| *a == arg)?;
+                let bytes = &checked.args[at].1;
+                let path = bytes.strip_suffix(&[0]).unwrap_or(bytes);
+                pinnable(path, follows).then_some((at, follows, path))
+            })
+            .collect();
+        if targets.is_empty() {
+            return Ok(None);
+        }
+        let me = match self.me.get_or_insert_with(Me::read) {
+            Some(me) => me,
+            None => return Ok(None),
+        };
+        let reach = *self.reach.entry(pid).or_insert_with(|| me.reaches(pid));
+        if !reach {
+            return Ok(None);
+        }
+        let mut pinned = checked.clone();
+        let mut fds = Vec::with_capacity(targets.len());
+        for (at, follows, path) in targets {
+            let resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+            let (dir, last) = split(path);
+            let opened = if follows {
+                fs::openat2(path, O_PATH, resolve)
+            } else {
+                fs::openat2(dir, O_PATH | O_DIRECTORY, resolve)
+            };
+            let fd = opened.map_err(|e| e.raw_os_error().unwrap_or(libc::EPERM))?;
+            let mut name = format!("/proc/{}/fd/{}", me.pid, fd.as_raw_fd()).into_bytes();
+            if !follows {
+                name.push(b'/');
+                name.extend_from_slice(last);
+            }
+            name.push(0);
+            pinned.args[at].1 = name;
+            fds.push(fd);
+        }
+        self.held.insert(pid, fds);
+        Ok(Some(pinned))
+    }
+}
+
+/// Whether a checked path is pinned: absolute, not `/` itself, not through
+/// procfs links, and for a call that does not follow its last component,
+/// not directly under `/`.
+fn pinnable(path: &[u8], follows: bool) -> bool {
+    if !path.starts_with(b"/") || path.len() == 1 || through_procfs(path) {
+        return false;
+    }
+    follows || split(path).0 != b"/"
+}
+
+/// `(directory, last component)` of an absolute path other than `/`.
+fn split(path: &[u8]) -> (&[u8], &[u8]) {
+    let cut = path.iter().rposition(|&b| b == b'/').unwrap_or(0);
+    let dir = if cut == 0 { &path[..1] } else { &path[..cut] };
+    (dir, &path[cut + 1..])
+}
+
+/// `execve` and `execveat`.
+fn is_exec(call: &RawCall) -> bool {
+    matches!(
+        systrace_core::calls::name(call.abi, call.nr),
+        Some("execve" | "execveat")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_split_at_their_last_slash() {
+        assert_eq!(split(b"/a/b/c"), (&b"/a/b"[..], &b"c"[..]));
+        assert_eq!(split(b"/a"), (&b"/"[..], &b"a"[..]));
+    }
+
+    #[test]
+    fn what_is_pinned() {
+        assert!(pinnable(b"/tmp/x", false));
+        assert!(pinnable(b"/tmp/x", true));
+        assert!(pinnable(b"/tmp", true));
+        assert!(!pinnable(b"/tmp", false), "directly under the root");
+        assert!(!pinnable(b"/", true));
+        assert!(!pinnable(b"rel/x", true));
+        assert!(!pinnable(b"/proc/self/fd/3", true));
+        assert!(!pinnable(b"/dev/stdin", true));
+        assert!(pinnable(b"/dev/null", true));
+    }
+
+    #[test]
+    fn status_lines_are_read() {
+        let status = "Name:\tx\nUid:\t1\t2\t3\t4\nGid:\t5\t5\t5\t5\nGroups:\t9 7 \n\
+                      CapPrm:\t000001ffffffffff\nCapEff:\t0000000000000001\n";
+        let ids = Ids::parse(status).unwrap();
+        assert_eq!(ids.uids, [1, 2, 3, 4]);
+        assert_eq!(ids.groups, [7, 9]);
+        assert_eq!(ids.cap_prm, 0x1ff_ffff_ffff);
+        assert_eq!(ids.cap_eff, 1);
+        assert!(Ids::parse("Uid:\t1\n").is_none());
+    }
+
+    #[test]
+    fn the_resets_are_known_calls() {
+        // setuid on both ABIs, and the i386 32-bit forms.
+        assert!(resets().contains(&(Abi::X86_64, 105)));
+        assert!(resets().contains(&(Abi::I386, 213)));
+        assert!(resets().contains(&(Abi::X86_64, 161)), "chroot");
+    }
+}

@@ -1,0 +1,61 @@
+//! `openat2(2)` for the tracer's own lookups: directories and files opened
+//! `O_PATH` without following any symbolic link, to pin what a policy
+//! checked (see `ptrace/pin.rs`).
+
+use std::ffi::CString;
+use std::io;
+use std::os::fd::{FromRawFd, OwnedFd};
+
+use super::cvt;
+
+/// `struct open_how` (`linux/openat2.h`).
+#[repr(C)]
+struct OpenHow {
+    flags: u64,
+    mode: u64,
+    resolve: u64,
+}
+
+/// `openat2(AT_FDCWD, path, {flags, 0, resolve}, sizeof)`: a new
+/// descriptor, close-on-exec.
+pub fn openat2(path: &[u8], flags: u64, resolve: u64) -> io::Result<OwnedFd> {
+    let c = CString::new(path).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
+    let how = OpenHow {
+        flags: flags | libc::O_CLOEXEC as u64,
+        mode: 0,
+        resolve,
+    };
+    // SAFETY: `c` is a NUL-terminated string and `how` a `struct open_how`
+    // of the size passed, both alive for the call; the kernel only reads
+    // them and returns a new descriptor or -1.
+    let fd = unsafe {
+        libc::syscall(
+            libc::SYS_openat2,
+            libc::c_long::from(libc::AT_FDCWD),
+            c.as_ptr(),
+            &raw const how,
+            std::mem::size_of::<OpenHow>(),
+        )
+    };
+    let fd = cvt(fd)?;
+    // SAFETY: the kernel just returned this descriptor; nothing else owns
+    // it.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd as i32) })
+}
+
+/// Raise the soft limit on open descriptors to the hard limit (the tracer
+/// holds a few per stopped thread). Best effort.
+pub fn raise_nofile_limit() {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: `lim` is a live `struct rlimit` the kernel writes.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &raw mut lim) } == 0
+        && lim.rlim_cur < lim.rlim_max
+    {
+        lim.rlim_cur = lim.rlim_max;
+        // SAFETY: `lim` is a live `struct rlimit` the kernel reads.
+        unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raw const lim) };
+    }
+}
