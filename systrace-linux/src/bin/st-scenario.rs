@@ -216,6 +216,9 @@ fn main() {
             arg(3),
             arg(0).starts_with("race-lstat"),
         ),
+        "race-exec" | "race-exec-win" => {
+            race::race_exec(secs(1), arg(0).ends_with("-win"), num(2) as usize, arg(3))
+        }
         "refusals" => race::refusals(),
         "race-guard" => race::race_guard(secs(1), num(2) as usize, arg(3), arg(4)),
         "swap" => race::swap(secs(1), arg(2), arg(3)),

@@ -219,8 +219,10 @@ impl Backend {
     fn exec_stop(&mut self, pid: Pid) {
         // After an exec by another thread, that thread now has the
         // leader's id; it brings its own state.
+        let mut expected = None;
         if let Ok(former) = ptrace::event_msg(pid) {
             let former = former as Pid;
+            expected = self.protect.pins.take_exec(former);
             if former != pid {
                 if let Some(proc) = self.procs.remove(&former) {
                     self.held.retain(|&p| p != former);
@@ -230,6 +232,13 @@ impl Backend {
         }
         self.hold(pid, Held::Exec);
         if self.procs.get(&pid).is_some_and(|p| p.ghost) {
+            return;
+        }
+        // The image must be what the `execve` was checked to run
+        // (`pin.rs`), before its first instruction.
+        if expected.is_some_and(|image| !image.ran_in(pid)) {
+            self.stats.exec_kills += 1;
+            fail_closed(pid);
             return;
         }
         // The new image's protected argument area (`protect.rs`); on

@@ -134,6 +134,9 @@ pub struct Stats {
     /// Calls denied when pinned, their checked path now leading to a link
     /// or to nothing (`ELOOP`, `ENOENT`, ...): they are not made.
     pub pin_denials: u64,
+    /// Processes killed at an exec stop: the image was not the file the
+    /// `execve` was checked to run (`pin.rs`).
+    pub exec_kills: u64,
 }
 
 /// Where a known tracee is.

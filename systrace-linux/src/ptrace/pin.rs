@@ -46,12 +46,26 @@
 //! a process that changed its credentials or namespace), the call is
 //! handed the checked path as a copy, as before, and is not race-free.
 //!
-//! `execve` and `execveat` are never pinned: the kernel would give the
-//! new program the name `N` and pass `/proc/TRACER/fd/N/NAME` to a
-//! script's interpreter as the script's name.
+//! # `execve`
+//!
+//! `execve` and `execveat` are not pinned: the kernel would give the new
+//! program the name `N`, and pass `/proc/TRACER/fd/N/NAME` to a script's
+//! interpreter as the script's name. They keep the checked path, and what
+//! they ran is verified instead, before it runs: at the call's stop the
+//! tracer opens the checked file as above (a link there, or nothing, denies
+//! the call with `ELOOP` or `ENOENT`) and notes its device and inode, and,
+//! for a script (`#!`), those of the interpreter it names. At the exec stop,
+//! before the new image's first instruction, `/proc/PID/exe` must be one of
+//! them, or the process is killed. A script whose interpreter is itself a
+//! script, and programs run through `binfmt_misc`, fail that test and are
+//! killed.
 
 use std::collections::{HashMap, HashSet};
+use std::io::Read as _;
 use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt as _;
+use std::os::unix::fs::MetadataExt as _;
+use std::path::Path;
 use std::sync::OnceLock;
 
 use systrace_core::{Checked, Pid, RawCall};
@@ -205,6 +219,31 @@ pub(crate) struct Pins {
     me: Option<Option<Me>>,
     held: HashMap<Pid, Vec<OwnedFd>>,
     reach: HashMap<Pid, bool>,
+    /// What a thread's permitted `execve` may run.
+    execs: HashMap<Pid, Image>,
+}
+
+/// A file, by device and inode.
+type FileId = (u64, u64);
+
+/// What an `execve` was checked to run: the file, and for a script its
+/// interpreter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Image {
+    file: FileId,
+    interpreter: Option<FileId>,
+}
+
+impl Image {
+    /// Whether the new image of `pid` is one of them (`false` when that
+    /// cannot be told).
+    pub(crate) fn ran_in(&self, pid: Pid) -> bool {
+        let Ok(exe) = std::fs::metadata(format!("/proc/{pid}/exe")) else {
+            return false;
+        };
+        let id = (exe.dev(), exe.ino());
+        id == self.file || Some(id) == self.interpreter
+    }
 }
 
 impl Pins {
@@ -216,15 +255,79 @@ impl Pins {
         }
     }
 
-    /// `pid`'s call was decided: the descriptors of its previous call go.
+    /// `pid`'s call was decided: the descriptors and the `execve` of its
+    /// previous call go.
     pub(crate) fn release(&mut self, pid: Pid) {
         self.held.remove(&pid);
+        self.execs.remove(&pid);
     }
 
     /// `pid` ended or made a new image.
     pub(crate) fn forget(&mut self, pid: Pid) {
-        self.held.remove(&pid);
+        self.release(pid);
         self.reach.remove(&pid);
+    }
+
+    /// What the `execve` thread `pid` was permitted may run, if it was
+    /// verified at its stop.
+    pub(crate) fn take_exec(&mut self, pid: Pid) -> Option<Image> {
+        self.execs.remove(&pid)
+    }
+
+    /// `pid` is permitted `call`, an `execve` or `execveat` with
+    /// `checked`: note what it may run (see the module documentation).
+    /// `Err(errno)` denies it.
+    pub(crate) fn expect_exec(
+        &mut self,
+        pid: Pid,
+        call: &RawCall,
+        checked: &Checked,
+    ) -> std::result::Result<(), i32> {
+        let Some(path) = checked.paths.first().and_then(|&(arg, _)| {
+            let (_, bytes) = checked.args.iter().find(|(a, _)| *a == arg)?;
+            Some(bytes.strip_suffix(&[0]).unwrap_or(bytes))
+        }) else {
+            return Ok(());
+        };
+        if !is_exec(call) || !pinnable(path, true) || !self.reaches(pid) {
+            return Ok(());
+        }
+        let errno = |e: std::io::Error| e.raw_os_error().unwrap_or(libc::EPERM);
+        let fd = fs::openat2(path, O_PATH, RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS)
+            .map_err(errno)?;
+        let file = std::fs::File::from(fd);
+        let meta = file.metadata().map_err(errno)?;
+        let interpreter = if meta.is_file() {
+            interpreter_of(&file).and_then(|interp| {
+                let path = if interp.starts_with(b"/") {
+                    Path::new(std::ffi::OsStr::from_bytes(&interp)).to_owned()
+                } else {
+                    let mut cwd = format!("/proc/{pid}/cwd/").into_bytes();
+                    cwd.extend_from_slice(&interp);
+                    Path::new(std::ffi::OsStr::from_bytes(&cwd)).to_owned()
+                };
+                let m = std::fs::metadata(path).ok()?;
+                Some((m.dev(), m.ino()))
+            })
+        } else {
+            None
+        };
+        self.execs.insert(
+            pid,
+            Image {
+                file: (meta.dev(), meta.ino()),
+                interpreter,
+            },
+        );
+        Ok(())
+    }
+
+    /// Whether thread `pid` can follow the tracer's descriptors (cached).
+    fn reaches(&mut self, pid: Pid) -> bool {
+        let Some(me) = self.me.get_or_insert_with(Me::read) else {
+            return false;
+        };
+        *self.reach.entry(pid).or_insert_with(|| me.reaches(pid))
     }
 
     /// `checked` with its paths pinned for `pid`'s `call`: `Ok(None)` when
@@ -252,14 +355,13 @@ impl Pins {
         if targets.is_empty() {
             return Ok(None);
         }
-        let me = match self.me.get_or_insert_with(Me::read) {
-            Some(me) => me,
-            None => return Ok(None),
-        };
-        let reach = *self.reach.entry(pid).or_insert_with(|| me.reaches(pid));
-        if !reach {
+        if !self.reaches(pid) {
             return Ok(None);
         }
+        let Some(Some(me)) = &self.me else {
+            return Ok(None);
+        };
+        let tracer = me.pid;
         let mut pinned = checked.clone();
         let mut fds = Vec::with_capacity(targets.len());
         for (at, follows, path) in targets {
@@ -271,7 +373,7 @@ impl Pins {
                 fs::openat2(dir, O_PATH | O_DIRECTORY, resolve)
             };
             let fd = opened.map_err(|e| e.raw_os_error().unwrap_or(libc::EPERM))?;
-            let mut name = format!("/proc/{}/fd/{}", me.pid, fd.as_raw_fd()).into_bytes();
+            let mut name = format!("/proc/{tracer}/fd/{}", fd.as_raw_fd()).into_bytes();
             if !follows {
                 name.push(b'/');
                 name.extend_from_slice(last);
@@ -300,6 +402,29 @@ fn split(path: &[u8]) -> (&[u8], &[u8]) {
     let cut = path.iter().rposition(|&b| b == b'/').unwrap_or(0);
     let dir = if cut == 0 { &path[..1] } else { &path[..cut] };
     (dir, &path[cut + 1..])
+}
+
+/// The interpreter a script names on its `#!` line, if the file is one
+/// (read through `/proc/self/fd`, from an `O_PATH` descriptor).
+fn interpreter_of(file: &std::fs::File) -> Option<Vec<u8>> {
+    let mut head = [0; 256];
+    let mut readable = std::fs::File::open(format!("/proc/self/fd/{}", file.as_raw_fd())).ok()?;
+    let n = readable.read(&mut head).ok()?;
+    interpreter_in(&head[..n])
+}
+
+/// The interpreter of a `#!` line, as the kernel's `binfmt_script` takes
+/// it: after `#!` and blanks, up to the next blank or the line's end.
+fn interpreter_in(head: &[u8]) -> Option<Vec<u8>> {
+    let rest = head.strip_prefix(b"#!")?;
+    let line = rest.split(|&b| b == b'\n').next()?;
+    let name: Vec<u8> = line
+        .iter()
+        .copied()
+        .skip_while(|&b| b == b' ' || b == b'\t')
+        .take_while(|&b| b != b' ' && b != b'\t' && b != 0)
+        .collect();
+    (!name.is_empty()).then_some(name)
 }
 
 /// `execve` and `execveat`.
@@ -331,6 +456,20 @@ mod tests {
         assert!(!pinnable(b"/proc/self/fd/3", true));
         assert!(!pinnable(b"/dev/stdin", true));
         assert!(pinnable(b"/dev/null", true));
+    }
+
+    #[test]
+    fn interpreters_are_read_as_the_kernel_reads_them() {
+        assert_eq!(
+            interpreter_in(b"#!/bin/sh\necho"),
+            Some(b"/bin/sh".to_vec())
+        );
+        assert_eq!(
+            interpreter_in(b"#! \t/usr/bin/env python3 -u\n"),
+            Some(b"/usr/bin/env".to_vec())
+        );
+        assert_eq!(interpreter_in(b"#!\n"), None);
+        assert_eq!(interpreter_in(b"\x7fELF"), None);
     }
 
     #[test]

@@ -108,11 +108,13 @@
 //!
 //! ## What stays racy
 //!
-//! * `execve`, and path calls in a process that `pin.rs` cannot serve
-//!   (other credentials, mount namespace or root), get the exact checked
-//!   path, absolute, but the kernel follows symbolic links in it: a
-//!   directory swapped for a link between the check and the lookup still
-//!   redirects it. Linux has no "no links" flag for them.
+//! * Path calls in a process that `pin.rs` cannot serve (other
+//!   credentials, mount namespace or root) get the exact checked path,
+//!   absolute, but the kernel follows symbolic links in it: a directory
+//!   swapped for a link between the check and the lookup still redirects
+//!   it. Linux has no "no links" flag for them. `execve` is redirected the
+//!   same way, but `pin.rs` kills the process at the exec stop when the
+//!   image is not the one checked.
 //! * Paths are checked by name: swapping two real directories (no link
 //!   involved) changes which file a name stands for, for the check and the
 //!   call alike.
@@ -483,6 +485,11 @@ impl Backend {
         }
         if self.protect.off || checked.args.is_empty() {
             return self.permit_now(pid);
+        }
+        self.protect.pins.release(pid);
+        if let Err(errno) = self.protect.pins.expect_exec(pid, &call, checked) {
+            self.stats.pin_denials += 1;
+            return self.resume(pid, Decision::Deny(errno));
         }
         let pinned = match self.protect.pins.pin(pid, &call, checked) {
             Ok(pinned) => pinned,

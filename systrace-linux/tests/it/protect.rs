@@ -125,11 +125,13 @@ fn a_shell_at_work_runs_on_protected_copies() {
     let dir = scratch("protect-sh");
     std::fs::create_dir_all(&dir).unwrap();
     let script = format!(
-        "cd {} && echo hi > f && cat f && ln -s f l && cat l && mv f g && ls && rm g l && /bin/echo there",
+        "cd {} && echo hi > f && cat f && ln -s f l && cat l && mv f g && ls && rm g l && /bin/echo there \
+         && printf '#!/bin/sh\\necho script\\n' > s && chmod +x s && ./s && rm s",
         dir.display()
     );
     let seen = run(&["exec", "/bin/sh", "-c", &script]);
-    assert_eq!(seen.output, "hi\nhi\ng\nl\nthere\n");
+    assert_eq!(seen.output, "hi\nhi\ng\nl\nthere\nscript\n");
+    assert_eq!(seen.stats.exec_kills, 0, "a script runs its interpreter");
     for name in ["execve", "chdir", "openat", "symlink", "rename", "unlink"] {
         let symlink = name == "symlink" && seen.checked.contains_key("symlinkat");
         let rename = name == "rename" && seen.checked.keys().any(|n| n.starts_with("rename"));

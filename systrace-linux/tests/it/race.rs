@@ -121,6 +121,8 @@ fn run(protect: bool, args: &[&str]) -> Race {
 const I386_OPEN: (Abi, u32) = (Abi::I386, 5);
 /// `newfstatat`, which `stat` and `lstat` make.
 const NEWFSTATAT: (Abi, u32) = (Abi::X86_64, 262);
+/// `execve`.
+const EXECVE: (Abi, u32) = (Abi::X86_64, 59);
 
 fn decide(
     backend: &mut Backend,
@@ -129,7 +131,7 @@ fn decide(
     permitted: &mut u64,
     denied: &mut u64,
 ) -> systrace_core::Result<()> {
-    if ![OPENAT, I386_OPEN, NEWFSTATAT].contains(&(call.abi, call.nr)) {
+    if ![OPENAT, I386_OPEN, NEWFSTATAT, EXECVE].contains(&(call.abi, call.nr)) {
         return backend.resume(pid, Decision::Permit);
     }
     let checked = match translate(backend, pid, call, true) {
@@ -320,6 +322,48 @@ fn a_directory_swapped_for_a_link_does_not_redirect_a_stat() {
 #[test]
 fn a_directory_swapped_for_a_link_does_not_redirect_an_lstat() {
     swapped_directory_under("lstat");
+}
+
+#[test]
+fn a_directory_swapped_for_a_link_does_not_run_another_program() {
+    // dir/real/prog exits 0, dir/forbidden/prog exits 1.
+    let dir = scratch("race-exec");
+    for (sub, program) in [("real", "/bin/true"), ("forbidden", "/bin/false")] {
+        std::fs::create_dir_all(dir.join(sub)).unwrap();
+        std::fs::copy(program, dir.join(sub).join("prog")).unwrap();
+    }
+    std::os::unix::fs::symlink("forbidden", dir.join("link")).unwrap();
+    let s = |p: PathBuf| p.to_str().unwrap().to_owned();
+    let (prog, real, link) = (
+        s(dir.join("real").join("prog")),
+        s(dir.join("real")),
+        s(dir.join("link")),
+    );
+    let swapper = Swapper::start(&real, &link);
+    let protected = run(true, &["race-exec", "3", "2", &prog]);
+    let swapped = swapper.stop();
+    eprintln!(
+        "exec swap, protected:   {} ({swapped})",
+        protected.summary()
+    );
+    eprintln!("  {:?}", protected.stats);
+    assert_eq!(protected.figure("forbidden"), 0, "{}", protected.output);
+    assert!(protected.figure("allowed") > 0, "{}", protected.output);
+    assert!(protected.denied > 0, "the swap was seen at a check");
+
+    let swapper = Swapper::start(&real, &link);
+    let unprotected = run(false, &["race-exec-win", "10", "2", &prog]);
+    let swapped = swapper.stop();
+    eprintln!(
+        "exec swap, unprotected: {} ({swapped})",
+        unprotected.summary()
+    );
+    assert!(
+        unprotected.figure("forbidden") >= 1,
+        "the race was never won without protection: {}",
+        unprotected.output
+    );
+    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]

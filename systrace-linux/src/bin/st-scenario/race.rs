@@ -27,6 +27,13 @@
 //! st-scenario race-stat-win, race-lstat-win SECS THREADS PATH
 //!     race-stat, race-lstat, ending at the first forbidden result (at
 //!     most SECS).
+//! st-scenario race-exec SECS THREADS PATH
+//!     THREADS threads fork and execute PATH (no arguments) and wait for
+//!     it, for SECS seconds; an exit status of 0 counts as allowed, of 1
+//!     as forbidden, anything else (a kill) as failed. Prints the line of
+//!     race-open.
+//! st-scenario race-exec-win SECS THREADS PATH
+//!     race-exec, ending at the first forbidden run (at most SECS).
 //! st-scenario race-mapped SECS THREADS FILE
 //!     The openers of race-open on the path at the start of FILE (at
 //!     least a page, the path NUL-terminated in its first 512 bytes),
@@ -186,6 +193,46 @@ pub fn race_stat(secs: f64, until_won: bool, threads: usize, path: &str, nofollo
     let shared: &'static Shared = Box::leak(Box::new(Shared::new(path)));
     let stat = if nofollow { stat_nofollow } else { stat_follow };
     flip_race(secs, until_won, threads, shared, stat, path, None);
+}
+
+/// Fork, execute `path` in the child, wait: `b'A'` for exit status 0,
+/// `b'F'` for 1, else `Err` (the signal that ended it, or 1000 plus the
+/// status).
+fn run_program(path: &Shared) -> Result<u8, i32> {
+    let argv = [path.ptr(), std::ptr::null()];
+    // SAFETY: the child only calls `execv` and `_exit`, both safe after a
+    // fork in a threaded process; `argv` is a NULL-terminated array of a
+    // NUL-terminated string, alive in the child's copy of memory.
+    let child = unsafe { libc::fork() };
+    if child == 0 {
+        // SAFETY: see above.
+        unsafe {
+            libc::execv(path.ptr(), argv.as_ptr());
+            libc::_exit(127);
+        }
+    }
+    if child < 0 {
+        return Err(std::io::Error::last_os_error().raw_os_error().unwrap_or(0));
+    }
+    let mut status = 0;
+    // SAFETY: `child` is our child; `status` a live integer.
+    unsafe { libc::waitpid(child, &raw mut status, 0) };
+    if libc::WIFEXITED(status) {
+        match libc::WEXITSTATUS(status) {
+            0 => Ok(b'A'),
+            1 => Ok(b'F'),
+            code => Err(1000 + code),
+        }
+    } else {
+        Err(libc::WTERMSIG(status))
+    }
+}
+
+/// `race-exec SECS THREADS PATH`; with `until_won`, it ends at the first
+/// forbidden run (or after `secs`).
+pub fn race_exec(secs: f64, until_won: bool, threads: usize, path: &str) {
+    let shared: &'static Shared = Box::leak(Box::new(Shared::new(path)));
+    flip_race(secs, until_won, threads, shared, run_program, path, None);
 }
 
 /// Start `threads` openers of `path` (each opens with `open`); they stop
