@@ -42,6 +42,8 @@ use std::io::Write;
 use std::os::unix::process::CommandExt;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+#[path = "st-scenario/paths.rs"]
+mod paths;
 #[path = "st-scenario/race.rs"]
 mod race;
 
@@ -209,7 +211,7 @@ fn main() {
             arg(3),
             arg(4),
         ),
-        "race-stat" | "race-stat-win" | "race-lstat" | "race-lstat-win" => race::race_stat(
+        "race-stat" | "race-stat-win" | "race-lstat" | "race-lstat-win" => paths::race_stat(
             secs(1),
             arg(0).ends_with("-win"),
             num(2) as usize,
@@ -217,7 +219,10 @@ fn main() {
             arg(0).starts_with("race-lstat"),
         ),
         "race-exec" | "race-exec-win" => {
-            race::race_exec(secs(1), arg(0).ends_with("-win"), num(2) as usize, arg(3))
+            paths::race_exec(secs(1), arg(0).ends_with("-win"), num(2) as usize, arg(3))
+        }
+        "race-int80-stat" | "race-int80-stat-win" => {
+            paths::race_int80_stat(secs(1), arg(0).ends_with("-win"), num(2) as usize, arg(3))
         }
         "refusals" => race::refusals(),
         "race-guard" => race::race_guard(secs(1), num(2) as usize, arg(3), arg(4)),

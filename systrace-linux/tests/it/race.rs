@@ -34,7 +34,7 @@ struct Race {
     /// `openat` calls permitted with their checked path, and denied.
     permitted: u64,
     denied: u64,
-    /// Of those, i386 `open` calls (through `int $0x80`).
+    /// i386 calls (through `int $0x80`).
     i386: u64,
 }
 
@@ -96,7 +96,7 @@ fn run(protect: bool, args: &[&str]) -> Race {
     let (mut permitted, mut denied, mut i386) = (0, 0, 0);
     while let Some(event) = backend.next_event().expect("next_event") {
         if let Event::Syscall { pid, call } = event {
-            if (call.abi, call.nr) == I386_OPEN {
+            if call.abi == Abi::I386 {
                 i386 += 1;
             }
             match decide(&mut backend, pid, &call, &mut permitted, &mut denied) {
@@ -121,6 +121,8 @@ fn run(protect: bool, args: &[&str]) -> Race {
 const I386_OPEN: (Abi, u32) = (Abi::I386, 5);
 /// `newfstatat`, which `stat` and `lstat` make.
 const NEWFSTATAT: (Abi, u32) = (Abi::X86_64, 262);
+/// The i386 `stat64`.
+const I386_STAT64: (Abi, u32) = (Abi::I386, 195);
 /// `execve`.
 const EXECVE: (Abi, u32) = (Abi::X86_64, 59);
 
@@ -131,7 +133,7 @@ fn decide(
     permitted: &mut u64,
     denied: &mut u64,
 ) -> systrace_core::Result<()> {
-    if ![OPENAT, I386_OPEN, NEWFSTATAT, EXECVE].contains(&(call.abi, call.nr)) {
+    if ![OPENAT, I386_OPEN, NEWFSTATAT, I386_STAT64, EXECVE].contains(&(call.abi, call.nr)) {
         return backend.resume(pid, Decision::Permit);
     }
     let checked = match translate(backend, pid, call, true) {
@@ -322,6 +324,11 @@ fn a_directory_swapped_for_a_link_does_not_redirect_a_stat() {
 #[test]
 fn a_directory_swapped_for_a_link_does_not_redirect_an_lstat() {
     swapped_directory_under("lstat");
+}
+
+#[test]
+fn a_directory_swapped_for_a_link_does_not_redirect_an_i386_stat() {
+    swapped_directory_under("int80-stat");
 }
 
 #[test]

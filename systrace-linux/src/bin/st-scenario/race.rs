@@ -18,22 +18,6 @@
 //!     refused M" for each attack.
 //! st-scenario race-win SECS THREADS PATH [FLIP]
 //!     race-open, ending at the first forbidden read (at most SECS).
-//! st-scenario race-stat SECS THREADS PATH
-//!     THREADS threads stat PATH (fstatat, following a final link) for
-//!     SECS seconds; a file of one byte counts as allowed, of two bytes as
-//!     forbidden. Prints the line of race-open.
-//! st-scenario race-lstat SECS THREADS PATH
-//!     race-stat with AT_SYMLINK_NOFOLLOW (lstat).
-//! st-scenario race-stat-win, race-lstat-win SECS THREADS PATH
-//!     race-stat, race-lstat, ending at the first forbidden result (at
-//!     most SECS).
-//! st-scenario race-exec SECS THREADS PATH
-//!     THREADS threads fork and execute PATH (no arguments) and wait for
-//!     it, for SECS seconds; an exit status of 0 counts as allowed, of 1
-//!     as forbidden, anything else (a kill) as failed. Prints the line of
-//!     race-open.
-//! st-scenario race-exec-win SECS THREADS PATH
-//!     race-exec, ending at the first forbidden run (at most SECS).
 //! st-scenario race-mapped SECS THREADS FILE
 //!     The openers of race-open on the path at the start of FILE (at
 //!     least a page, the path NUL-terminated in its first 512 bytes),
@@ -82,12 +66,12 @@ const HOLD: Duration = Duration::from_micros(4);
 
 /// A NUL-terminated path that threads read through a raw pointer while
 /// another changes it (atomics keep that defined for Rust).
-struct Shared {
+pub(crate) struct Shared {
     bytes: [AtomicU8; BUF],
 }
 
 impl Shared {
-    fn new(path: &str) -> Shared {
+    pub(crate) fn new(path: &str) -> Shared {
         let shared = Shared {
             bytes: [const { AtomicU8::new(0) }; BUF],
         };
@@ -95,14 +79,14 @@ impl Shared {
         shared
     }
 
-    fn set(&self, path: &[u8]) {
+    pub(crate) fn set(&self, path: &[u8]) {
         assert!(path.len() < BUF, "path too long");
         for (slot, &b) in self.bytes.iter().zip(path.iter().chain(&[0])) {
             slot.store(b, Relaxed);
         }
     }
 
-    fn ptr(&self) -> *const libc::c_char {
+    pub(crate) fn ptr(&self) -> *const libc::c_char {
         self.bytes.as_ptr().cast()
     }
 }
@@ -160,81 +144,6 @@ fn open_and_read(path: &Shared) -> Result<u8, i32> {
     if n == 1 { Ok(byte) } else { Err(0) }
 }
 
-/// `fstatat(AT_FDCWD, path, flags)`: `b'A'` for a file of one byte, `b'F'`
-/// for two, else the errno (0: another size).
-fn stat_size(path: &Shared, flags: i32) -> Result<u8, i32> {
-    let mut st = std::mem::MaybeUninit::<libc::stat>::zeroed();
-    // SAFETY: as in `open_and_read` for the path; `st` is storage for one
-    // `struct stat`, which the kernel fills in.
-    let r = unsafe { libc::fstatat(libc::AT_FDCWD, path.ptr(), st.as_mut_ptr(), flags) };
-    if r < 0 {
-        return Err(std::io::Error::last_os_error().raw_os_error().unwrap_or(0));
-    }
-    // SAFETY: zero is a valid `stat` (plain integers), and the call
-    // succeeded.
-    match unsafe { st.assume_init() }.st_size {
-        1 => Ok(b'A'),
-        2 => Ok(b'F'),
-        _ => Err(0),
-    }
-}
-
-fn stat_follow(path: &Shared) -> Result<u8, i32> {
-    stat_size(path, 0)
-}
-
-fn stat_nofollow(path: &Shared) -> Result<u8, i32> {
-    stat_size(path, libc::AT_SYMLINK_NOFOLLOW)
-}
-
-/// `race-stat SECS THREADS PATH`, `race-lstat` with `nofollow`; with
-/// `until_won`, it ends at the first forbidden result (or after `secs`).
-pub fn race_stat(secs: f64, until_won: bool, threads: usize, path: &str, nofollow: bool) {
-    let shared: &'static Shared = Box::leak(Box::new(Shared::new(path)));
-    let stat = if nofollow { stat_nofollow } else { stat_follow };
-    flip_race(secs, until_won, threads, shared, stat, path, None);
-}
-
-/// Fork, execute `path` in the child, wait: `b'A'` for exit status 0,
-/// `b'F'` for 1, else `Err` (the signal that ended it, or 1000 plus the
-/// status).
-fn run_program(path: &Shared) -> Result<u8, i32> {
-    let argv = [path.ptr(), std::ptr::null()];
-    // SAFETY: the child only calls `execv` and `_exit`, both safe after a
-    // fork in a threaded process; `argv` is a NULL-terminated array of a
-    // NUL-terminated string, alive in the child's copy of memory.
-    let child = unsafe { libc::fork() };
-    if child == 0 {
-        // SAFETY: see above.
-        unsafe {
-            libc::execv(path.ptr(), argv.as_ptr());
-            libc::_exit(127);
-        }
-    }
-    if child < 0 {
-        return Err(std::io::Error::last_os_error().raw_os_error().unwrap_or(0));
-    }
-    let mut status = 0;
-    // SAFETY: `child` is our child; `status` a live integer.
-    unsafe { libc::waitpid(child, &raw mut status, 0) };
-    if libc::WIFEXITED(status) {
-        match libc::WEXITSTATUS(status) {
-            0 => Ok(b'A'),
-            1 => Ok(b'F'),
-            code => Err(1000 + code),
-        }
-    } else {
-        Err(libc::WTERMSIG(status))
-    }
-}
-
-/// `race-exec SECS THREADS PATH`; with `until_won`, it ends at the first
-/// forbidden run (or after `secs`).
-pub fn race_exec(secs: f64, until_won: bool, threads: usize, path: &str) {
-    let shared: &'static Shared = Box::leak(Box::new(Shared::new(path)));
-    flip_race(secs, until_won, threads, shared, run_program, path, None);
-}
-
 /// Start `threads` openers of `path` (each opens with `open`); they stop
 /// with `stop`.
 fn openers(
@@ -274,7 +183,7 @@ pub fn race_open(secs: f64, until_won: bool, threads: usize, path: &str, flip: O
 /// The openers of `race-open` on `shared` (opening with `open`), and with
 /// `flip` a thread that changes it from `path` to `flip` and back; then
 /// the openers' line.
-fn flip_race(
+pub(crate) fn flip_race(
     secs: f64,
     until_won: bool,
     threads: usize,
