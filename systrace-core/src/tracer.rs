@@ -125,6 +125,19 @@ pub trait Inspect {
     /// The effective uid and gid of the process.
     fn credentials(&mut self, pid: Pid) -> Result<Credentials>;
 
+    /// Whether `path` (absolute, in systrace's view, not cleaned: `.` and
+    /// `..` as the process wrote them) names something that the kernel
+    /// reaches without meeting any symbolic link, the last component not
+    /// followed unless `follow_last`, for process `pid` whose root is `/`.
+    /// Then the path, cleaned, is its own resolution, and the component
+    /// walk of [`translate::path`](crate::translate::path) is not needed.
+    /// `false` (the default) when the backend cannot tell quickly: the walk
+    /// decides.
+    fn reaches_without_links(&mut self, pid: Pid, path: &[u8], follow_last: bool) -> bool {
+        let _ = (pid, path, follow_last);
+        false
+    }
+
     /// Read exactly `buf.len()` bytes at `addr`, or fail with [`Error::Fault`].
     fn read_exact(&mut self, pid: Pid, addr: u64, buf: &mut [u8]) -> Result<()> {
         if self.read_memory(pid, addr, buf)? == buf.len() {

@@ -711,6 +711,9 @@ impl crate::tracer::Inspect for KnownRoot<'_> {
     fn credentials(&mut self, pid: Pid) -> Result<Credentials> {
         self.tracer.credentials(pid)
     }
+    fn reaches_without_links(&mut self, pid: Pid, path: &[u8], follow_last: bool) -> bool {
+        self.tracer.reaches_without_links(pid, path, follow_last)
+    }
 }
 
 /// Is this an `execve`-like call (whose `permit[...]` flag matters)?

@@ -22,7 +22,8 @@
 //!   descriptor) gives the unresolved marker: the kernel fails the call
 //!   with `EBADF`.
 
-use std::path::PathBuf;
+use std::os::unix::ffi::OsStrExt as _;
+use std::path::{Path, PathBuf};
 
 use crate::calls::{ArgSpec, Resolve};
 use crate::error::{Error, Result};
@@ -104,20 +105,40 @@ pub(super) fn translate(
         } else {
             Base::Dir(root.clone())
         };
-        match base {
-            Base::Dir(base) => Lookup::new(&root)
-                .follow_last(follow_last)
-                .in_root(in_root)
-                .no_symlinks(how & RESOLVE_NO_SYMLINKS != 0)
-                .no_magic_links(
-                    how & (RESOLVE_NO_MAGICLINKS | RESOLVE_BENEATH | RESOLVE_IN_ROOT) != 0,
-                )
-                .tracee(t.pid)
-                .resolve(&base, &bytes),
-            Base::BadFd => Resolved::Unresolved {
-                cleaned: bytes.clone(),
-                joined: bytes,
-            },
+        // The common case in one question to the backend: a process whose
+        // root is `/`, a path without links, no `openat2` resolve flags.
+        let plain = match &base {
+            Base::Dir(dir) if how == 0 && root == Path::new("/") && dir.is_absolute() => {
+                let joined = if bytes[0] == b'/' {
+                    bytes.clone()
+                } else {
+                    path::join(dir.as_os_str().as_bytes(), &bytes)
+                };
+                let trailing_slash = bytes.ends_with(b"/");
+                t.inspect
+                    .reaches_without_links(t.pid, &joined, follow_last || trailing_slash)
+                    .then(|| path::without_links(&joined))
+            }
+            _ => None,
+        };
+        if let Some(plain) = plain {
+            plain
+        } else {
+            match base {
+                Base::Dir(base) => Lookup::new(&root)
+                    .follow_last(follow_last)
+                    .in_root(in_root)
+                    .no_symlinks(how & RESOLVE_NO_SYMLINKS != 0)
+                    .no_magic_links(
+                        how & (RESOLVE_NO_MAGICLINKS | RESOLVE_BENEATH | RESOLVE_IN_ROOT) != 0,
+                    )
+                    .tracee(t.pid)
+                    .resolve(&base, &bytes),
+                Base::BadFd => Resolved::Unresolved {
+                    cleaned: bytes.clone(),
+                    joined: bytes,
+                },
+            }
         }
     };
     Ok(Translated {

@@ -463,8 +463,22 @@ fn components(path: &[u8]) -> impl Iterator<Item = Vec<u8>> + '_ {
         .map(<[u8]>::to_vec)
 }
 
+/// The resolution of `path` (absolute, in the view of a process whose root
+/// is `/`, as written) when the kernel meets no symbolic link on the way
+/// (see [`Inspect::reaches_without_links`](crate::Inspect::reaches_without_links)):
+/// every directory is a real one, so `..` drops a component, as the walk
+/// does. A trailing `/` is kept, as [`Lookup::resolve`] keeps it.
+pub fn without_links(path: &[u8]) -> Resolved {
+    let mut shown = clean(path);
+    let trailing_slash = path.ends_with(b"/") && path.iter().any(|&b| b != b'/');
+    if trailing_slash && shown != b"/" {
+        shown.push(b'/');
+    }
+    Resolved::Path(shown)
+}
+
 /// `path` taken relative to the absolute directory `dir`.
-fn join(dir: &[u8], path: &[u8]) -> Vec<u8> {
+pub(crate) fn join(dir: &[u8], path: &[u8]) -> Vec<u8> {
     if path.first() == Some(&b'/') {
         // Only `RESOLVE_IN_ROOT` joins an absolute path to its root.
         let mut out = dir.to_vec();

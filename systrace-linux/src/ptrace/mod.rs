@@ -634,4 +634,8 @@ impl Inspect for Backend {
     fn credentials(&mut self, pid: Pid) -> Result<Credentials> {
         procfs::credentials(pid)
     }
+
+    fn reaches_without_links(&mut self, pid: Pid, path: &[u8], follow_last: bool) -> bool {
+        self.protect.pins.look_up(pid, path, follow_last)
+    }
 }

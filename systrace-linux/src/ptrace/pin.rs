@@ -25,6 +25,11 @@
 //!   which the kernel looks up there without following it. A name directly
 //!   under `/` is left as it is: the root cannot be swapped.
 //!
+//! When the translation of the call found the checked file with one
+//! `openat2` without links (`Inspect::reaches_without_links`, the common
+//! case), that descriptor is the pin: it is the very file the policy
+//! checked.
+//!
 //! The tracer keeps a thread's descriptors until that thread's next call
 //! is decided (a call interrupted and restarted by a signal is translated
 //! again through them first), or until it ends.
@@ -71,7 +76,9 @@ use std::sync::OnceLock;
 use systrace_core::{Checked, Pid, RawCall};
 use systrace_policy::Abi;
 
-use super::rewrite::{O_DIRECTORY, O_PATH, RESOLVE_NO_MAGICLINKS, RESOLVE_NO_SYMLINKS};
+use systrace_core::translate::path::without_links;
+
+use super::rewrite::{O_DIRECTORY, O_NOFOLLOW, O_PATH, RESOLVE_NO_MAGICLINKS, RESOLVE_NO_SYMLINKS};
 use super::rewrite::{open_kind, through_procfs};
 use crate::sys::fs;
 
@@ -221,6 +228,10 @@ pub(crate) struct Pins {
     reach: HashMap<Pid, bool>,
     /// What a thread's permitted `execve` may run.
     execs: HashMap<Pid, Image>,
+    /// Files the translation of a thread's current call reached without
+    /// links (`Inspect::reaches_without_links`): its resolved path, and the
+    /// file, which a pin of that path then uses (it is what was checked).
+    seen: HashMap<Pid, Vec<(Vec<u8>, OwnedFd)>>,
 }
 
 /// A file, by device and inode.
@@ -249,10 +260,34 @@ impl Image {
 impl Pins {
     /// `pid` stopped at `call`: forget every thread's standing if the call
     /// may change it.
-    pub(crate) fn at_call(&mut self, call: &RawCall) {
+    pub(crate) fn at_call(&mut self, pid: Pid, call: &RawCall) {
+        self.seen.remove(&pid);
         if resets().contains(&(call.abi, call.nr)) {
             self.reach.clear();
         }
+    }
+
+    /// [`Inspect::reaches_without_links`](systrace_core::Inspect::reaches_without_links)
+    /// for `pid`'s current call: one `openat2` without links. A file
+    /// reached with `follow_last` is kept for [`Pins::pin`].
+    pub(crate) fn look_up(&mut self, pid: Pid, path: &[u8], follow_last: bool) -> bool {
+        let flags = if follow_last {
+            O_PATH
+        } else {
+            O_PATH | O_NOFOLLOW
+        };
+        let Ok(fd) = fs::openat2(path, flags, RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS) else {
+            return false;
+        };
+        if follow_last {
+            let resolved = without_links(path).checked().to_vec();
+            let seen = self.seen.entry(pid).or_default();
+            // A call has at most two paths; a translation made again (a
+            // frontend's question) replaces its own.
+            seen.retain(|(p, _)| *p != resolved);
+            seen.push((resolved, fd));
+        }
+        true
     }
 
     /// `pid`'s call was decided: the descriptors and the `execve` of its
@@ -266,6 +301,7 @@ impl Pins {
     pub(crate) fn forget(&mut self, pid: Pid) {
         self.release(pid);
         self.reach.remove(&pid);
+        self.seen.remove(&pid);
     }
 
     /// What the `execve` thread `pid` was permitted may run, if it was
@@ -367,7 +403,17 @@ impl Pins {
         for (at, follows, path) in targets {
             let resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
             let (dir, last) = split(path);
-            let opened = if follows {
+            let checked_file = self
+                .seen
+                .get_mut(&pid)
+                .and_then(|seen| {
+                    let at = seen.iter().position(|(p, _)| p == path)?;
+                    Some(seen.swap_remove(at).1)
+                })
+                .filter(|_| follows);
+            let opened = if let Some(fd) = checked_file {
+                Ok(fd)
+            } else if follows {
                 fs::openat2(path, O_PATH, resolve)
             } else {
                 fs::openat2(dir, O_PATH | O_DIRECTORY, resolve)

@@ -294,7 +294,7 @@ impl Protect {
                 *arg &= 0xffff_ffff;
             }
         }
-        self.pins.at_call(&call);
+        self.pins.at_call(pid, &call);
         self.calls.insert(pid, call);
         self.how.remove(&pid);
     }

@@ -21,4 +21,6 @@ mod race;
 #[cfg(target_arch = "x86_64")]
 mod refusals;
 #[cfg(target_arch = "x86_64")]
+mod resolve;
+#[cfg(target_arch = "x86_64")]
 mod trace;

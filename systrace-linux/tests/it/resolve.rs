@@ -1,0 +1,61 @@
+//! The backend's quick resolution (`Inspect::reaches_without_links`, one
+//! `openat2` without links) gives what the component walk gives, wherever
+//! it answers.
+
+use std::path::Path;
+
+use systrace_core::translate::path::{resolve, without_links};
+use systrace_core::{FastPath, Inspect};
+use systrace_linux::spawn;
+
+use crate::harness::{ST, scratch};
+
+#[test]
+fn quick_resolution_agrees_with_the_walk() {
+    let dir = scratch("resolve");
+    std::fs::create_dir_all(dir.join("a/b")).unwrap();
+    std::fs::write(dir.join("a/b/f"), "x").unwrap();
+    std::os::unix::fs::symlink("b", dir.join("a/l")).unwrap();
+    std::os::unix::fs::symlink("f", dir.join("a/b/fl")).unwrap();
+    let d = dir.to_str().unwrap();
+    // Any process will do: the answer is about this machine's files.
+    let mut backend = spawn(
+        &[ST.into(), "exit".into(), "0".into()],
+        &FastPath::default(),
+    )
+    .expect("spawn");
+    let pid = backend.root();
+    let paths = [
+        format!("{d}/a/b/f"),
+        format!("{d}/a/./b//f"),
+        format!("{d}/a/b/../b/f"),
+        format!("{d}/a/b/"),
+        format!("{d}/a/l/f"),
+        format!("{d}/a/b/fl"),
+        format!("{d}/a/b/missing"),
+        format!("{d}/a/b/f/x"),
+        "/proc/self/status".to_owned(),
+        "/proc/self".to_owned(),
+        "/".to_owned(),
+        "/..".to_owned(),
+    ];
+    let mut answered = 0;
+    for path in &paths {
+        for follow in [true, false] {
+            let walked = resolve(Path::new("/"), Path::new("/"), path.as_bytes(), follow);
+            if backend.reaches_without_links(pid, path.as_bytes(), follow) {
+                answered += 1;
+                assert_eq!(
+                    without_links(path.as_bytes()),
+                    walked,
+                    "{path} follow {follow}"
+                );
+            }
+        }
+    }
+    // The plain files and directories both ways (12), and the links `fl`
+    // and `/proc/self` when not followed.
+    assert_eq!(answered, 14, "answers");
+    let _ = std::fs::remove_dir_all(dir);
+    drop(backend);
+}
