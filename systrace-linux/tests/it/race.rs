@@ -256,27 +256,44 @@ impl Swapper {
     }
 }
 
+/// `protected` (protection on), then `unprotected` (off: the negative
+/// control, until the race is won), each while an outside process swaps
+/// `real` and `link`. The protected run must never reach a forbidden file
+/// while allowed ones keep working, and must have seen the swap at a check;
+/// the unprotected one must reach one. The protected run, for more checks.
+fn swapped_race(
+    what: &str,
+    real: &str,
+    link: &str,
+    protected: &[&str],
+    unprotected: &[&str],
+) -> Race {
+    let swapper = Swapper::start(real, link);
+    let on = run(true, protected);
+    let swapped = swapper.stop();
+    eprintln!("{what} swap, protected:   {} ({swapped})", on.summary());
+    eprintln!("  {:?}", on.stats);
+    assert_eq!(on.figure("forbidden"), 0, "{}", on.output);
+    assert!(on.figure("allowed") > 0, "{}", on.output);
+    assert!(on.denied > 0, "the swap was seen at a check");
+
+    let swapper = Swapper::start(real, link);
+    let off = run(false, unprotected);
+    let swapped = swapper.stop();
+    eprintln!("{what} swap, unprotected: {} ({swapped})", off.summary());
+    assert!(
+        off.figure("forbidden") >= 1,
+        "the race was never won without protection: {}",
+        off.output
+    );
+    on
+}
+
 #[test]
 fn a_directory_swapped_for_a_link_does_not_redirect_an_open() {
     let (dir, file, real, link) = swap_tree("race-swap");
-    let swapper = Swapper::start(&real, &link);
-    let protected = run(true, &["race-open", "2", "2", &file]);
-    let swapped = swapper.stop();
-    eprintln!("swap, protected:   {} ({swapped})", protected.summary());
-    assert_eq!(protected.figure("forbidden"), 0, "{}", protected.output);
-    assert!(protected.figure("allowed") > 0, "{}", protected.output);
-    assert!(protected.denied > 0, "the swap was seen at a check");
-
-    // The negative control, until the race is won.
-    let swapper = Swapper::start(&real, &link);
-    let unprotected = run(false, &["race-win", "4", "2", &file]);
-    let swapped = swapper.stop();
-    eprintln!("swap, unprotected: {} ({swapped})", unprotected.summary());
-    assert!(
-        unprotected.figure("forbidden") >= 1,
-        "the race was never won without protection: {}",
-        unprotected.output
-    );
+    let open = ["race-open", "2", "2", &file];
+    swapped_race("open", &real, &link, &open, &["race-win", "4", "2", &file]);
     let _ = std::fs::remove_dir_all(dir);
 }
 
@@ -285,33 +302,18 @@ fn a_directory_swapped_for_a_link_does_not_redirect_an_open() {
 /// it: its directory is pinned) runs; then the negative control.
 fn swapped_directory_under(call: &str) {
     let (dir, file, real, link) = swap_tree(&format!("race-{call}"));
-    let swapper = Swapper::start(&real, &link);
-    let protected = run(true, &[&format!("race-{call}"), "2", "2", &file]);
-    let swapped = swapper.stop();
-    eprintln!(
-        "{call} swap, protected:   {} ({swapped})",
-        protected.summary()
+    let (race, win) = (format!("race-{call}"), format!("race-{call}-win"));
+    let protected = swapped_race(
+        call,
+        &real,
+        &link,
+        &[&race, "2", "2", &file],
+        &[&win, "4", "2", &file],
     );
-    assert_eq!(protected.figure("forbidden"), 0, "{}", protected.output);
-    assert!(protected.figure("allowed") > 0, "{}", protected.output);
-    assert!(protected.denied > 0, "the swap was seen at a check");
     assert!(
         protected.stats.pinned_calls > 0,
         "pinned: {:?}",
         protected.stats
-    );
-
-    let swapper = Swapper::start(&real, &link);
-    let unprotected = run(false, &[&format!("race-{call}-win"), "4", "2", &file]);
-    let swapped = swapper.stop();
-    eprintln!(
-        "{call} swap, unprotected: {} ({swapped})",
-        unprotected.summary()
-    );
-    assert!(
-        unprotected.figure("forbidden") >= 1,
-        "the race was never won without protection: {}",
-        unprotected.output
     );
     let _ = std::fs::remove_dir_all(dir);
 }
@@ -346,30 +348,14 @@ fn a_directory_swapped_for_a_link_does_not_run_another_program() {
         s(dir.join("real")),
         s(dir.join("link")),
     );
-    let swapper = Swapper::start(&real, &link);
-    let protected = run(true, &["race-exec", "3", "2", &prog]);
-    let swapped = swapper.stop();
-    eprintln!(
-        "exec swap, protected:   {} ({swapped})",
-        protected.summary()
+    let protected = swapped_race(
+        "exec",
+        &real,
+        &link,
+        &["race-exec", "3", "2", &prog],
+        &["race-exec-win", "10", "2", &prog],
     );
-    eprintln!("  {:?}", protected.stats);
-    assert_eq!(protected.figure("forbidden"), 0, "{}", protected.output);
-    assert!(protected.figure("allowed") > 0, "{}", protected.output);
-    assert!(protected.denied > 0, "the swap was seen at a check");
-
-    let swapper = Swapper::start(&real, &link);
-    let unprotected = run(false, &["race-exec-win", "10", "2", &prog]);
-    let swapped = swapper.stop();
-    eprintln!(
-        "exec swap, unprotected: {} ({swapped})",
-        unprotected.summary()
-    );
-    assert!(
-        unprotected.figure("forbidden") >= 1,
-        "the race was never won without protection: {}",
-        unprotected.output
-    );
+    assert!(protected.stats.exec_kills + protected.stats.pin_denials > 0);
     let _ = std::fs::remove_dir_all(dir);
 }
 

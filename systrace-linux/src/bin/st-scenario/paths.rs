@@ -26,7 +26,7 @@
 //!     race-int80-stat, ending at the first forbidden result.
 //! ```
 
-use super::race::{Shared, flip_race};
+use super::race::{Shared, flip_race, int80};
 
 /// `fstatat(AT_FDCWD, path, flags)`: `b'A'` for a file of one byte, `b'F'`
 /// for two, else the errno (0: another size).
@@ -157,34 +157,10 @@ fn stat_int80(path: &Shared) -> Result<u8, i32> {
     }
 }
 
-/// i386 `stat64(path, buf)` (nr 195) through `int $0x80`: 0 or `-errno`.
-#[cfg(target_arch = "x86_64")]
+/// i386 `stat64(path, buf)` (nr 195) through `int $0x80`: 0 or `-errno`;
+/// `buf` is a page of this thread below 4 GiB.
 fn stat64_int80(path: *const libc::c_char, buf: usize) -> i32 {
     let ebx = u32::try_from(path as usize).expect("a path below 4 GiB");
     let ecx = u32::try_from(buf).expect("a buffer below 4 GiB");
-    let ret: u32;
-    // SAFETY: `int $0x80` enters the kernel's i386 entry: eax 195
-    // (stat64), ebx the path (NUL-terminated, alive, below 4 GiB), ecx a
-    // page of this thread below 4 GiB, which the kernel fills with 96
-    // bytes. rbx cannot be an operand, so the path is exchanged into it
-    // and back; r8-r11 are declared clobbered as some kernels zero them
-    // on this path. No stack is used.
-    unsafe {
-        core::arch::asm!(
-            "xchg {b}, rbx",
-            "int 0x80",
-            "xchg {b}, rbx",
-            b = inout(reg) u64::from(ebx) => _,
-            inlateout("eax") 195u32 => ret,
-            in("ecx") ecx,
-            out("r8") _, out("r9") _, out("r10") _, out("r11") _,
-            options(nostack),
-        );
-    }
-    ret as i32
-}
-
-#[cfg(not(target_arch = "x86_64"))]
-fn stat64_int80(_path: *const libc::c_char, _buf: usize) -> i32 {
-    -libc::ENOSYS
+    int80(195, ebx, ecx, 0)
 }

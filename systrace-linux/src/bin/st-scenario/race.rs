@@ -348,25 +348,33 @@ fn open_int80_and_read(path: &Shared) -> Result<u8, i32> {
 
 /// i386 `open(path, flags)` (nr 5) through `int $0x80`: the descriptor or
 /// `-errno`.
-#[cfg(target_arch = "x86_64")]
 fn open_int80(path: *const libc::c_char, flags: i32) -> i32 {
     let ebx = u32::try_from(path as usize).expect("a path below 4 GiB");
+    int80(5, ebx, flags as u32, 0)
+}
+
+/// The i386 call `nr` with arguments `ebx`, `ecx`, `edx` through
+/// `int $0x80`: its return value (`-errno` on failure). Pointers among
+/// the arguments must lie below 4 GiB, and name memory alive for the call
+/// that the call may read or write as the kernel defines it.
+#[cfg(target_arch = "x86_64")]
+pub(crate) fn int80(nr: u32, ebx: u32, ecx: u32, edx: u32) -> i32 {
     let ret: u32;
-    // SAFETY: `int $0x80` enters the kernel's i386 entry: eax 5 (open),
-    // ebx the path (NUL-terminated, alive, below 4 GiB), ecx the flags,
-    // edx the mode. rbx cannot be an operand, so the path is exchanged
-    // into it and back. The kernel only reads the path and writes eax;
-    // r8-r11 are declared clobbered since some kernels zero them on this
-    // path. No stack is used.
+    // SAFETY: `int $0x80` enters the kernel's i386 entry with eax the
+    // call and ebx, ecx, edx its arguments; the callers' pointers meet the
+    // contract above. rbx cannot be an operand, so the first argument is
+    // exchanged into it and back. The kernel writes eax only (r8-r11 are
+    // declared clobbered since some kernels zero them on this path). No
+    // stack is used.
     unsafe {
         core::arch::asm!(
             "xchg {b}, rbx",
             "int 0x80",
             "xchg {b}, rbx",
             b = inout(reg) u64::from(ebx) => _,
-            inlateout("eax") 5u32 => ret,
-            in("ecx") flags,
-            in("edx") 0u32,
+            inlateout("eax") nr => ret,
+            in("ecx") ecx,
+            in("edx") edx,
             out("r8") _, out("r9") _, out("r10") _, out("r11") _,
             options(nostack),
         );
@@ -375,7 +383,7 @@ fn open_int80(path: *const libc::c_char, flags: i32) -> i32 {
 }
 
 #[cfg(not(target_arch = "x86_64"))]
-fn open_int80(_path: *const libc::c_char, _flags: i32) -> i32 {
+pub(crate) fn int80(_nr: u32, _ebx: u32, _ecx: u32, _edx: u32) -> i32 {
     -libc::ENOSYS
 }
 
