@@ -329,8 +329,11 @@ impl Pins {
             return Ok(());
         }
         let errno = |e: std::io::Error| e.raw_os_error().unwrap_or(libc::EPERM);
-        let fd = fs::openat2(path, O_PATH, RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS)
-            .map_err(errno)?;
+        let fd = match self.take_seen(pid, path) {
+            Some(fd) => fd,
+            None => fs::openat2(path, O_PATH, RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS)
+                .map_err(errno)?,
+        };
         let file = std::fs::File::from(fd);
         let meta = file.metadata().map_err(errno)?;
         let interpreter = if meta.is_file() {
@@ -356,6 +359,14 @@ impl Pins {
             },
         );
         Ok(())
+    }
+
+    /// The file the translation of `pid`'s call reached at `path` without
+    /// links, if it did (see [`Pins::look_up`]).
+    fn take_seen(&mut self, pid: Pid, path: &[u8]) -> Option<OwnedFd> {
+        let seen = self.seen.get_mut(&pid)?;
+        let at = seen.iter().position(|(p, _)| p == path)?;
+        Some(seen.swap_remove(at).1)
     }
 
     /// Whether thread `pid` can follow the tracer's descriptors (cached).
@@ -403,14 +414,7 @@ impl Pins {
         for (at, follows, path) in targets {
             let resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
             let (dir, last) = split(path);
-            let checked_file = self
-                .seen
-                .get_mut(&pid)
-                .and_then(|seen| {
-                    let at = seen.iter().position(|(p, _)| p == path)?;
-                    Some(seen.swap_remove(at).1)
-                })
-                .filter(|_| follows);
+            let checked_file = self.take_seen(pid, path).filter(|_| follows);
             let opened = if let Some(fd) = checked_file {
                 Ok(fd)
             } else if follows {
