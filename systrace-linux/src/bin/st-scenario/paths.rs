@@ -26,7 +26,7 @@
 //!     race-int80-stat, ending at the first forbidden result.
 //! ```
 
-use super::race::{Shared, flip_race, int80};
+use super::race::{Shared, flip_race, int80, low_page};
 
 /// `fstatat(AT_FDCWD, path, flags)`: `b'A'` for a file of one byte, `b'F'`
 /// for two, else the errno (0: another size).
@@ -101,25 +101,6 @@ fn run_program(path: &Shared) -> Result<u8, i32> {
 pub fn race_exec(secs: f64, until_won: bool, threads: usize, path: &str) {
     let shared: &'static Shared = Box::leak(Box::new(Shared::new(path)));
     flip_race(secs, until_won, threads, shared, run_program, path, None);
-}
-
-/// A page below 4 GiB (`MAP_32BIT`), readable and writable, never
-/// unmapped.
-fn low_page() -> *mut libc::c_void {
-    // SAFETY: a new private anonymous page; it replaces nothing.
-    let p = unsafe {
-        libc::mmap(
-            std::ptr::null_mut(),
-            4096,
-            libc::PROT_READ | libc::PROT_WRITE,
-            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_32BIT,
-            -1,
-            0,
-        )
-    };
-    assert_ne!(p, libc::MAP_FAILED, "mmap MAP_32BIT");
-    assert!((p as usize) < 1 << 32, "below 4 GiB");
-    p
 }
 
 /// `race-int80-stat SECS THREADS PATH`: `race-stat` through the i386

@@ -303,22 +303,9 @@ pub fn flip_mapped(secs: f64, file: &str, a: &str, b: &str) {
 /// through `int $0x80`. With `until_won`, it ends at the first forbidden
 /// read.
 pub fn race_int80(secs: f64, until_won: bool, threads: usize, path: &str, flip: &str) {
-    // SAFETY: a new private anonymous page; it replaces nothing.
-    let p = unsafe {
-        libc::mmap(
-            std::ptr::null_mut(),
-            4096,
-            libc::PROT_READ | libc::PROT_WRITE,
-            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_32BIT,
-            -1,
-            0,
-        )
-    };
-    assert_ne!(p, libc::MAP_FAILED, "mmap MAP_32BIT");
-    assert!((p as usize) < 1 << 32, "the buffer is below 4 GiB");
-    // SAFETY: as in `map_shared_file`: a page, readable and writable,
-    // never unmapped, zero bytes a valid `Shared`.
-    let shared: &'static Shared = unsafe { &*p.cast::<Shared>() };
+    // SAFETY: a page, readable and writable, never unmapped; zero bytes
+    // are a valid `Shared` (atomics), which fits in it.
+    let shared: &'static Shared = unsafe { &*low_page().cast::<Shared>() };
     shared.set(path.as_bytes());
     flip_race(
         secs,
@@ -344,6 +331,31 @@ fn open_int80_and_read(path: &Shared) -> Result<u8, i32> {
     // SAFETY: `fd` is ours and closed once.
     unsafe { libc::close(fd) };
     if n == 1 { Ok(byte) } else { Err(0) }
+}
+
+/// `MAP_32BIT` where there is one (x86-64).
+#[cfg(target_arch = "x86_64")]
+const MAP_LOW: libc::c_int = libc::MAP_32BIT;
+#[cfg(not(target_arch = "x86_64"))]
+const MAP_LOW: libc::c_int = 0;
+
+/// A page below 4 GiB (`MAP_32BIT`), readable and writable, never
+/// unmapped: what a pointer of an i386 call can name.
+pub(crate) fn low_page() -> *mut libc::c_void {
+    // SAFETY: a new private anonymous page; it replaces nothing.
+    let p = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            4096,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | MAP_LOW,
+            -1,
+            0,
+        )
+    };
+    assert_ne!(p, libc::MAP_FAILED, "mmap MAP_32BIT");
+    assert!((p as usize) < 1 << 32, "below 4 GiB");
+    p
 }
 
 /// i386 `open(path, flags)` (nr 5) through `int $0x80`: the descriptor or
