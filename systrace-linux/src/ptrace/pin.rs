@@ -447,9 +447,12 @@ fn pinnable(path: &[u8], follows: bool) -> bool {
     follows || split(path).0 != b"/"
 }
 
-/// `(directory, last component)` of an absolute path other than `/`.
+/// `(directory, last component)` of an absolute path other than `/`. The
+/// last component keeps a trailing `/` (`mkdir("d/")`, `rmdir("d/")`),
+/// which the call must still see.
 fn split(path: &[u8]) -> (&[u8], &[u8]) {
-    let cut = path.iter().rposition(|&b| b == b'/').unwrap_or(0);
+    let end = path.iter().rposition(|&b| b != b'/').map_or(1, |i| i + 1);
+    let cut = path[..end].iter().rposition(|&b| b == b'/').unwrap_or(0);
     let dir = if cut == 0 { &path[..1] } else { &path[..cut] };
     (dir, &path[cut + 1..])
 }
@@ -493,6 +496,8 @@ mod tests {
     fn paths_split_at_their_last_slash() {
         assert_eq!(split(b"/a/b/c"), (&b"/a/b"[..], &b"c"[..]));
         assert_eq!(split(b"/a"), (&b"/"[..], &b"a"[..]));
+        assert_eq!(split(b"/a/b/"), (&b"/a"[..], &b"b/"[..]));
+        assert_eq!(split(b"/a/"), (&b"/"[..], &b"a/"[..]));
     }
 
     #[test]

@@ -126,11 +126,12 @@ fn a_shell_at_work_runs_on_protected_copies() {
     std::fs::create_dir_all(&dir).unwrap();
     let script = format!(
         "cd {} && echo hi > f && cat f && ln -s f l && cat l && mv f g && ls && rm g l && /bin/echo there \
-         && printf '#!/bin/sh\\necho script\\n' > s && chmod +x s && ./s && rm s",
+         && printf '#!/bin/sh\\necho script\\n' > s && chmod +x s && ./s && rm s \
+         && mkdir d/ && stat -c %F d/ && rmdir d/ && ls",
         dir.display()
     );
     let seen = run(&["exec", "/bin/sh", "-c", &script]);
-    assert_eq!(seen.output, "hi\nhi\ng\nl\nthere\nscript\n");
+    assert_eq!(seen.output, "hi\nhi\ng\nl\nthere\nscript\ndirectory\n");
     assert_eq!(seen.stats.exec_kills, 0, "a script runs its interpreter");
     for name in ["execve", "chdir", "openat", "symlink", "rename", "unlink"] {
         let symlink = name == "symlink" && seen.checked.contains_key("symlinkat");
