@@ -14,6 +14,8 @@ use super::seccomp::{self, SockFprog};
 pub const WALL: i32 = 0x4000_0000;
 /// `__WNOTHREAD`: only the calling thread's children and tracees.
 pub const WNOTHREAD: i32 = 0x2000_0000;
+/// `WNOHANG`: return at once when no child has changed state.
+pub const WNOHANG: i32 = libc::WNOHANG;
 
 /// What the forked child failed at, as reported through its pipe.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
