@@ -43,9 +43,10 @@
 //! effective, saved, filesystem) and supplementary groups, its effective
 //! capabilities include every capability the tracer holds (so the tracer's
 //! own lookup could not pass a permission check the thread's would fail),
-//! and it shares the tracer's mount namespace and root. This is computed
-//! once per thread, from `/proc/TID/status` and its `ns/mnt` and `root`
-//! links, and computed again after an exec, and after any thread's
+//! and it shares the tracer's user and mount namespaces and root (in a
+//! user namespace of its own, even as its root, it has no capability in
+//! the tracer's). This is computed once per thread, from `/proc/TID/status`
+//! and its `ns/user`, `ns/mnt` and `root` links, and computed again after an exec, and after any thread's
 //! `set*id`, `setgroups`, `capset`, `chroot`, `pivot_root`, `unshare` or
 //! `setns` (these always stop: see [`resets`]). Elsewhere (`systrace -c`,
 //! a process that changed its credentials or namespace), the call is
@@ -179,6 +180,7 @@ struct Me {
     groups: Vec<u32>,
     cap_prm: u64,
     mnt: std::path::PathBuf,
+    user_ns: std::path::PathBuf,
     root: std::path::PathBuf,
 }
 
@@ -199,6 +201,7 @@ impl Me {
             groups: ids.groups,
             cap_prm: ids.cap_prm,
             mnt: std::fs::read_link("/proc/self/ns/mnt").ok()?,
+            user_ns: std::fs::read_link("/proc/self/ns/user").ok()?,
             root: std::fs::read_link("/proc/self/root").ok()?,
         })
     }
@@ -215,6 +218,7 @@ impl Me {
             && ids.groups == self.groups
             && ids.cap_eff & self.cap_prm == self.cap_prm
             && link("ns/mnt").as_ref() == Some(&self.mnt)
+            && link("ns/user").as_ref() == Some(&self.user_ns)
             && link("root").as_ref() == Some(&self.root)
     }
 }

@@ -121,6 +121,33 @@ fn the_spawned_program_has_a_read_only_area_below_2_gib() {
 }
 
 #[test]
+fn a_process_in_its_own_user_namespace_is_not_pinned() {
+    // As root in a new user namespace, a process may not follow the
+    // tracer's descriptors (it has no capability in the tracer's
+    // namespace): its paths are copied, and its calls work.
+    let argv = [
+        "/usr/bin/unshare",
+        "-U",
+        "-r",
+        "/usr/bin/stat",
+        "-c",
+        "%n",
+        "/etc/hostname",
+    ];
+    let native = std::process::Command::new(argv[0])
+        .args(&argv[1..])
+        .output();
+    if !native.is_ok_and(|o| o.status.success()) {
+        eprintln!("skipped: no unshare -U -r here");
+        return;
+    }
+    let mut args = vec!["exec"];
+    args.extend(argv);
+    let seen = run(&args);
+    assert_eq!(seen.output, "/etc/hostname\n");
+}
+
+#[test]
 fn a_shell_at_work_runs_on_protected_copies() {
     let dir = scratch("protect-sh");
     std::fs::create_dir_all(&dir).unwrap();
