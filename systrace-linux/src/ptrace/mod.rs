@@ -434,6 +434,23 @@ impl Drop for Backend {
 }
 
 /// End a process the backend cannot keep confined.
+impl Backend {
+    /// An injection into `pid` failed: the process ended meanwhile (its
+    /// status is handled, and it is gone), or it is killed (fail closed).
+    fn injection_failed(&mut self, pid: Pid, e: InjectError) -> Error {
+        match e {
+            InjectError::Ended(raw) => {
+                self.handle(pid, raw);
+                Error::Gone { pid }
+            }
+            InjectError::Failed(e) => {
+                fail_closed(pid);
+                e
+            }
+        }
+    }
+}
+
 fn fail_closed(pid: Pid) {
     let _ = process::kill(pid, libc::SIGKILL);
 }
@@ -573,14 +590,7 @@ impl Tracer for Backend {
                 self.hold(pid, Held::SyscallExit);
                 Ok(())
             }
-            Err(InjectError::Ended(raw)) => {
-                self.handle(pid, raw);
-                Err(Error::Gone { pid })
-            }
-            Err(InjectError::Failed(e)) => {
-                fail_closed(pid);
-                Err(e)
-            }
+            Err(e) => Err(self.injection_failed(pid, e)),
         }
     }
 
@@ -636,6 +646,9 @@ impl Inspect for Backend {
     }
 
     fn reaches_without_links(&mut self, pid: Pid, path: &[u8], follow_last: bool) -> bool {
-        self.protect.pins.look_up(pid, path, follow_last)
+        let call = self.protect.call(pid);
+        self.protect
+            .pins
+            .look_up(pid, call.as_ref(), path, follow_last)
     }
 }

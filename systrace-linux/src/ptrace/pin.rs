@@ -272,9 +272,16 @@ impl Pins {
     }
 
     /// [`Inspect::reaches_without_links`](systrace_core::Inspect::reaches_without_links)
-    /// for `pid`'s current call: one `openat2` without links. A file
-    /// reached with `follow_last` is kept for [`Pins::pin`].
-    pub(crate) fn look_up(&mut self, pid: Pid, path: &[u8], follow_last: bool) -> bool {
+    /// for `pid`'s current call `call`: one `openat2` without links. A
+    /// file reached with `follow_last` is kept for [`Pins::pin`], unless
+    /// the call is open-like (it runs as `openat2` by name, never pinned).
+    pub(crate) fn look_up(
+        &mut self,
+        pid: Pid,
+        call: Option<&RawCall>,
+        path: &[u8],
+        follow_last: bool,
+    ) -> bool {
         let flags = if follow_last {
             O_PATH
         } else {
@@ -283,7 +290,8 @@ impl Pins {
         let Ok(fd) = fs::openat2(path, flags, RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS) else {
             return false;
         };
-        if follow_last {
+        let pinnable = call.is_some_and(|c| open_kind(c.abi, c.nr).is_none());
+        if follow_last && pinnable {
             let resolved = without_links(path).checked().to_vec();
             let seen = self.seen.entry(pid).or_default();
             // A call has at most two paths; a translation made again (a

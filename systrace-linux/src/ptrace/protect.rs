@@ -454,14 +454,7 @@ impl Backend {
                 self.hold(pid, Held::SyscallExit);
                 Ok(())
             }
-            Err(InjectError::Ended(raw)) => {
-                self.handle(pid, raw);
-                Err(Error::Gone { pid })
-            }
-            Err(InjectError::Failed(e)) => {
-                fail_closed(pid);
-                Err(e)
-            }
+            Err(e) => Err(self.injection_failed(pid, e)),
         }
     }
 
@@ -660,14 +653,14 @@ impl Backend {
                     Back::AtStop => Ok(base.map_err(|_| Slot::Deny(libc::EAGAIN))),
                 }
             }
-            Err(InjectError::Ended(raw)) => {
-                self.handle(pid, raw);
-                Err(Error::Gone { pid })
-            }
-            Err(InjectError::Failed(e)) => {
-                fail_closed(pid);
-                if let Some(p) = self.procs.get_mut(&pid) {
-                    p.stop = Stop::Running;
+            Err(e) => {
+                let failed = matches!(e, InjectError::Failed(_));
+                let e = self.injection_failed(pid, e);
+                // Killed at a call stop: no longer waiting for a decision.
+                if failed {
+                    if let Some(p) = self.procs.get_mut(&pid) {
+                        p.stop = Stop::Running;
+                    }
                 }
                 Err(e)
             }

@@ -155,6 +155,14 @@ fn decide(
     }
 }
 
+/// The protected run of an attack held: no forbidden file reached, allowed
+/// ones still reached, and the attack seen (and denied) at a check.
+fn assert_held(on: &Race) {
+    assert_eq!(on.figure("forbidden"), 0, "{}", on.output);
+    assert!(on.figure("allowed") > 0, "{}", on.output);
+    assert!(on.denied > 0, "the attack was seen and denied at a check");
+}
+
 /// A fresh directory with `allowed.txt` ("A") and `forbidden.txt` ("F").
 fn two_files(what: &str) -> (PathBuf, String, String) {
     let dir = scratch(what);
@@ -173,12 +181,7 @@ fn a_path_flipped_by_another_thread_is_opened_as_checked() {
     let args = ["race-open", "2", "3", &allowed, &forbidden];
     let protected = run(true, &args);
     eprintln!("flip, protected:   {}", protected.summary());
-    assert_eq!(protected.figure("forbidden"), 0, "{}", protected.output);
-    assert!(protected.figure("allowed") > 0, "{}", protected.output);
-    assert!(
-        protected.denied > 0,
-        "the forbidden name was seen and denied"
-    );
+    assert_held(&protected);
     assert!(protected.stats.protected_calls + protected.stats.pin_denials >= protected.permitted);
 
     // The negative control: the same race on the process's own buffer,
@@ -273,9 +276,7 @@ fn swapped_race(
     let swapped = swapper.stop();
     eprintln!("{what} swap, protected:   {} ({swapped})", on.summary());
     eprintln!("  {:?}", on.stats);
-    assert_eq!(on.figure("forbidden"), 0, "{}", on.output);
-    assert!(on.figure("allowed") > 0, "{}", on.output);
-    assert!(on.denied > 0, "the swap was seen at a check");
+    assert_held(&on);
 
     let swapper = Swapper::start(real, link);
     let off = run(false, unprotected);
@@ -414,12 +415,7 @@ fn a_path_in_shared_memory_rewritten_from_outside_is_opened_as_checked() {
     let protected = run(true, &["race-mapped", "2", "3", &file]);
     let flips = flipper.stop();
     eprintln!("mapped, protected:   {} ({flips})", protected.summary());
-    assert_eq!(protected.figure("forbidden"), 0, "{}", protected.output);
-    assert!(protected.figure("allowed") > 0, "{}", protected.output);
-    assert!(
-        protected.denied > 0,
-        "the forbidden name was seen and denied"
-    );
+    assert_held(&protected);
     assert!(protected.stats.protected_calls + protected.stats.pin_denials >= protected.permitted);
 
     // The negative control, until the race is won.
@@ -440,12 +436,7 @@ fn a_path_flipped_under_int80_open_is_opened_as_checked() {
     let (dir, allowed, forbidden) = two_files("race-int80");
     let protected = run(true, &["race-int80", "2", "3", &allowed, &forbidden]);
     eprintln!("int80, protected:   {}", protected.summary());
-    assert_eq!(protected.figure("forbidden"), 0, "{}", protected.output);
-    assert!(protected.figure("allowed") > 0, "{}", protected.output);
-    assert!(
-        protected.denied > 0,
-        "the forbidden name was seen and denied"
-    );
+    assert_held(&protected);
     // Every opener's call stopped and was judged as an i386 `open`.
     assert!(
         protected.i386 >= protected.figure("attempts"),
