@@ -25,6 +25,8 @@
 use std::os::unix::ffi::OsStrExt as _;
 use std::path::{Path, PathBuf};
 
+use systrace_policy::Abi;
+
 use crate::calls::{ArgSpec, Resolve};
 use crate::error::{Error, Result};
 
@@ -44,8 +46,14 @@ const AT_EMPTY_PATH: u64 = 0x1000;
 const O_CREAT: u64 = 0o100;
 /// With `O_CREAT`: fail if it exists.
 const O_EXCL: u64 = 0o200;
-/// Do not follow a link in the last component.
-const O_NOFOLLOW: u64 = 0o400_000;
+/// `O_NOFOLLOW`, do not follow a link in the last component: its value
+/// differs between ABIs.
+fn o_nofollow(abi: Abi) -> u64 {
+    match abi {
+        Abi::X86_64 | Abi::I386 => 0o400_000,
+        Abi::Aarch64 => 0o100_000,
+    }
+}
 /// `openat2`: fail on a procfs magic link.
 const RESOLVE_NO_MAGICLINKS: u64 = 0x02;
 /// `openat2`: fail on any link.
@@ -94,7 +102,7 @@ pub(super) fn translate(
             Resolve::FollowIfFlag => at_flags & AT_SYMLINK_FOLLOW != 0,
         };
         let (flags, how) = open.map_or((0, 0), |o| (o.flags, o.resolve));
-        if flags & O_NOFOLLOW != 0 || flags & (O_CREAT | O_EXCL) == O_CREAT | O_EXCL {
+        if flags & o_nofollow(t.call.abi) != 0 || flags & (O_CREAT | O_EXCL) == O_CREAT | O_EXCL {
             follow_last = false;
         }
         follows_last = follow_last;

@@ -128,6 +128,31 @@ fn open_with_o_nofollow_or_excl_creat_does_not_follow() {
 }
 
 #[test]
+fn o_nofollow_is_read_with_the_calls_abi() {
+    // AArch64 numbers `O_NOFOLLOW` 0o100000; there 0o400000 is
+    // `O_LARGEFILE`, which does not stop the link from being followed.
+    const AARCH64_O_NOFOLLOW: u64 = 0o100_000;
+    let d = TempDir::new("nofollow-abi");
+    d.file("target");
+    d.link("link", "target");
+    let mut t = tracer(d.path());
+    let p = t.place_str(PID, "link");
+    let openat = |t: &mut FakeTracer, abi, flags| {
+        nth(&run(t, abi, "openat", &[AT_FDCWD, p, flags]), 0).to_owned()
+    };
+    assert_eq!(
+        openat(&mut t, Abi::Aarch64, AARCH64_O_NOFOLLOW),
+        d.s("link")
+    );
+    assert_eq!(openat(&mut t, Abi::Aarch64, O_NOFOLLOW), d.s("target"));
+    assert_eq!(openat(&mut t, Abi::X86_64, O_NOFOLLOW), d.s("link"));
+    assert_eq!(
+        openat(&mut t, Abi::X86_64, AARCH64_O_NOFOLLOW),
+        d.s("target")
+    );
+}
+
+#[test]
 fn dangling_link_is_followed_to_the_file_it_would_create() {
     let d = TempDir::new("dangling");
     d.dir("sub");
