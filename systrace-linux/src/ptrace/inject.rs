@@ -9,7 +9,8 @@
 //!    registers hold its return value.
 //! 2. Save the registers; find a syscall instruction in the tracee (its
 //!    vdso first, then any executable mapping): `syscall` (`0f 05`) for a
-//!    64-bit process, `int $0x80` (`cd 80`) for an i386 one.
+//!    64-bit process, `int $0x80` (`cd 80`) for an i386 one, an aligned
+//!    `svc #0` (`d4000001`) on AArch64.
 //! 3. Write a `struct sock_fprog` and the program below the stack pointer
 //!    and its 128-byte red zone, keeping the bytes that were there.
 //! 4. Point the registers at the instruction with the call's number and
@@ -92,7 +93,7 @@ fn plain_call(
     }
     let saved = regs::save(pid).map_err(|e| os(pid, "save registers", e))?;
     let mode = saved.mode();
-    let insn = find_insn(pid, mode.syscall_insn())?;
+    let insn = find_insn(pid, mode)?;
     let (nr, args) = build(mode);
     let result = call(pid, &saved, insn, mode, nr, args, held);
     if !matches!(result, Err(InjectError::Ended(_))) {
@@ -118,7 +119,7 @@ fn install(pid: Pid, in_syscall: bool, prog: &Program, held: &mut Vec<i32>) -> I
     }
     let saved = regs::save(pid).map_err(|e| os(pid, "save registers", e))?;
     let mode = saved.mode();
-    let insn = find_insn(pid, mode.syscall_insn())?;
+    let insn = find_insn(pid, mode)?;
 
     let width = match mode {
         Mode::Bits64 => Width::Bits64,
@@ -208,14 +209,19 @@ fn run_until(
     }
 }
 
-/// The address of `insn` in an executable mapping of `pid`, the vdso first.
-fn find_insn(pid: Pid, insn: &[u8]) -> InjectResult<u64> {
+/// The address of a syscall instruction of `mode` in an executable mapping
+/// of `pid`, the vdso first.
+fn find_insn(pid: Pid, mode: Mode) -> InjectResult<u64> {
+    let insn = Insn {
+        bytes: mode.syscall_insn(),
+        align: mode.insn_align(),
+    };
     let maps = procfs::maps(pid)?;
     let mut candidates: Vec<&Mapping> =
         maps.iter().filter(|m| m.perms.starts_with("r-x")).collect();
     candidates.sort_by_key(|m| m.name != "[vdso]");
     for m in candidates {
-        if let Some(addr) = search(pid, m, insn)? {
+        if let Some(addr) = search(pid, m, &insn)? {
             return Ok(addr);
         }
     }
@@ -226,21 +232,33 @@ fn find_insn(pid: Pid, insn: &[u8]) -> InjectResult<u64> {
     .into())
 }
 
-fn search(pid: Pid, m: &Mapping, insn: &[u8]) -> Result<Option<u64>> {
+/// An instruction to look for: its bytes, and the alignment its address
+/// must have.
+struct Insn {
+    bytes: &'static [u8],
+    align: u64,
+}
+
+fn search(pid: Pid, m: &Mapping, insn: &Insn) -> Result<Option<u64>> {
+    let len = insn.bytes.len();
     let mut buf = vec![0; CHUNK];
     let mut at = m.start;
     while at < m.end {
         let want = CHUNK.min((m.end - at) as usize);
         let n = mem::read(pid, at, &mut buf[..want])?;
-        if let Some(i) = buf[..n].windows(insn.len()).position(|w| w == insn) {
+        let found = buf[..n]
+            .windows(len)
+            .enumerate()
+            .find(|&(i, w)| w == insn.bytes && (at + i as u64) % insn.align == 0);
+        if let Some((i, _)) = found {
             return Ok(Some(at + i as u64));
         }
-        if n < want || n < insn.len() {
+        if n < want || n < len {
             return Ok(None);
         }
         // Overlap by one byte less than the instruction, so that one
         // across the chunk boundary is found.
-        at += (n - (insn.len() - 1)) as u64;
+        at += (n - (len - 1)) as u64;
     }
     Ok(None)
 }

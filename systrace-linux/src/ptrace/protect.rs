@@ -15,8 +15,8 @@
 //! MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)`, injected into the tracee (see
 //! `inject.rs`) at the first stop of each new image, the exec stop (for the
 //! spawned program too), before its first instruction. A 64-bit process
-//! asks for it below 2 GiB (`MAP_32BIT`, without it if that fails) so that
-//! its `int $0x80` calls can be pointed at it too; an i386 process maps it
+//! on x86-64 asks for it below 2 GiB (`MAP_32BIT`, without it if that
+//! fails) so that its `int $0x80` calls can be pointed at it too; an i386 process maps it
 //! with `mmap2`, below 4 GiB by nature (checked). The tracer writes it with
 //! `PTRACE_POKEDATA` (or `/proc/PID/mem` for long values): both write with
 //! `FOLL_FORCE`, which read-only private memory does not stop. Failing to
@@ -193,8 +193,12 @@ const PROT_READ: u64 = 1;
 const MAP_PRIVATE_ANON: u64 = 0x02 | 0x20;
 /// `MAP_32BIT` (x86-64): below 2 GiB.
 const MAP_32BIT: u64 = 0x40;
-/// `mmap` on x86-64.
-const NR_MMAP: u64 = 9;
+/// `mmap` of the machine's 64-bit table.
+const NR_MMAP: u64 = if cfg!(target_arch = "aarch64") {
+    222
+} else {
+    9
+};
 /// `mmap2` on i386.
 const NR_MMAP2: u64 = 192;
 
@@ -365,6 +369,7 @@ impl Protect {
 fn mmap_call(mode: Mode, low: bool) -> (u64, [u64; 6]) {
     match mode {
         Mode::Bits64 => {
+            let low = low && cfg!(target_arch = "x86_64");
             let flags = MAP_PRIVATE_ANON | if low { MAP_32BIT } else { 0 };
             (NR_MMAP, [0, AREA_SIZE, PROT_READ, flags, u64::MAX, 0])
         }

@@ -2,10 +2,18 @@
 //! denying or rewriting a call at its seccomp or syscall-entry stop, and
 //! setting up an injected call.
 //!
-//! x86-64 is implemented (for 64-bit tracees and for i386 ones, through the
-//! 64-bit register view). Other architectures report
-//! [`Unsupported`](systrace_core::Error::Unsupported) here, which makes
-//! `Deny` and fast-path narrowing fail closed (the process is killed).
+//! x86-64 (for 64-bit tracees and for i386 ones, through the 64-bit
+//! register view) and AArch64 (64-bit tracees only: the filter kills an
+//! AArch32 process at its first call) are implemented. Other
+//! architectures report `Unsupported` here, which makes `Deny` and
+//! fast-path narrowing fail closed (the process is killed).
+//!
+//! The two differ in one way that matters here. On x86-64 the call's
+//! number lives in `orig_rax`, part of the register set, and the return
+//! value goes to `rax`. On AArch64 the number the kernel runs is kept
+//! apart from the registers (`NT_ARM_SYSTEM_CALL`; `x8` only carried it
+//! in), and the return value overwrites `x0`, the first argument: so
+//! [`Saved`] holds both, taken at the stop before `x0` is overwritten.
 
 use std::io;
 
@@ -25,11 +33,19 @@ impl Mode {
     /// The bytes of an instruction that makes a syscall in this mode.
     pub(crate) fn syscall_insn(self) -> &'static [u8] {
         match self {
+            // `svc #0`, little-endian
+            Mode::Bits64 if cfg!(target_arch = "aarch64") => &[0x01, 0x00, 0x00, 0xd4],
             // `syscall`
             Mode::Bits64 => &[0x0f, 0x05],
             // `int $0x80`
             Mode::Bits32 => &[0xcd, 0x80],
         }
+    }
+
+    /// The alignment an instruction must have (AArch64 instructions are
+    /// 4-byte aligned words; x86 ones may start anywhere).
+    pub(crate) fn insn_align(self) -> u64 {
+        if cfg!(target_arch = "aarch64") { 4 } else { 1 }
     }
 
     /// The number of `seccomp(2)` in this mode's table.
@@ -188,7 +204,160 @@ mod imp {
     }
 }
 
-#[cfg(not(target_arch = "x86_64"))]
+#[cfg(target_arch = "aarch64")]
+mod imp {
+    use super::*;
+    use crate::sys::ptrace::{self, Regs};
+
+    /// `PSR_MODE32_BIT`: the tracee runs AArch32 code.
+    const PSR_MODE32_BIT: u64 = 0x10;
+    /// The length of `svc #0`.
+    const SVC_LEN: u64 = 4;
+
+    /// Registers saved before an injection, with the number of the call
+    /// the tracee was in (-1 for none).
+    #[derive(Clone, Copy, Debug)]
+    pub(crate) struct Saved {
+        regs: Regs,
+        nr: i32,
+    }
+
+    fn errno_value(errno: i32) -> u64 {
+        (-i64::from(errno)) as u64
+    }
+
+    /// Make the syscall the tracee is stopped at (a seccomp or entry stop)
+    /// return `-errno` without running: number -1, `x0` `-errno`.
+    pub(crate) fn deny(pid: Pid, errno: i32) -> io::Result<()> {
+        ptrace::set_syscall_nr(pid, -1)?;
+        let mut regs = ptrace::get_regs(pid)?;
+        regs.regs[0] = errno_value(errno);
+        ptrace::set_regs(pid, &regs)
+    }
+
+    /// At the exit stop of a call denied at its syscall-entry stop: make
+    /// sure `x0` holds `-errno`.
+    pub(crate) fn set_return_errno(pid: Pid, errno: i32) -> io::Result<()> {
+        let mut regs = ptrace::get_regs(pid)?;
+        if regs.regs[0] == errno_value(errno) {
+            return Ok(());
+        }
+        regs.regs[0] = errno_value(errno);
+        ptrace::set_regs(pid, &regs)
+    }
+
+    /// Save the registers and the call number.
+    pub(crate) fn save(pid: Pid) -> io::Result<Saved> {
+        Ok(Saved {
+            regs: ptrace::get_regs(pid)?,
+            nr: ptrace::get_syscall_nr(pid)?,
+        })
+    }
+
+    /// Put saved registers and call number back.
+    pub(crate) fn restore(pid: Pid, saved: &Saved) -> io::Result<()> {
+        ptrace::set_regs(pid, &saved.regs)?;
+        ptrace::set_syscall_nr(pid, saved.nr)
+    }
+
+    impl Saved {
+        /// The execution mode. An AArch32 process never gets here (the
+        /// filter kills it at its first call); it would be refused as
+        /// having no 32-bit support below.
+        pub(crate) fn mode(&self) -> Mode {
+            if self.regs.pstate & PSR_MODE32_BIT != 0 {
+                Mode::Bits32
+            } else {
+                Mode::Bits64
+            }
+        }
+
+        /// The stack pointer.
+        pub(crate) fn stack_pointer(&self) -> u64 {
+            self.regs.sp
+        }
+    }
+
+    fn no_aarch32() -> io::Error {
+        io::Error::new(
+            io::ErrorKind::Unsupported,
+            "AArch32 tracees are not supported",
+        )
+    }
+
+    /// Point the tracee at the `svc #0` at `insn`, with number `nr` in
+    /// `x8` and arguments `args` in `x0`-`x5`, as if not inside any
+    /// syscall: number -1 skips the call it is stopped at, if any, and
+    /// keeps restart logic away on the way out.
+    pub(crate) fn prepare_call(
+        pid: Pid,
+        saved: &Saved,
+        insn: u64,
+        nr: u64,
+        args: [u64; 6],
+    ) -> io::Result<()> {
+        if saved.mode() == Mode::Bits32 {
+            return Err(no_aarch32());
+        }
+        let mut regs = saved.regs;
+        regs.pc = insn;
+        regs.regs[8] = nr;
+        regs.regs[..6].copy_from_slice(&args);
+        ptrace::set_syscall_nr(pid, -1)?;
+        ptrace::set_regs(pid, &regs)
+    }
+
+    /// At the seccomp or syscall-entry stop of a call: make the kernel run
+    /// call `nr` (when given) with the arguments in `args` (`(index,
+    /// value)`, `x0`-`x5`) instead.
+    pub(crate) fn set_call(
+        pid: Pid,
+        mode: Mode,
+        nr: Option<u64>,
+        args: &[(u8, u64)],
+    ) -> io::Result<()> {
+        if mode == Mode::Bits32 {
+            return Err(no_aarch32());
+        }
+        let mut regs = ptrace::get_regs(pid)?;
+        for &(index, value) in args {
+            let reg = regs
+                .regs
+                .get_mut(usize::from(index))
+                .filter(|_| index < 6)
+                .ok_or(io::ErrorKind::InvalidInput)?;
+            *reg = value;
+        }
+        if let Some(nr) = nr {
+            let nr = i32::try_from(nr).map_err(|_| io::ErrorKind::InvalidInput)?;
+            ptrace::set_syscall_nr(pid, nr)?;
+        }
+        ptrace::set_regs(pid, &regs)
+    }
+
+    /// At the exit stop of a call the tracer put in place of the one the
+    /// tracee was stopped at (saved in `saved` at that stop): give back
+    /// those registers (`x0` the first argument again, `x8` the number),
+    /// pointed at the `svc` again, so that returning to user mode makes
+    /// the original call anew. Number -1 keeps the kernel from also
+    /// restarting the finished call.
+    pub(crate) fn reenter(pid: Pid, saved: &Saved) -> io::Result<()> {
+        let mut regs = saved.regs;
+        regs.pc = regs.pc.wrapping_sub(SVC_LEN);
+        ptrace::set_syscall_nr(pid, -1)?;
+        ptrace::set_regs(pid, &regs)
+    }
+
+    /// The return value of the call the tracee just finished.
+    pub(crate) fn return_value(pid: Pid, mode: Mode) -> io::Result<i64> {
+        if mode == Mode::Bits32 {
+            return Err(no_aarch32());
+        }
+        Ok(ptrace::get_regs(pid)?.regs[0] as i64)
+    }
+}
+
+#[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
 mod imp {
     use super::*;
 

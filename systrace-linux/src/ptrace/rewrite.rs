@@ -8,7 +8,7 @@ use systrace_policy::Abi;
 use super::protect::HowSeen;
 use super::regs::Mode;
 
-/// `openat2`, the same number on x86-64 and i386.
+/// `openat2`, the same number on x86-64, i386 and AArch64.
 pub(super) const NR_OPENAT2: u64 = 437;
 /// `AT_FDCWD`.
 pub(super) const AT_FDCWD: i64 = -100;
@@ -21,17 +21,19 @@ pub(super) const O_WRONLY: u64 = 0o1;
 pub(super) const O_CREAT: u64 = 0o100;
 /// `O_TRUNC`.
 pub(super) const O_TRUNC: u64 = 0o1000;
-/// `O_DIRECTORY` (x86).
-pub(super) const O_DIRECTORY: u64 = 0o200_000;
-/// `O_NOFOLLOW` (x86).
-pub(super) const O_NOFOLLOW: u64 = 0o400_000;
+/// `O_DIRECTORY` of the machine (x86: `0o200000`, the same for i386
+/// calls; AArch64: `0o40000`).
+pub(super) const O_DIRECTORY: u64 = libc::O_DIRECTORY as u64;
+/// `O_NOFOLLOW` of the machine (x86: `0o400000`; AArch64: `0o100000`).
+pub(super) const O_NOFOLLOW: u64 = libc::O_NOFOLLOW as u64;
 /// `O_CLOEXEC`.
 pub(super) const O_CLOEXEC: u64 = 0o2_000_000;
 /// `O_PATH`.
 pub(super) const O_PATH: u64 = 0o10_000_000;
 /// `__O_TMPFILE`.
 pub(super) const O_TMPFILE_BIT: u64 = 0o20_000_000;
-/// The kernel's `VALID_OPEN_FLAGS` (x86): every flag `openat2` accepts.
+/// The kernel's `VALID_OPEN_FLAGS`: every flag `openat2` accepts (the
+/// same bits on x86 and AArch64, which only order four of them apart).
 pub(super) const VALID_OPEN_FLAGS: u64 = 0o37_777_703;
 /// The kernel's `O_PATH_FLAGS`: all that `O_PATH` keeps.
 pub(super) const O_PATH_FLAGS: u64 = O_DIRECTORY | O_NOFOLLOW | O_PATH | O_CLOEXEC;
@@ -88,7 +90,8 @@ pub(super) fn open_kind(abi: Abi, nr: u32) -> Option<Open> {
         (Abi::X86_64, 2) | (Abi::I386, 5) => Some(Open::Plain),
         (Abi::X86_64, 85) | (Abi::I386, 8) => Some(Open::Creat),
         (Abi::X86_64, 257) | (Abi::I386, 295) => Some(Open::At),
-        (Abi::X86_64 | Abi::I386, 437) => Some(Open::At2),
+        (Abi::Aarch64, 56) => Some(Open::At),
+        (Abi::X86_64 | Abi::I386 | Abi::Aarch64, 437) => Some(Open::At2),
         _ => None,
     }
 }

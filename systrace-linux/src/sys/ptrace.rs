@@ -49,6 +49,16 @@ const PTRACE_GET_SYSCALL_INFO: u32 = 0x420e;
 const PTRACE_GETREGS: u32 = 12;
 #[cfg(target_arch = "x86_64")]
 const PTRACE_SETREGS: u32 = 13;
+#[cfg(target_arch = "aarch64")]
+const PTRACE_GETREGSET: u32 = 0x4204;
+#[cfg(target_arch = "aarch64")]
+const PTRACE_SETREGSET: u32 = 0x4205;
+/// `NT_PRSTATUS`: the general-purpose register set.
+#[cfg(target_arch = "aarch64")]
+const NT_PRSTATUS: usize = 1;
+/// `NT_ARM_SYSTEM_CALL`: the number of the call a tracee is stopped in.
+#[cfg(target_arch = "aarch64")]
+const NT_ARM_SYSTEM_CALL: usize = 0x404;
 
 /// `PTRACE_SYSCALL_INFO_ENTRY`.
 pub const INFO_ENTRY: u8 = 1;
@@ -192,4 +202,84 @@ pub fn set_regs(pid: i32, regs: &Regs) -> io::Result<()> {
     // points to `regs`, valid for the call.
     let r = unsafe { libc::ptrace(PTRACE_SETREGS as _, pid, 0usize, regs as *const Regs) };
     cvt(r).map(drop)
+}
+
+/// The general-purpose registers (`struct user_pt_regs`: `x0`-`x30`, `sp`,
+/// `pc`, `pstate`).
+#[cfg(target_arch = "aarch64")]
+pub type Regs = libc::user_regs_struct;
+
+/// `PTRACE_GETREGSET` of register set `set` into `T`.
+#[cfg(target_arch = "aarch64")]
+fn get_regset<T: Copy>(pid: i32, set: usize, value: &mut T) -> io::Result<()> {
+    let mut iov = libc::iovec {
+        iov_base: (value as *mut T).cast(),
+        iov_len: std::mem::size_of::<T>(),
+    };
+    // SAFETY: the kernel writes at most `iov_len` bytes to `iov_base`,
+    // which points to `value`, a live `T` of exactly that size whose every
+    // bit pattern is valid (plain integers: callers pass register structs
+    // and `i32`); it updates `iov_len`, a local.
+    let r = unsafe {
+        libc::ptrace(
+            PTRACE_GETREGSET as _,
+            pid,
+            set,
+            &mut iov as *mut libc::iovec,
+        )
+    };
+    cvt(r)?;
+    if iov.iov_len != std::mem::size_of::<T>() {
+        return Err(io::ErrorKind::InvalidData.into());
+    }
+    Ok(())
+}
+
+/// `PTRACE_SETREGSET` of register set `set` from `T`.
+#[cfg(target_arch = "aarch64")]
+fn set_regset<T: Copy>(pid: i32, set: usize, value: &T) -> io::Result<()> {
+    let iov = libc::iovec {
+        iov_base: (value as *const T).cast_mut().cast(),
+        iov_len: std::mem::size_of::<T>(),
+    };
+    // SAFETY: the kernel only reads `iov_len` bytes from `iov_base`, which
+    // points to `value`, valid for the call; `iov` itself is a live local.
+    let r = unsafe { libc::ptrace(PTRACE_SETREGSET as _, pid, set, &iov as *const libc::iovec) };
+    cvt(r).map(drop)
+}
+
+/// The general-purpose registers, `PTRACE_GETREGSET` of `NT_PRSTATUS`.
+#[cfg(target_arch = "aarch64")]
+pub fn get_regs(pid: i32) -> io::Result<Regs> {
+    let mut regs = Regs {
+        regs: [0; 31],
+        sp: 0,
+        pc: 0,
+        pstate: 0,
+    };
+    get_regset(pid, NT_PRSTATUS, &mut regs)?;
+    Ok(regs)
+}
+
+/// `PTRACE_SETREGSET` of `NT_PRSTATUS`.
+#[cfg(target_arch = "aarch64")]
+pub fn set_regs(pid: i32, regs: &Regs) -> io::Result<()> {
+    set_regset(pid, NT_PRSTATUS, regs)
+}
+
+/// The number of the call the tracee is in (`NT_ARM_SYSTEM_CALL`), -1
+/// when none.
+#[cfg(target_arch = "aarch64")]
+pub fn get_syscall_nr(pid: i32) -> io::Result<i32> {
+    let mut nr: i32 = 0;
+    get_regset(pid, NT_ARM_SYSTEM_CALL, &mut nr)?;
+    Ok(nr)
+}
+
+/// Set the number of the call the tracee is in: at an entry or seccomp
+/// stop the kernel runs that call instead, or none for -1; -1 at any stop
+/// also keeps the kernel from restarting the call on the way out.
+#[cfg(target_arch = "aarch64")]
+pub fn set_syscall_nr(pid: i32, nr: i32) -> io::Result<()> {
+    set_regset(pid, NT_ARM_SYSTEM_CALL, &nr)
 }

@@ -13,10 +13,22 @@ use systrace_policy::Abi;
 /// The helper program.
 pub const ST: &str = env!("CARGO_BIN_EXE_st-scenario");
 
-/// `openat` on x86-64.
-pub const OPENAT: (Abi, u32) = (Abi::X86_64, libc::SYS_openat as u32);
-/// `getpid` on x86-64.
-pub const GETPID: (Abi, u32) = (Abi::X86_64, libc::SYS_getpid as u32);
+/// The machine's own 64-bit ABI.
+pub const NATIVE: Abi = if cfg!(target_arch = "aarch64") {
+    Abi::Aarch64
+} else {
+    Abi::X86_64
+};
+
+/// `(NATIVE, nr)`.
+pub const fn native(nr: libc::c_long) -> (Abi, u32) {
+    (NATIVE, nr as u32)
+}
+
+/// `openat`.
+pub const OPENAT: (Abi, u32) = native(libc::SYS_openat);
+/// `getpid`.
+pub const GETPID: (Abi, u32) = native(libc::SYS_getpid);
 
 /// What a run produced.
 #[derive(Debug)]

@@ -1,26 +1,19 @@
 //! Integration tests of `systrace-linux`: the filter compiler (with a BPF
 //! interpreter) and the backend on real processes (with `st-scenario`).
+//!
+//! The process tests run on x86-64 and AArch64; those of the i386 ABI
+//! (an i386 program, `int $0x80` from a 64-bit one) on x86-64 only.
 
-#[cfg(target_arch = "x86_64")]
 mod attach;
 mod bpf;
 mod filter;
-// The process tests use x86-64 numbers and the i386 compat ABI.
-#[cfg(target_arch = "x86_64")]
 mod harness;
 #[cfg(target_arch = "x86_64")]
 mod i386;
-#[cfg(target_arch = "x86_64")]
 mod narrow;
-#[cfg(target_arch = "x86_64")]
 mod processes;
-#[cfg(target_arch = "x86_64")]
 mod protect;
-#[cfg(target_arch = "x86_64")]
 mod race;
-#[cfg(target_arch = "x86_64")]
 mod refusals;
-#[cfg(target_arch = "x86_64")]
 mod resolve;
-#[cfg(target_arch = "x86_64")]
 mod trace;

@@ -6,7 +6,7 @@ use std::time::Instant;
 use systrace_core::{Event, FastPath, Tracer};
 use systrace_policy::Abi;
 
-use crate::harness::{GETPID, Run, ST};
+use crate::harness::{GETPID, Run, ST, native};
 
 #[test]
 fn narrowing_after_exec_makes_calls_stop_again() {
@@ -38,7 +38,7 @@ fn without_narrowing_the_fast_path_is_inherited_across_exec() {
 #[test]
 fn a_wider_fast_path_needs_no_injection() {
     let wider = FastPath {
-        permit: [GETPID, (Abi::X86_64, 0), (Abi::I386, 20)]
+        permit: [GETPID, native(libc::SYS_read), (Abi::I386, 20)]
             .into_iter()
             .collect(),
     };
@@ -59,8 +59,8 @@ fn a_wider_fast_path_needs_no_injection() {
 fn narrowing_keeps_what_both_allow() {
     // Before: getpid and getppid; after: getppid and gettid. Only getppid
     // stays fast; getpid stops again.
-    let getppid = (Abi::X86_64, libc::SYS_getppid as u32);
-    let gettid = (Abi::X86_64, libc::SYS_gettid as u32);
+    let getppid = native(libc::SYS_getppid);
+    let gettid = native(libc::SYS_gettid);
     let after = FastPath {
         permit: [getppid, gettid].into_iter().collect(),
     };
@@ -80,10 +80,10 @@ fn narrowing_keeps_what_both_allow() {
 #[test]
 fn narrowing_twice_at_one_exec_stop() {
     let first = FastPath {
-        permit: [GETPID, (Abi::X86_64, 0)].into_iter().collect(),
+        permit: [GETPID, native(libc::SYS_read)].into_iter().collect(),
     };
     let outcome = Run::new()
-        .fast(&[GETPID, (Abi::X86_64, 0), (Abi::X86_64, 1)])
+        .fast(&[GETPID, native(libc::SYS_read), native(libc::SYS_write)])
         .on_event(|b, e| {
             if let Event::Exec { pid, .. } = e {
                 b.set_fast_path(*pid, &first).unwrap();

@@ -9,10 +9,10 @@ use systrace_core::{Decision, Event, ExitStatus, FastPath, Inspect, Pid, Tracer}
 use systrace_linux::{SpawnError, SpawnOptions, spawn_with};
 use systrace_policy::{Abi, Credentials};
 
-use crate::harness::{Run, ST, alive, opened, scratch};
+use crate::harness::{Run, ST, alive, native, opened, scratch};
 
-/// `getppid` on x86-64.
-const GETPPID: (Abi, u32) = (Abi::X86_64, libc::SYS_getppid as u32);
+/// `getppid`.
+const GETPPID: (Abi, u32) = native(libc::SYS_getppid);
 
 /// The parent pid of `pid`, from `/proc/PID/stat`.
 fn parent_of(pid: Pid) -> Option<Pid> {

@@ -10,10 +10,10 @@ use std::process::Command;
 use systrace_core::Decision;
 use systrace_policy::Abi;
 
-use crate::harness::{Run, ST};
+use crate::harness::{Run, ST, native};
 
-/// `clone` on x86-64.
-const CLONE: (Abi, u32) = (Abi::X86_64, libc::SYS_clone as u32);
+/// `clone`.
+const CLONE: (Abi, u32) = native(libc::SYS_clone);
 /// `CLONE_UNTRACED`.
 const CLONE_UNTRACED: u64 = 0x0080_0000;
 
@@ -27,17 +27,17 @@ fn result<'a>(output: &'a str, call: &str) -> &'a str {
 
 #[test]
 fn io_uring_clone3_and_untraced_clone_are_refused() {
-    let native = Command::new(ST)
+    let plain = Command::new(ST)
         .arg("refusals")
         .output()
         .expect("run natively");
-    let native = String::from_utf8_lossy(&native.stdout).into_owned();
-    eprintln!("native:\n{native}");
+    let plain = String::from_utf8_lossy(&plain.stdout).into_owned();
+    eprintln!("native:\n{plain}");
     let io_uring_disabled = std::fs::read_to_string("/proc/sys/kernel/io_uring_disabled")
         .is_ok_and(|s| s.trim() != "0");
     if !io_uring_disabled {
         // Natively allowed: the ENOSYS below is the backend's.
-        assert_eq!(result(&native, "io_uring_setup"), "ok", "{native}");
+        assert_eq!(result(&plain, "io_uring_setup"), "ok", "{plain}");
     }
 
     let mut untraced = 0;
@@ -58,7 +58,7 @@ fn io_uring_clone3_and_untraced_clone_are_refused() {
     assert_eq!(untraced, 1, "the clone stopped and was judged");
     // Neither refused call was seen: the filter answered it.
     for nr in [libc::SYS_io_uring_setup, libc::SYS_clone3] {
-        assert_eq!(outcome.count((Abi::X86_64, nr as u32)), 0);
+        assert_eq!(outcome.count(native(nr)), 0);
     }
     assert!(outcome.spawned().is_empty(), "no child was made");
 }

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use systrace_core::{Decision, Event, ExitStatus, FastPath, Inspect, Pid, Tracer};
 use systrace_linux::{SpawnError, spawn};
-use systrace_policy::{Abi, Credentials};
+use systrace_policy::Credentials;
 
 use crate::harness::{GETPID, OPENAT, Run, ST, alive, opened, scratch};
 
@@ -185,7 +185,10 @@ fn vfork_children_and_their_exec_are_followed() {
 }
 
 #[test]
+#[cfg(target_arch = "x86_64")]
 fn abi_comes_from_the_kernel() {
+    use systrace_policy::Abi;
+
     // A 64-bit process entering through `int $0x80`: i386 getpid is 20
     // (x86-64 20 is writev).
     let outcome = Run::new().scenario(&["int80-getpid"]);

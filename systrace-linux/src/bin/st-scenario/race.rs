@@ -339,8 +339,9 @@ const MAP_LOW: libc::c_int = libc::MAP_32BIT;
 #[cfg(not(target_arch = "x86_64"))]
 const MAP_LOW: libc::c_int = 0;
 
-/// A page below 4 GiB (`MAP_32BIT`), readable and writable, never
-/// unmapped: what a pointer of an i386 call can name.
+/// A page below 4 GiB on x86-64 (`MAP_32BIT`), readable and writable,
+/// never unmapped: what a pointer of an i386 call can name. Anywhere on
+/// other machines, which have no i386 calls.
 pub(crate) fn low_page() -> *mut libc::c_void {
     // SAFETY: a new private anonymous page; it replaces nothing.
     let p = unsafe {
@@ -354,7 +355,9 @@ pub(crate) fn low_page() -> *mut libc::c_void {
         )
     };
     assert_ne!(p, libc::MAP_FAILED, "mmap MAP_32BIT");
-    assert!((p as usize) < 1 << 32, "below 4 GiB");
+    if cfg!(target_arch = "x86_64") {
+        assert!((p as usize) < 1 << 32, "below 4 GiB");
+    }
     p
 }
 
