@@ -151,31 +151,7 @@ pub trait Inspect {
     /// counted). A string that runs into unreadable memory is a fault; one
     /// longer than `max` is [`Error::TooLong`].
     fn read_cstring(&mut self, pid: Pid, addr: u64, max: usize) -> Result<Vec<u8>> {
-        let mut out = Vec::new();
-        let mut chunk = [0u8; 256];
-        loop {
-            let at = addr.wrapping_add(out.len() as u64);
-            // Never read across a page boundary in one go: the next page may
-            // be unmapped while this one holds the terminating NUL.
-            let room = 4096 - (at % 4096) as usize;
-            let want = chunk.len().min(room);
-            let n = self.read_memory(pid, at, &mut chunk[..want])?;
-            if n == 0 {
-                return Err(Error::Fault { pid, addr: at });
-            }
-            if let Some(end) = chunk[..n].iter().position(|&b| b == 0) {
-                out.extend_from_slice(&chunk[..end]);
-                return if out.len() > max {
-                    Err(Error::TooLong { pid, addr, max })
-                } else {
-                    Ok(out)
-                };
-            }
-            out.extend_from_slice(&chunk[..n]);
-            if out.len() > max {
-                return Err(Error::TooLong { pid, addr, max });
-            }
-        }
+        read_cstring(self, pid, addr, max)
     }
 }
 
@@ -219,4 +195,40 @@ pub trait Tracer: Inspect {
 
     /// End a process with `SIGKILL`.
     fn kill(&mut self, pid: Pid) -> Result<()>;
+}
+
+/// [`Inspect::read_cstring`]'s own way, through
+/// [`Inspect::read_memory`]: for an implementation that reads strings the
+/// same way and also notes what it read.
+pub fn read_cstring<I: Inspect + ?Sized>(
+    inspect: &mut I,
+    pid: Pid,
+    addr: u64,
+    max: usize,
+) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut chunk = [0u8; 256];
+    loop {
+        let at = addr.wrapping_add(out.len() as u64);
+        // Never read across a page boundary in one go: the next page may
+        // be unmapped while this one holds the terminating NUL.
+        let room = 4096 - (at % 4096) as usize;
+        let want = chunk.len().min(room);
+        let n = inspect.read_memory(pid, at, &mut chunk[..want])?;
+        if n == 0 {
+            return Err(Error::Fault { pid, addr: at });
+        }
+        if let Some(end) = chunk[..n].iter().position(|&b| b == 0) {
+            out.extend_from_slice(&chunk[..end]);
+            return if out.len() > max {
+                Err(Error::TooLong { pid, addr, max })
+            } else {
+                Ok(out)
+            };
+        }
+        out.extend_from_slice(&chunk[..n]);
+        if out.len() > max {
+            return Err(Error::TooLong { pid, addr, max });
+        }
+    }
 }

@@ -692,6 +692,9 @@ impl crate::tracer::Inspect for KnownRoot<'_> {
     fn read_memory(&mut self, pid: Pid, addr: u64, buf: &mut [u8]) -> Result<usize> {
         self.tracer.read_memory(pid, addr, buf)
     }
+    fn read_cstring(&mut self, pid: Pid, addr: u64, max: usize) -> Result<Vec<u8>> {
+        self.tracer.read_cstring(pid, addr, max)
+    }
     fn cwd(&mut self, pid: Pid) -> Result<PathBuf> {
         self.tracer.cwd(pid)
     }

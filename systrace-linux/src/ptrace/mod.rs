@@ -625,6 +625,13 @@ impl Inspect for Backend {
         Ok(n)
     }
 
+    fn read_cstring(&mut self, pid: Pid, addr: u64, max: usize) -> Result<Vec<u8>> {
+        let bytes = systrace_core::tracer::read_cstring(self, pid, addr, max)?;
+        // The path of an `openat2` as the engine read it (`protect.rs`).
+        self.protect.saw_path(pid, addr, &bytes);
+        Ok(bytes)
+    }
+
     fn cwd(&mut self, pid: Pid) -> Result<PathBuf> {
         procfs::link(pid, "cwd")
     }

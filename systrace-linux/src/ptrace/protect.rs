@@ -85,12 +85,17 @@
 //! * `openat2`: the `open_how` exactly as the engine read it (the backend
 //!   keeps the bytes it read for the engine at that stop; two reads that
 //!   differ deny the call with `EPERM`), size 24. With an absolute checked
-//!   path, `RESOLVE_BENEATH` and `RESOLVE_IN_ROOT` are dropped, since they
-//!   are about the `dirfd` and the translator already resolved the path
-//!   within it, to the absolute name it checked; that name must lie in the
-//!   directory the `dirfd` names (else `EXDEV`, as the kernel would say of
-//!   an escape). `RESOLVE_NO_XDEV` stays: from `/`, it may now refuse a
-//!   lookup the `dirfd` would have allowed (fail closed).
+//!   path, `RESOLVE_IN_ROOT` is dropped, since it is about the `dirfd` and
+//!   the translator already resolved the path within it, to the absolute
+//!   name it checked; that name must lie in the directory the `dirfd`
+//!   names (else `EXDEV`, as the kernel would say of an escape).
+//!   `RESOLVE_NO_XDEV` stays: from `/`, it may now refuse a lookup the
+//!   `dirfd` would have allowed (fail closed). `RESOLVE_BENEATH` cannot be
+//!   said that way: the kernel refuses an absolute path, an absolute link
+//!   or a climb out of the `dirfd` even when the name lies beneath it. Such
+//!   a call runs on a copy of its path as the engine read it (two reads
+//!   that differ deny it with `EPERM`), with its `dirfd` and `open_how`,
+//!   and the kernel applies the flag: copied, not pinned.
 //!
 //! Not rewritten, only copied: paths that are not absolute (the start
 //! directory lies outside the process's root, or the `dirfd` is not open:
@@ -166,8 +171,8 @@ use super::inject::{self, InjectError};
 use super::pin::Pins;
 use super::regs::{self, Mode};
 use super::rewrite::{
-    AT_FDCWD, OPEN_HOW_SIZE, Open, Plan, SCOPED, Value, checked_path, mode_of, open_flags,
-    open_kind, plan_for, word,
+    AT_FDCWD, OPEN_HOW_SIZE, Open, Openat2Read, Plan, RESOLVE_IN_ROOT, Value, checked_path,
+    mode_of, open_flags, open_kind, plan_for, word,
 };
 use super::wait::{self, Status};
 use super::{Backend, Go, Held, Stop, fail_closed, guard, mem, not_stopped, procfs};
@@ -285,6 +290,8 @@ pub(crate) struct Protect {
     calls: HashMap<Pid, RawCall>,
     /// What the engine read of an `openat2`'s `open_how` at that stop.
     how: HashMap<Pid, HowSeen>,
+    /// What it read of that `openat2`'s path (`None`: reads that differ).
+    path: HashMap<Pid, Option<Vec<u8>>>,
     /// Paths pinned through the tracer's descriptors (`pin.rs`).
     pub(super) pins: Pins,
 }
@@ -301,6 +308,7 @@ impl Protect {
         self.pins.at_call(pid, &call);
         self.calls.insert(pid, call);
         self.how.remove(&pid);
+        self.path.remove(&pid);
     }
 
     /// The call `pid` was last reported stopped at.
@@ -330,6 +338,23 @@ impl Protect {
         self.how.insert(pid, seen);
     }
 
+    /// The engine read the string `bytes` at `addr` of `pid`: keep it if
+    /// it is the path of the `openat2` it is deciding.
+    pub(crate) fn saw_path(&mut self, pid: Pid, addr: u64, bytes: &[u8]) {
+        let Some(call) = self.calls.get(&pid) else {
+            return;
+        };
+        if open_kind(call.abi, call.nr) != Some(Open::At2) || call.args[1] != addr {
+            return;
+        }
+        let seen = match self.path.get(&pid) {
+            None => Some(bytes.to_vec()),
+            Some(Some(before)) if before == bytes => return,
+            Some(_) => None,
+        };
+        self.path.insert(pid, seen);
+    }
+
     /// `child` was created by `parent`: it shares its area or has a copy.
     pub(crate) fn born(&mut self, parent: Pid, child: Pid) {
         self.forget(child);
@@ -353,6 +378,7 @@ impl Protect {
         }
         self.calls.remove(&pid);
         self.how.remove(&pid);
+        self.path.remove(&pid);
         self.pins.forget(pid);
     }
 
@@ -501,19 +527,25 @@ impl Backend {
         }
         let checked = pinned.as_ref().unwrap_or(checked);
         let scope = self.scope(pid, &call, how.as_ref());
-        match plan_for(&call, checked, how.as_ref(), scope.as_deref()) {
+        let seen = Openat2Read {
+            how: how.as_ref(),
+            path: self.protect.path.get(&pid).map(Option::as_deref),
+        };
+        match plan_for(&call, checked, seen, scope.as_deref()) {
             Ok(plan) => self.run_planned(pid, &call, &plan),
             Err(errno) => self.resume(pid, Decision::Deny(errno)),
         }
     }
 
-    /// For an `openat2` scoped to its `dirfd` (`RESOLVE_BENEATH`,
-    /// `RESOLVE_IN_ROOT`): the directory that names, in the process's view.
+    /// For an `openat2` scoped to its `dirfd` by `RESOLVE_IN_ROOT`: the
+    /// directory that names, in the process's view.
     fn scope(&mut self, pid: Pid, call: &RawCall, how: Option<&HowSeen>) -> Option<Vec<u8>> {
         let Some(HowSeen::Bytes(b)) = how else {
             return None;
         };
-        if open_kind(call.abi, call.nr) != Some(Open::At2) || word(&b[16..24]) & SCOPED == 0 {
+        if open_kind(call.abi, call.nr) != Some(Open::At2)
+            || word(&b[16..24]) & RESOLVE_IN_ROOT == 0
+        {
             return None;
         }
         let dirfd = call.args[0] as u32 as i32;

@@ -49,7 +49,6 @@ pub(super) const RESOLVE_BENEATH: u64 = 0x08;
 /// `RESOLVE_IN_ROOT`.
 pub(super) const RESOLVE_IN_ROOT: u64 = 0x10;
 /// The flags that scope a lookup to its `dirfd`.
-pub(super) const SCOPED: u64 = RESOLVE_BENEATH | RESOLVE_IN_ROOT;
 
 /// Paths that are copied but never made `openat2` without links: they
 /// lead through procfs links.
@@ -147,14 +146,23 @@ impl Plan {
     }
 }
 
-/// The plan for permitting `call` with `checked`; `how` is what the engine
-/// read of an `openat2`'s `open_how`, `scope` the directory its `dirfd`
-/// names (process's view; needed with `RESOLVE_BENEATH` or
-/// `RESOLVE_IN_ROOT`). `Err(errno)` denies the call.
+/// What the engine read of an `openat2`'s memory arguments at its stop.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct Openat2Read<'a> {
+    /// Its `open_how`.
+    pub(super) how: Option<&'a HowSeen>,
+    /// Its path, `Some(None)` when two reads differed.
+    pub(super) path: Option<Option<&'a [u8]>>,
+}
+
+/// The plan for permitting `call` with `checked`; `seen` is what the
+/// engine read of an `openat2`, `scope` the directory its `dirfd` names
+/// (process's view; needed with `RESOLVE_IN_ROOT`). `Err(errno)` denies
+/// the call.
 pub(super) fn plan_for(
     call: &RawCall,
     checked: &Checked,
-    how: Option<&HowSeen>,
+    seen: Openat2Read<'_>,
     scope: Option<&[u8]>,
 ) -> std::result::Result<Plan, i32> {
     let mut plan = Plan::default();
@@ -171,7 +179,7 @@ pub(super) fn plan_for(
         plan.set(*arg, Value::Slot(at));
     }
     if let Some(open) = open_kind(call.abi, call.nr) {
-        reopen(&mut plan, call, open, checked, how, scope)?;
+        reopen(&mut plan, call, open, checked, seen, scope)?;
     }
     Ok(plan)
 }
@@ -189,7 +197,7 @@ pub(super) fn reopen(
     call: &RawCall,
     open: Open,
     checked: &Checked,
-    how: Option<&HowSeen>,
+    seen: Openat2Read<'_>,
     scope: Option<&[u8]>,
 ) -> std::result::Result<(), i32> {
     let Some(path) = checked_path(open, checked) else {
@@ -209,20 +217,23 @@ pub(super) fn reopen(
             if a[3] < OPEN_HOW_SIZE as u64 {
                 return Err(libc::EINVAL);
             }
-            match how {
+            match seen.how {
                 Some(HowSeen::Bytes(b)) => (word(&b[0..8]), word(&b[8..16]), word(&b[16..24])),
                 Some(HowSeen::Changed) => return Err(libc::EPERM),
                 None => return Err(libc::EFAULT),
             }
         }
     };
-    if absolute && resolve & SCOPED != 0 {
+    if open == Open::At2 && resolve & RESOLVE_BENEATH != 0 {
+        return beneath_as_read(plan, seen);
+    }
+    if absolute && resolve & RESOLVE_IN_ROOT != 0 {
         // The absolute name the translator resolved within the `dirfd`
         // says the same without the flags, if it lies there.
         if !scope.is_some_and(|dir| beneath(path, dir)) {
             return Err(libc::EXDEV);
         }
-        resolve &= !SCOPED;
+        resolve &= !RESOLVE_IN_ROOT;
     }
     if pinned {
         resolve |= RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
@@ -249,6 +260,32 @@ pub(super) fn reopen(
         plan.set(1, path_at);
     }
     plan.set(2, Value::Slot(at));
+    plan.set(3, Value::Word(OPEN_HOW_SIZE as u64));
+    Ok(())
+}
+
+/// An `openat2` with `RESOLVE_BENEATH`: the kernel refuses an absolute
+/// path, an absolute link and a climb out of the `dirfd` (`EXDEV`), even
+/// when the name they lead to lies beneath it, so the call is not made
+/// absolute. It runs on a copy of the path exactly as the engine read it,
+/// with its `dirfd` and the `open_how` the engine read, and the kernel
+/// applies the flag itself.
+fn beneath_as_read(plan: &mut Plan, seen: Openat2Read<'_>) -> std::result::Result<(), i32> {
+    let path = match seen.path {
+        Some(Some(path)) => path,
+        Some(None) => return Err(libc::EPERM),
+        None => return Err(libc::EFAULT),
+    };
+    let Some(HowSeen::Bytes(how)) = seen.how else {
+        return Err(libc::EFAULT);
+    };
+    let mut bytes = path.to_vec();
+    bytes.push(0);
+    *plan = Plan::default();
+    let path_at = plan.push(&bytes);
+    let how_at = plan.push(how);
+    plan.set(1, Value::Slot(path_at));
+    plan.set(2, Value::Slot(how_at));
     plan.set(3, Value::Word(OPEN_HOW_SIZE as u64));
     Ok(())
 }
@@ -323,6 +360,10 @@ mod tests {
         }
     }
 
+    fn read(how: Option<&HowSeen>) -> Openat2Read<'_> {
+        Openat2Read { how, path: None }
+    }
+
     fn how_of(plan: &Plan) -> (u64, u64, u64) {
         let Some(&(_, Value::Slot(at))) = plan.regs.iter().find(|(a, _)| *a == 2) else {
             panic!("no open_how: {plan:?}");
@@ -337,7 +378,7 @@ mod tests {
 
     #[test]
     fn an_absolute_open_becomes_openat2_without_links() {
-        let plan = plan_for(&openat(0o1102, 0o100644), &path("/tmp/x"), None, None).unwrap();
+        let plan = plan_for(&openat(0o1102, 0o100644), &path("/tmp/x"), read(None), None).unwrap();
         assert_eq!(plan.nr, Some(NR_OPENAT2));
         assert_eq!(&plan.bytes[..7], b"/tmp/x\0");
         assert_eq!(reg(&plan, 0), Some(Value::Word(AT_FDCWD as u64)));
@@ -356,7 +397,7 @@ mod tests {
         let plan = plan_for(
             &openat(0x8000_0000 | 0o2, 0o777),
             &path("/tmp/x"),
-            None,
+            read(None),
             None,
         )
         .unwrap();
@@ -366,7 +407,7 @@ mod tests {
         let plan = plan_for(
             &openat(O_PATH | O_NOFOLLOW | 0o1002, 0),
             &path("/tmp/x"),
-            None,
+            read(None),
             None,
         )
         .unwrap();
@@ -381,7 +422,7 @@ mod tests {
             args: vec![(0, b"/tmp/new\0".to_vec())],
             ..Checked::default()
         };
-        let plan = plan_for(&creat, &checked, None, None).unwrap();
+        let plan = plan_for(&creat, &checked, read(None), None).unwrap();
         assert_eq!(how_of(&plan), (0o1101, 0o600, 0x6));
         assert_eq!(
             reg(&plan, 0),
@@ -400,12 +441,53 @@ mod tests {
             "/dev/fd/63",
             "rel/x",
         ] {
-            let plan = plan_for(&openat(0, 0), &path(p), None, None).unwrap();
+            let plan = plan_for(&openat(0, 0), &path(p), read(None), None).unwrap();
             assert_eq!(plan.nr, None, "{p}");
             assert_eq!(plan.regs, [(1, Value::Slot(0))], "{p}");
         }
-        let plan = plan_for(&openat(0, 0), &path("/process/x"), None, None).unwrap();
+        let plan = plan_for(&openat(0, 0), &path("/process/x"), read(None), None).unwrap();
         assert_eq!(plan.nr, Some(NR_OPENAT2), "only /proc itself");
+    }
+
+    #[test]
+    fn openat2_beneath_runs_on_the_path_as_read() {
+        let call = RawCall {
+            abi: Abi::X86_64,
+            nr: 437,
+            args: [7, 0x1000, 0x2000, 24, 0, 0],
+        };
+        let mut bytes = [0u8; 24];
+        bytes[16] = RESOLVE_BENEATH as u8;
+        let how = HowSeen::Bytes(bytes);
+        let with_path = |path| Openat2Read {
+            how: Some(&how),
+            path,
+        };
+        let plan = plan_for(
+            &call,
+            &path("/srv/x"),
+            with_path(Some(Some(b"/srv/x"))),
+            None,
+        )
+        .unwrap();
+        let Some(Value::Slot(at)) = reg(&plan, 1) else {
+            panic!("{plan:?}");
+        };
+        assert_eq!(&plan.bytes[at as usize..at as usize + 7], b"/srv/x\0");
+        assert_eq!(how_of(&plan), (0, 0, RESOLVE_BENEATH), "flags as read");
+        assert_eq!(
+            (reg(&plan, 0), plan.nr),
+            (None, None),
+            "dirfd and call kept"
+        );
+        assert_eq!(
+            plan_for(&call, &path("/srv/x"), with_path(Some(None)), None),
+            Err(libc::EPERM)
+        );
+        assert_eq!(
+            plan_for(&call, &path("/srv/x"), with_path(None), None),
+            Err(libc::EFAULT)
+        );
     }
 
     #[test]
@@ -421,7 +503,7 @@ mod tests {
         seen[8] = 0o44;
         seen[16] = 0x01 | RESOLVE_IN_ROOT as u8;
         let how = HowSeen::Bytes(seen);
-        let plan = plan_for(&call, &path("/srv/x"), Some(&how), Some(b"/srv")).unwrap();
+        let plan = plan_for(&call, &path("/srv/x"), read(Some(&how)), Some(b"/srv")).unwrap();
         assert_eq!(
             how_of(&plan),
             (0o102, 0o44, 0x01 | 0x6),
@@ -431,25 +513,28 @@ mod tests {
         // Resolved outside the dirfd's directory, or it is not known.
         for scope in [Some(&b"/sr"[..]), Some(b"/srv/x/y"), None] {
             assert_eq!(
-                plan_for(&call, &path("/srv/x"), Some(&how), scope),
+                plan_for(&call, &path("/srv/x"), read(Some(&how)), scope),
                 Err(libc::EXDEV)
             );
         }
         // Relative: the dirfd and the resolve flags stay.
-        let plan = plan_for(&call, &path("x"), Some(&how), None).unwrap();
+        let plan = plan_for(&call, &path("x"), read(Some(&how)), None).unwrap();
         assert_eq!(how_of(&plan).2, 0x01 | RESOLVE_IN_ROOT);
         assert_eq!(reg(&plan, 0), None);
         assert_eq!(plan.nr, Some(NR_OPENAT2));
         // Reads that differed, or none: denied.
         assert_eq!(
-            plan_for(&call, &path("/x"), Some(&HowSeen::Changed), None),
+            plan_for(&call, &path("/x"), read(Some(&HowSeen::Changed)), None),
             Err(libc::EPERM)
         );
-        assert_eq!(plan_for(&call, &path("/x"), None, None), Err(libc::EFAULT));
+        assert_eq!(
+            plan_for(&call, &path("/x"), read(None), None),
+            Err(libc::EFAULT)
+        );
         let mut short = call;
         short.args[3] = 16;
         assert_eq!(
-            plan_for(&short, &path("/x"), Some(&how), None),
+            plan_for(&short, &path("/x"), read(Some(&how)), None),
             Err(libc::EINVAL)
         );
     }
@@ -465,7 +550,7 @@ mod tests {
             args: vec![(0, b"/a/b\0".to_vec()), (1, b"/a/c\0".to_vec())],
             ..Checked::default()
         };
-        let plan = plan_for(&rename, &checked, None, None).unwrap();
+        let plan = plan_for(&rename, &checked, read(None), None).unwrap();
         assert_eq!(plan.nr, None);
         assert_eq!(plan.regs, [(0, Value::Slot(0)), (1, Value::Slot(8))]);
         assert_eq!(&plan.bytes, b"/a/b\0\0\0\0/a/c\0");
@@ -483,7 +568,7 @@ mod tests {
             ..Checked::default()
         };
         assert_eq!(
-            plan_for(&utimensat, &checked, None, None),
+            plan_for(&utimensat, &checked, read(None), None),
             Ok(Plan::default())
         );
         let empty = RawCall {
@@ -491,7 +576,7 @@ mod tests {
             ..utimensat
         };
         assert_eq!(
-            plan_for(&empty, &checked, None, None).unwrap().regs,
+            plan_for(&empty, &checked, read(None), None).unwrap().regs,
             [(1, Value::Slot(0))],
             "an empty path (AT_EMPTY_PATH) is copied"
         );

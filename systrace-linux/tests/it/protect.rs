@@ -245,6 +245,30 @@ fn openat2_runs_on_the_how_the_engine_read() {
 }
 
 #[test]
+fn openat2_beneath_means_what_the_kernel_says() {
+    // An absolute path is refused under RESOLVE_BENEATH (8) even when it
+    // names a file beneath the working directory; the same file by a
+    // relative name opens, and `..` out of it is refused.
+    let cwd = std::env::current_dir().unwrap();
+    let absolute = cwd.join("Cargo.toml");
+    let args = [
+        "open2",
+        "8",
+        absolute.to_str().unwrap(),
+        "Cargo.toml",
+        "../Cargo.toml",
+    ];
+    let native = std::process::Command::new(ST).args(args).output().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&native.stdout),
+        "errno 18\n[\nerrno 18\n"
+    );
+    let seen = run(&args);
+    assert_eq!(seen.output, "errno 18\n[\nerrno 18\n");
+    assert_eq!(seen.checked.get("openat2"), Some(&3), "{:?}", seen.checked);
+}
+
+#[test]
 fn socket_addresses_are_copied_too() {
     let sock = scratch("protect-sock");
     let seen = run(&["unix", sock.to_str().unwrap()]);
