@@ -48,7 +48,6 @@ pub(super) const RESOLVE_NO_SYMLINKS: u64 = 0x04;
 pub(super) const RESOLVE_BENEATH: u64 = 0x08;
 /// `RESOLVE_IN_ROOT`.
 pub(super) const RESOLVE_IN_ROOT: u64 = 0x10;
-/// The flags that scope a lookup to its `dirfd`.
 
 /// Paths that are copied but never made `openat2` without links: they
 /// lead through procfs links.
