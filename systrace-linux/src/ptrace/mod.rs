@@ -74,6 +74,7 @@
 //! always stop, and the backend refuses those that would touch it, whatever
 //! the engine says (`guard.rs`).
 
+mod area;
 pub mod attach;
 mod events;
 mod guard;

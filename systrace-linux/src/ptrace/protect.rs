@@ -152,8 +152,8 @@
 //!   `/proc/self/cwd/x`) is checked, and opened, by the name the link
 //!   shows: a deleted file (`/tmp/x (deleted)`) cannot be opened again
 //!   that way.
-//! * Every image has one more mapping (1 MiB, read-only, below 2 GiB for a
-//!   64-bit process).
+//! * Every image has one more mapping (1 MiB, read-only; below 2 GiB for an
+//!   x86-64 process).
 //!
 //! [`Backend::set_argument_protection`] turns all of this off (protected
 //! calls run on the process's memory, as a plain permit): for tests that
@@ -167,6 +167,7 @@ use std::rc::Rc;
 use systrace_core::{Checked, Decision, Error, Inspect, Pid, RawCall, Result, Tracer};
 use systrace_policy::Abi;
 
+use super::area::{Back, inject_at_stop, map_area, mapped};
 use super::inject::{self, InjectError};
 use super::pin::Pins;
 use super::regs::{self, Mode};
@@ -174,9 +175,8 @@ use super::rewrite::{
     AT_FDCWD, OPEN_HOW_SIZE, Open, Openat2Read, Plan, RESOLVE_IN_ROOT, Value, checked_path,
     mode_of, open_flags, open_kind, plan_for, word,
 };
-use super::wait::{self, Status};
 use super::{Backend, Go, Held, Stop, fail_closed, guard, mem, not_stopped, procfs};
-use crate::sys::ptrace::{self, EVENT_SECCOMP, INFO_ENTRY, INFO_EXIT};
+use crate::sys::ptrace;
 use crate::sys::vm;
 
 /// The bytes of one slot: room for two paths of `PATH_MAX` and an
@@ -191,21 +191,6 @@ pub const MAX_AREAS: usize = 16;
 /// Values up to this long are written with `PTRACE_POKEDATA`, longer ones
 /// through `/proc/PID/mem`.
 const POKE_LIMIT: usize = 1024;
-
-/// `PROT_READ`.
-const PROT_READ: u64 = 1;
-/// `MAP_PRIVATE | MAP_ANONYMOUS`.
-const MAP_PRIVATE_ANON: u64 = 0x02 | 0x20;
-/// `MAP_32BIT` (x86-64): below 2 GiB.
-const MAP_32BIT: u64 = 0x40;
-/// `mmap` of the machine's 64-bit table.
-const NR_MMAP: u64 = if cfg!(target_arch = "aarch64") {
-    222
-} else {
-    9
-};
-/// `mmap2` on i386.
-const NR_MMAP2: u64 = 192;
 
 /// The areas of one address space, and which thread uses which slot.
 #[derive(Debug, Default)]
@@ -390,46 +375,6 @@ impl Protect {
     }
 }
 
-/// The `mmap` of an area, for a call made the `mode` way; `low` asks for
-/// it below 2 GiB (64-bit only).
-fn mmap_call(mode: Mode, low: bool) -> (u64, [u64; 6]) {
-    match mode {
-        Mode::Bits64 => {
-            let low = low && cfg!(target_arch = "x86_64");
-            let flags = MAP_PRIVATE_ANON | if low { MAP_32BIT } else { 0 };
-            (NR_MMAP, [0, AREA_SIZE, PROT_READ, flags, u64::MAX, 0])
-        }
-        Mode::Bits32 => (
-            NR_MMAP2,
-            [0, AREA_SIZE, PROT_READ, MAP_PRIVATE_ANON, 0xffff_ffff, 0],
-        ),
-    }
-}
-
-/// The address `mmap` returned, or its errno.
-fn mapped(ret: i64, mode: Mode) -> std::result::Result<u64, i32> {
-    if (-4095..0).contains(&ret) {
-        return Err(-ret as i32);
-    }
-    let base = match mode {
-        Mode::Bits32 => u64::from(ret as u32),
-        Mode::Bits64 => ret as u64,
-    };
-    if mode == Mode::Bits32 && base + AREA_SIZE > 1 << 32 {
-        return Err(libc::ENOMEM);
-    }
-    Ok(base)
-}
-
-/// Where a thread is after an injection at its call stop.
-enum Back {
-    /// At the same stop as before, registers as they were.
-    AtStop,
-    /// The call ran without stopping again (a filter the process added
-    /// refused it); the thread is at the call's exit stop.
-    Ran,
-}
-
 /// A slot for a call, or why there is none.
 enum Slot {
     /// This address.
@@ -438,13 +383,6 @@ enum Slot {
     Deny(i32),
     /// The call ran meanwhile (see [`Back::Ran`]); the thread was let go.
     Ran,
-}
-
-/// A syscall stop while steering a thread by hand.
-enum Seen {
-    Entry(u64),
-    Exit,
-    Seccomp,
 }
 
 impl Backend {
@@ -701,92 +639,6 @@ impl Backend {
                 }
                 Err(e)
             }
-        }
-    }
-}
-
-/// Map an area in `pid`, held at a stop outside any call, or inside one
-/// (`in_syscall`) that is let finish first.
-fn map_area(pid: Pid, in_syscall: bool) -> std::result::Result<u64, InjectError> {
-    let (mode, ret) = inject::syscall(pid, in_syscall, |m| mmap_call(m, true))?;
-    let ret = match mapped(ret, mode) {
-        Err(libc::ENOMEM) if mode == Mode::Bits64 => {
-            inject::syscall(pid, false, |m| mmap_call(m, false))?.1
-        }
-        _ => ret,
-    };
-    mapped(ret, mode).map_err(|errno| {
-        InjectError::Failed(Error::os(
-            format!("process {pid}: mmap of the protected argument area"),
-            std::io::Error::from_raw_os_error(errno),
-        ))
-    })
-}
-
-/// Swap the call `pid` is stopped at (seccomp stop, or syscall-entry stop
-/// with `syscall_stops`) for the `mmap` of an area, run it, then make the
-/// call again from its instruction, back to the same stop. Signals that
-/// arrive meanwhile go to `held`. Returns `mmap`'s return value.
-fn inject_at_stop(
-    pid: Pid,
-    call: &RawCall,
-    mode: Mode,
-    syscall_stops: bool,
-    held: &mut Vec<i32>,
-) -> std::result::Result<(i64, Back), InjectError> {
-    let os = |what: &str, e: std::io::Error| InjectError::Failed(procfs::error(pid, what, e));
-    let saved = regs::save(pid).map_err(|e| os("save registers", e))?;
-    let (nr, args) = mmap_call(mode, true);
-    let args: Vec<(u8, u64)> = (0u8..).zip(args).collect();
-    regs::set_call(pid, mode, Some(nr), &args).map_err(|e| os("set registers", e))?;
-    while !matches!(next_stop(pid, held)?, Seen::Exit) {}
-    let ret = regs::return_value(pid, mode).map_err(|e| os("read the result", e))?;
-    regs::reenter(pid, &saved).map_err(|e| os("restore registers", e))?;
-    let strange = || {
-        InjectError::Failed(Error::os(
-            format!("process {pid}: the call did not come back after an injection"),
-            std::io::ErrorKind::Other.into(),
-        ))
-    };
-    match next_stop(pid, held)? {
-        Seen::Entry(nr) if nr == u64::from(call.nr) => {}
-        Seen::Exit => return Ok((ret, Back::Ran)),
-        _ => return Err(strange()),
-    }
-    if syscall_stops {
-        return Ok((ret, Back::AtStop));
-    }
-    match next_stop(pid, held)? {
-        Seen::Seccomp => Ok((ret, Back::AtStop)),
-        Seen::Exit => Ok((ret, Back::Ran)),
-        Seen::Entry(_) => Err(strange()),
-    }
-}
-
-/// `PTRACE_SYSCALL` to the next syscall or seccomp stop of `pid`, holding
-/// signals back and passing group-stops and other traps.
-fn next_stop(pid: Pid, held: &mut Vec<i32>) -> std::result::Result<Seen, InjectError> {
-    let os = |what: &str, e: std::io::Error| InjectError::Failed(procfs::error(pid, what, e));
-    loop {
-        ptrace::syscall(pid, 0).map_err(|e| os("PTRACE_SYSCALL", e))?;
-        let raw = wait::one(pid).map_err(|e| os("waitpid", e))?;
-        match Status::decode(raw) {
-            Some(Status::Ended(_)) => return Err(InjectError::Ended(raw)),
-            Some(Status::Stopped { sig, event: 0 }) if sig == libc::SIGTRAP | 0x80 => {
-                let info =
-                    ptrace::syscall_info(pid).map_err(|e| os("PTRACE_GET_SYSCALL_INFO", e))?;
-                match info.op {
-                    INFO_ENTRY => return Ok(Seen::Entry(info.nr_or_rval)),
-                    INFO_EXIT => return Ok(Seen::Exit),
-                    _ => {}
-                }
-            }
-            Some(Status::Stopped {
-                event: EVENT_SECCOMP,
-                ..
-            }) => return Ok(Seen::Seccomp),
-            Some(Status::Stopped { sig, event: 0 }) => held.push(sig),
-            Some(Status::Stopped { .. }) | None => {}
         }
     }
 }

@@ -1,0 +1,160 @@
+//! Mapping a process's argument area (see `protect.rs`): an `mmap`
+//! injected at a stop outside any call (the exec stop), or swapped in for
+//! the call a thread is stopped at, after which that call is made again.
+
+use systrace_core::{Error, Pid, RawCall};
+
+use super::inject::{self, InjectError};
+use super::procfs;
+use super::protect::AREA_SIZE;
+use super::regs::{self, Mode};
+use super::wait::{self, Status};
+use crate::sys::ptrace::{self, EVENT_SECCOMP, INFO_ENTRY, INFO_EXIT};
+
+/// `PROT_READ`.
+const PROT_READ: u64 = 1;
+/// `MAP_PRIVATE | MAP_ANONYMOUS`.
+const MAP_PRIVATE_ANON: u64 = 0x02 | 0x20;
+/// `MAP_32BIT` (x86-64): below 2 GiB.
+const MAP_32BIT: u64 = 0x40;
+/// `mmap` of the machine's 64-bit table.
+const NR_MMAP: u64 = if cfg!(target_arch = "aarch64") {
+    222
+} else {
+    9
+};
+/// `mmap2` on i386.
+const NR_MMAP2: u64 = 192;
+
+/// The `mmap` of an area, for a call made the `mode` way; `low` asks for
+/// it below 2 GiB (64-bit only).
+pub(super) fn mmap_call(mode: Mode, low: bool) -> (u64, [u64; 6]) {
+    match mode {
+        Mode::Bits64 => {
+            let low = low && cfg!(target_arch = "x86_64");
+            let flags = MAP_PRIVATE_ANON | if low { MAP_32BIT } else { 0 };
+            (NR_MMAP, [0, AREA_SIZE, PROT_READ, flags, u64::MAX, 0])
+        }
+        Mode::Bits32 => (
+            NR_MMAP2,
+            [0, AREA_SIZE, PROT_READ, MAP_PRIVATE_ANON, 0xffff_ffff, 0],
+        ),
+    }
+}
+
+/// The address `mmap` returned, or its errno.
+pub(super) fn mapped(ret: i64, mode: Mode) -> std::result::Result<u64, i32> {
+    if (-4095..0).contains(&ret) {
+        return Err(-ret as i32);
+    }
+    let base = match mode {
+        Mode::Bits32 => u64::from(ret as u32),
+        Mode::Bits64 => ret as u64,
+    };
+    if mode == Mode::Bits32 && base + AREA_SIZE > 1 << 32 {
+        return Err(libc::ENOMEM);
+    }
+    Ok(base)
+}
+
+/// Where a thread is after an injection at its call stop.
+pub(super) enum Back {
+    /// At the same stop as before, registers as they were.
+    AtStop,
+    /// The call ran without stopping again (a filter the process added
+    /// refused it); the thread is at the call's exit stop.
+    Ran,
+}
+
+/// A syscall stop while steering a thread by hand.
+enum Seen {
+    Entry(u64),
+    Exit,
+    Seccomp,
+}
+
+/// Map an area in `pid`, held at a stop outside any call, or inside one
+/// (`in_syscall`) that is let finish first.
+pub(super) fn map_area(pid: Pid, in_syscall: bool) -> std::result::Result<u64, InjectError> {
+    let (mode, ret) = inject::syscall(pid, in_syscall, |m| mmap_call(m, true))?;
+    let ret = match mapped(ret, mode) {
+        Err(libc::ENOMEM) if mode == Mode::Bits64 => {
+            inject::syscall(pid, false, |m| mmap_call(m, false))?.1
+        }
+        _ => ret,
+    };
+    mapped(ret, mode).map_err(|errno| {
+        InjectError::Failed(Error::os(
+            format!("process {pid}: mmap of the protected argument area"),
+            std::io::Error::from_raw_os_error(errno),
+        ))
+    })
+}
+
+/// Swap the call `pid` is stopped at (seccomp stop, or syscall-entry stop
+/// with `syscall_stops`) for the `mmap` of an area, run it, then make the
+/// call again from its instruction, back to the same stop. Signals that
+/// arrive meanwhile go to `held`. Returns `mmap`'s return value.
+pub(super) fn inject_at_stop(
+    pid: Pid,
+    call: &RawCall,
+    mode: Mode,
+    syscall_stops: bool,
+    held: &mut Vec<i32>,
+) -> std::result::Result<(i64, Back), InjectError> {
+    let os = |what: &str, e: std::io::Error| InjectError::Failed(procfs::error(pid, what, e));
+    let saved = regs::save(pid).map_err(|e| os("save registers", e))?;
+    let (nr, args) = mmap_call(mode, true);
+    let args: Vec<(u8, u64)> = (0u8..).zip(args).collect();
+    regs::set_call(pid, mode, Some(nr), &args).map_err(|e| os("set registers", e))?;
+    while !matches!(next_stop(pid, held)?, Seen::Exit) {}
+    let ret = regs::return_value(pid, mode).map_err(|e| os("read the result", e))?;
+    regs::reenter(pid, &saved).map_err(|e| os("restore registers", e))?;
+    let strange = || {
+        InjectError::Failed(Error::os(
+            format!("process {pid}: the call did not come back after an injection"),
+            std::io::ErrorKind::Other.into(),
+        ))
+    };
+    match next_stop(pid, held)? {
+        Seen::Entry(nr) if nr == u64::from(call.nr) => {}
+        Seen::Exit => return Ok((ret, Back::Ran)),
+        _ => return Err(strange()),
+    }
+    if syscall_stops {
+        return Ok((ret, Back::AtStop));
+    }
+    match next_stop(pid, held)? {
+        Seen::Seccomp => Ok((ret, Back::AtStop)),
+        Seen::Exit => Ok((ret, Back::Ran)),
+        Seen::Entry(_) => Err(strange()),
+    }
+}
+
+/// `PTRACE_SYSCALL` to the next syscall or seccomp stop of `pid`, holding
+/// signals back and passing group-stops and other traps.
+fn next_stop(pid: Pid, held: &mut Vec<i32>) -> std::result::Result<Seen, InjectError> {
+    let os = |what: &str, e: std::io::Error| InjectError::Failed(procfs::error(pid, what, e));
+    loop {
+        ptrace::syscall(pid, 0).map_err(|e| os("PTRACE_SYSCALL", e))?;
+        let raw = wait::one(pid).map_err(|e| os("waitpid", e))?;
+        match Status::decode(raw) {
+            Some(Status::Ended(_)) => return Err(InjectError::Ended(raw)),
+            Some(Status::Stopped { sig, event: 0 }) if sig == libc::SIGTRAP | 0x80 => {
+                let info =
+                    ptrace::syscall_info(pid).map_err(|e| os("PTRACE_GET_SYSCALL_INFO", e))?;
+                match info.op {
+                    INFO_ENTRY => return Ok(Seen::Entry(info.nr_or_rval)),
+                    INFO_EXIT => return Ok(Seen::Exit),
+                    _ => {}
+                }
+            }
+            Some(Status::Stopped {
+                event: EVENT_SECCOMP,
+                ..
+            }) => return Ok(Seen::Seccomp),
+            Some(Status::Stopped { sig, event: 0 }) => held.push(sig),
+            Some(Status::Stopped { .. }) | None => {}
+        }
+    }
+}
