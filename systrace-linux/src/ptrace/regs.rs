@@ -321,12 +321,10 @@ mod imp {
         }
         let mut regs = ptrace::get_regs(pid)?;
         for &(index, value) in args {
-            let reg = regs
-                .regs
-                .get_mut(usize::from(index))
-                .filter(|_| index < 6)
-                .ok_or(io::ErrorKind::InvalidInput)?;
-            *reg = value;
+            if index >= 6 {
+                return Err(io::ErrorKind::InvalidInput.into());
+            }
+            regs.regs[usize::from(index)] = value;
         }
         if let Some(nr) = nr {
             let nr = i32::try_from(nr).map_err(|_| io::ErrorKind::InvalidInput)?;
