@@ -58,6 +58,15 @@ impl Mode {
     }
 }
 
+/// The register value of a call that failed with `errno`: `-errno`.
+#[cfg_attr(
+    not(any(target_arch = "x86_64", target_arch = "aarch64")),
+    allow(dead_code)
+)]
+fn errno_value(errno: i32) -> u64 {
+    (-i64::from(errno)) as u64
+}
+
 #[cfg(target_arch = "x86_64")]
 mod imp {
     use super::*;
@@ -75,7 +84,7 @@ mod imp {
     pub(crate) fn deny(pid: Pid, errno: i32) -> io::Result<()> {
         let mut regs = ptrace::get_regs(pid)?;
         regs.orig_rax = u64::MAX;
-        regs.rax = (-i64::from(errno)) as u64;
+        regs.rax = errno_value(errno);
         ptrace::set_regs(pid, &regs)
     }
 
@@ -83,7 +92,7 @@ mod imp {
     /// sure the return register holds `-errno`.
     pub(crate) fn set_return_errno(pid: Pid, errno: i32) -> io::Result<()> {
         let mut regs = ptrace::get_regs(pid)?;
-        let want = (-i64::from(errno)) as u64;
+        let want = errno_value(errno);
         if regs.rax == want {
             return Ok(());
         }
@@ -220,10 +229,6 @@ mod imp {
     pub(crate) struct Saved {
         regs: Regs,
         nr: i32,
-    }
-
-    fn errno_value(errno: i32) -> u64 {
-        (-i64::from(errno)) as u64
     }
 
     /// Make the syscall the tracee is stopped at (a seccomp or entry stop)

@@ -164,6 +164,13 @@ pub(super) fn plan_for(
     seen: Openat2Read<'_>,
     scope: Option<&[u8]>,
 ) -> std::result::Result<Plan, i32> {
+    if open_kind(call.abi, call.nr) == Some(Open::At2) && call.args[3] >= OPEN_HOW_SIZE as u64 {
+        if let Some(HowSeen::Bytes(b)) = seen.how {
+            if word(&b[16..24]) & RESOLVE_BENEATH != 0 {
+                return beneath_as_read(seen.path, b);
+            }
+        }
+    }
     let mut plan = Plan::default();
     for (arg, data) in &checked.args {
         if *arg >= 6 {
@@ -223,9 +230,6 @@ pub(super) fn reopen(
             }
         }
     };
-    if open == Open::At2 && resolve & RESOLVE_BENEATH != 0 {
-        return beneath_as_read(plan, seen);
-    }
     if absolute && resolve & RESOLVE_IN_ROOT != 0 {
         // The absolute name the translator resolved within the `dirfd`
         // says the same without the flags, if it lies there.
@@ -269,24 +273,24 @@ pub(super) fn reopen(
 /// absolute. It runs on a copy of the path exactly as the engine read it,
 /// with its `dirfd` and the `open_how` the engine read, and the kernel
 /// applies the flag itself.
-fn beneath_as_read(plan: &mut Plan, seen: Openat2Read<'_>) -> std::result::Result<(), i32> {
-    let path = match seen.path {
+fn beneath_as_read(
+    path: Option<Option<&[u8]>>,
+    how: &[u8; OPEN_HOW_SIZE],
+) -> std::result::Result<Plan, i32> {
+    let path = match path {
         Some(Some(path)) => path,
         Some(None) => return Err(libc::EPERM),
         None => return Err(libc::EFAULT),
     };
-    let Some(HowSeen::Bytes(how)) = seen.how else {
-        return Err(libc::EFAULT);
-    };
     let mut bytes = path.to_vec();
     bytes.push(0);
-    *plan = Plan::default();
+    let mut plan = Plan::default();
     let path_at = plan.push(&bytes);
     let how_at = plan.push(how);
     plan.set(1, Value::Slot(path_at));
     plan.set(2, Value::Slot(how_at));
     plan.set(3, Value::Word(OPEN_HOW_SIZE as u64));
-    Ok(())
+    Ok(plan)
 }
 
 /// Whether `path` is `dir` or lies beneath it (both absolute, clean).
