@@ -47,6 +47,23 @@ fn kill_ends_the_process_before_the_call_runs() {
 }
 
 #[test]
+fn the_helper_opens_only_what_its_scenario_names() {
+    // `st-scenario` is linked statically: no loader opens `ld.so.cache` and
+    // shared libraries before `main`, so what a test sees is the program's.
+    let mut paths = Vec::new();
+    let outcome = Run::new()
+        .decide(|b, pid, call| {
+            paths.extend(opened(b, pid, call));
+            Decision::Permit
+        })
+        .scenario(&["open", "/etc/hostname"]);
+    assert_eq!(outcome.output, "ok\n");
+    let loaded: Vec<_> = paths.iter().filter(|p| p.contains(".so")).collect();
+    assert!(loaded.is_empty(), "libraries opened: {paths:?}");
+    assert_eq!(paths.last().map(String::as_str), Some("/etc/hostname"));
+}
+
+#[test]
 fn fast_path_calls_never_stop() {
     let fast = Run::new()
         .fast(&[GETPID])
