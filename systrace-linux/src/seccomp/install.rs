@@ -2,9 +2,10 @@
 //! installs it through `Program::fprog`) or in a tracee (as the bytes of
 //! [`Program::remote_image`], for injection).
 
-use crate::sys::seccomp::SockFprog;
+use crate::sys::seccomp::{self, SockFprog};
 
 use super::SockFilter;
+use super::consts::{RET_ALLOW, RET_K};
 
 /// A compiled filter: at most 4096 instructions, ending in a return.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -36,6 +37,23 @@ impl Program {
     /// length).
     pub(crate) fn new(insns: Vec<SockFilter>) -> Program {
         Program { insns }
+    }
+
+    /// One instruction, `SECCOMP_RET_ALLOW`: the least filter there is. It
+    /// lets every call through, and measures what having a filter at all
+    /// costs a call.
+    pub fn allow_all() -> Program {
+        Program::new(vec![SockFilter::stmt(RET_K, RET_ALLOW)])
+    }
+
+    /// Install the filter on the calling thread, after
+    /// `PR_SET_NO_NEW_PRIVS`; the processes it starts from then on inherit
+    /// both. A call the filter sends to a tracer fails with `ENOSYS` while
+    /// none is attached. (`spawn` installs its filter in the child itself.)
+    pub fn install(&self) -> std::io::Result<()> {
+        seccomp::set_no_new_privs()
+            .and_then(|()| seccomp::set_filter(&self.fprog()))
+            .map_err(std::io::Error::from_raw_os_error)
     }
 
     /// The instructions.

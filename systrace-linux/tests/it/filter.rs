@@ -7,7 +7,7 @@ use proptest::prelude::*;
 use systrace_core::FastPath;
 use systrace_linux::seccomp::consts::*;
 use systrace_linux::seccomp::ir::REFUSED;
-use systrace_linux::seccomp::{SockFilter, compile};
+use systrace_linux::seccomp::{Program, SockFilter, compile};
 use systrace_policy::Abi;
 
 use crate::bpf::{self, Data};
@@ -180,6 +180,17 @@ fn io_uring_setup_is_refused_even_when_allowed() {
     let prog = program(&fp, Abi::X86_64);
     for arch in [AUDIT_ARCH_X86_64, AUDIT_ARCH_I386] {
         assert_eq!(bpf::run(&prog, Data { nr: 425, arch }).ret, REFUSE);
+    }
+}
+
+#[test]
+fn allow_all_is_one_return() {
+    let prog = Program::allow_all();
+    assert_eq!(prog.instructions(), [ret(RET_ALLOW)]);
+    bpf::validate(prog.instructions()).expect("valid");
+    for arch in [AUDIT_ARCH_X86_64, AUDIT_ARCH_I386, AUDIT_ARCH_AARCH64] {
+        let run = bpf::run(prog.instructions(), Data { nr: 425, arch });
+        assert_eq!((run.ret, run.steps), (RET_ALLOW, 1));
     }
 }
 

@@ -7,7 +7,8 @@
 //!                       (default: all)
 //!   --only WORD         only the cases whose word or workload contains WORD
 //!                       (each workload's native run is kept as its baseline).
-//!                       Words: native, fast-getpid, engine,
+//!                       Words: native, fast-getpid, filter-allow,
+//!                       filter-fast, engine,
 //!                       engine-unprotected, rules-N, bare, bare-openat,
 //!                       strace, strace-seccomp, systrace, bare-learned;
 //!                       workloads: getpid, open-close, threads-N, rules,
@@ -33,8 +34,11 @@
 //!
 //! * **getpid**: natively, under the backend with getpid in the fast path
 //!   (allowed in the kernel), and under `strace --seccomp-bpf -e
-//!   trace=%file`, whose filter lets getpid through too: what any seccomp
-//!   filter costs the cheapest call.
+//!   trace=%file`, whose filter lets getpid through too; and with no tracer
+//!   at all, once under a one-instruction `SECCOMP_RET_ALLOW` filter and
+//!   once under the filter the backend compiles for a fast path of every
+//!   call. Those two show what having a filter costs the cheapest call,
+//!   and what of it is the backend's filter.
 //! * **open-close** of an allowed file, where every `openat` needs a
 //!   decision: natively; under the real engine in enforce mode with the
 //!   policy `linux64-fsread: filename eq "FILE" then permit` plus a permit
@@ -373,8 +377,14 @@ fn plan(s: &Settings, me: &Path, file: &str, scratch: &Path) -> (Vec<Case>, Vec<
         match w.as_str() {
             "getpid" => {
                 let args = vec!["getpid".into(), s.getpid.to_string()];
-                // Another tracer's seccomp filter: what any filter costs.
-                let hows = [How::FastGetpid, How::StraceSeccomp];
+                // What a filter costs without a tracer (the least filter,
+                // and the backend's), and another tracer's filter.
+                let hows = [
+                    How::FastGetpid,
+                    How::FilterAllow,
+                    How::FilterFast,
+                    How::StraceSeccomp,
+                ];
                 cases.extend(cases_for("getpid", &looped(args, s.getpid, 1), &hows));
             }
             "open" => {

@@ -8,11 +8,13 @@
 //! backend saw) to that file.
 
 use std::ffi::OsString;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use systrace_core::engine::{LogTarget, Mode, Options, Setup, find_program};
 use systrace_core::{Decision, Event, ExitStatus, FastPath, Tracer};
+use systrace_linux::seccomp::Program;
 use systrace_policy::Abi;
 
 use crate::die;
@@ -24,6 +26,13 @@ pub(crate) enum How {
     Native,
     /// The backend, getpid in the fast path.
     FastGetpid,
+    /// No tracer; a one-instruction `SECCOMP_RET_ALLOW` filter: what having
+    /// any filter costs a call.
+    FilterAllow,
+    /// No tracer; the filter the backend compiles for a fast path holding
+    /// every call, which lets each through by the same path as a fast-path
+    /// call under the backend.
+    FilterFast,
     /// The engine in enforce mode, the file's `fsread` rule first.
     Engine,
     /// The same with argument protection off (benchmark only: what
@@ -54,6 +63,8 @@ impl How {
         match self {
             How::Native => "native".into(),
             How::FastGetpid => "fast-getpid".into(),
+            How::FilterAllow => "filter-allow".into(),
+            How::FilterFast => "filter-fast".into(),
             How::Engine => "engine".into(),
             How::EngineUnprotected => "engine-unprotected".into(),
             How::Rules(n) => format!("rules-{n}"),
@@ -71,6 +82,8 @@ impl How {
         match self {
             How::Native => "native".into(),
             How::FastGetpid => "backend, getpid in fast path".into(),
+            How::FilterAllow => "no tracer, filter RET_ALLOW".into(),
+            How::FilterFast => "no tracer, backend's filter, all fast".into(),
             How::Engine => "engine (enforce, fsread rule)".into(),
             How::EngineUnprotected => "engine, arguments unprotected".into(),
             How::Rules(n) => format!("engine, {n} fsread rules, file last"),
@@ -94,6 +107,8 @@ impl How {
         [
             How::Native,
             How::FastGetpid,
+            How::FilterAllow,
+            How::FilterFast,
             How::Engine,
             How::EngineUnprotected,
             How::Bare,
@@ -211,6 +226,16 @@ pub(crate) fn measure(args: &[String]) -> ! {
             (status.unwrap_or_else(|e| die(e)).success(), None)
         }
         How::FastGetpid | How::Bare => bare(&argv, &fast_path(&[libc::SYS_getpid])),
+        How::FilterAllow | How::FilterFast => {
+            let program = if how == How::FilterAllow {
+                Program::allow_all()
+            } else {
+                systrace_linux::seccomp::compile(&all_but(-1), Abi::native())
+                    .unwrap_or_else(|e| die(e))
+            };
+            program.install().unwrap_or_else(|e| die(e));
+            die(Command::new(&image).args(&argv[1..]).exec())
+        }
         How::BareOpenat => bare(&argv, &all_but(decided.1)),
         How::Engine | How::EngineUnprotected => {
             let policy = policy_file(&fsread_policy(&image, &file(), 0, decided.0));
