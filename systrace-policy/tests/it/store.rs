@@ -140,8 +140,18 @@ fn user_dir_that_is_a_file_is_an_error() {
 #[test]
 fn empty_policy_prints_a_header_only() {
     assert_eq!(
-        Policy::empty("/bin/x", Abi::X86_64).to_string(),
+        Policy::empty("/bin/x", Abi::native()).to_string(),
         "Policy: /bin/x, Emulation: linux64\n"
+    );
+    // Another 64-bit ABI than the host's goes by its own name.
+    let other = if Abi::native() == Abi::X86_64 {
+        Abi::Aarch64
+    } else {
+        Abi::X86_64
+    };
+    assert_eq!(
+        Policy::empty("/bin/x", other).to_string(),
+        format!("Policy: /bin/x, Emulation: {}\n", other.arch_name())
     );
     assert_eq!(
         Policy::empty("/bin/x", Abi::I386).to_string(),

@@ -18,7 +18,7 @@ fn ask_permit_is_remembered_as_an_alias_rule() {
     assert_eq!(
         s.script.transcript(),
         format!(
-            "{}\nOKAY\n{IMAGE}, pid: {PID}(0)[0], policy: {IMAGE}, filters: 1, syscall: linux64-fswrite(257), filename: /etc/hosts\nOKAY\n",
+            "{}\nOKAY\n{IMAGE}, pid: {PID}(0)[0], policy: {IMAGE}, filters: 1, syscall: linux64-fswrite({OPENAT}), filename: /etc/hosts\nOKAY\n",
             fsread_line(0, "/etc/hosts")
         ),
         "a permit for fsread opens fsread only, never fswrite"
@@ -45,7 +45,7 @@ fn ask_permit_now_and_deny_now_are_used_once() {
     );
     assert_eq!(engine.policy_text(IMAGE).expect("policy"), header(""));
     let line = format!(
-        "{IMAGE}, pid: {PID}(0)[0], policy: {IMAGE}, filters: 0, syscall: linux64-getpid(39), args: 48"
+        "{IMAGE}, pid: {PID}(0)[0], policy: {IMAGE}, filters: 0, syscall: linux64-getpid({GETPID}), args: 48"
     );
     assert_eq!(s.script.transcript(), format!("{line}\nOKAY\n").repeat(3));
 }

@@ -12,7 +12,7 @@ fn learn_writes_the_original_rule_forms() {
     s.call(GETPID, [0; 6]);
     let a = s.tracer.place_str(PID, "/etc/hosts");
     let b = s.tracer.place_str(PID, "/etc/nonexistent-target");
-    s.call(RENAME, [a, b, 0, 0, 0, 0]);
+    s.call(RENAMEAT, [AT_FDCWD, a, AT_FDCWD, b, 0, 0]);
     s.openat("/etc/hosts", O_WRONLY);
     let decisions = s.run(&mut engine);
     assert!(
@@ -102,7 +102,7 @@ fn learned_objects_without_paths_match_any_inode() {
     let mut engine = s.engine(Mode::Learn);
     let empty = s.tracer.place_str(PID, "");
     // newfstatat(0, "", &st, AT_EMPTY_PATH): fstat of a pipe.
-    s.call(262, [0, empty, 0x7000, 0x1000, 0, 0]);
+    s.call(NEWFSTATAT, [0, empty, 0x7000, 0x1000, 0, 0]);
     s.run(&mut engine);
     engine.save_changed();
     assert_eq!(
@@ -111,6 +111,6 @@ fn learned_objects_without_paths_match_any_inode() {
     );
     s.tracer.set_fd(PID, 0, "pipe:[99]");
     let mut engine = s.engine(Mode::Enforce);
-    s.call(262, [0, empty, 0x7000, 0x1000, 0, 0]);
+    s.call(NEWFSTATAT, [0, empty, 0x7000, 0x1000, 0, 0]);
     assert_eq!(s.run(&mut engine), [Decision::Permit]);
 }

@@ -25,14 +25,20 @@ pub(crate) const O_RDONLY: u64 = 0;
 pub(crate) const O_WRONLY: u64 = 1;
 pub(crate) const O_CREAT: u64 = 0o100;
 
-/// x86-64 numbers.
-pub(crate) const READ: u32 = 0;
-pub(crate) const WRITE: u32 = 1;
-pub(crate) const GETPID: u32 = 39;
-pub(crate) const CONNECT: u32 = 42;
-pub(crate) const EXECVE: u32 = 59;
-pub(crate) const RENAME: u32 = 82;
-pub(crate) const OPENAT: u32 = 257;
+// The scripted calls are the host's: `linux64` names its ABI (x86-64 or
+// AArch64), and these are its numbers.
+pub(crate) const READ: u32 = libc::SYS_read as u32;
+pub(crate) const WRITE: u32 = libc::SYS_write as u32;
+pub(crate) const CLOSE: u32 = libc::SYS_close as u32;
+pub(crate) const NEWFSTATAT: u32 = libc::SYS_newfstatat as u32;
+pub(crate) const GETPID: u32 = libc::SYS_getpid as u32;
+pub(crate) const CONNECT: u32 = libc::SYS_connect as u32;
+pub(crate) const CLONE: u32 = libc::SYS_clone as u32;
+pub(crate) const EXECVE: u32 = libc::SYS_execve as u32;
+pub(crate) const CHROOT: u32 = libc::SYS_chroot as u32;
+pub(crate) const RESTART_SYSCALL: u32 = libc::SYS_restart_syscall as u32;
+pub(crate) const RENAMEAT: u32 = libc::SYS_renameat as u32;
+pub(crate) const OPENAT: u32 = libc::SYS_openat as u32;
 
 pub(crate) struct Setup {
     pub(crate) dir: PathBuf,
@@ -89,7 +95,7 @@ impl Setup {
         self.tracer.push(Event::Syscall {
             pid: PID,
             call: RawCall {
-                abi: Abi::X86_64,
+                abi: Abi::native(),
                 nr,
                 args,
             },
@@ -127,6 +133,6 @@ pub(crate) fn header(rules: &str) -> String {
 /// The event line of an fsread event, as the frontend sees it.
 pub(crate) fn fsread_line(filters: usize, path: &str) -> String {
     format!(
-        "{IMAGE}, pid: {PID}(0)[0], policy: {IMAGE}, filters: {filters}, syscall: linux64-fsread(257), filename: {path}"
+        "{IMAGE}, pid: {PID}(0)[0], policy: {IMAGE}, filters: {filters}, syscall: linux64-fsread({OPENAT}), filename: {path}"
     )
 }

@@ -22,7 +22,7 @@ fn enforce_permits_what_rules_permit_and_denies_the_rest() {
     assert_eq!(
         engine.log().lines(),
         [format!(
-            "deny user: tester, prog: {IMAGE}, pid: {PID}(0)[0], policy: {IMAGE}, filters: 2, syscall: linux64-fsread(257), filename: /etc/passwd"
+            "deny user: tester, prog: {IMAGE}, pid: {PID}(0)[0], policy: {IMAGE}, filters: 2, syscall: linux64-fsread({OPENAT}), filename: /etc/passwd"
         )]
     );
     assert!(s.script.transcript().is_empty(), "enforce mode never asks");
@@ -57,7 +57,7 @@ fn actions_deny_with_errno_kill_and_log() {
     let mut engine = s.engine(Mode::Enforce);
     s.openat("/etc/passwd", O_RDONLY);
     s.openat("/etc/hosts", O_RDONLY);
-    s.call(101, [0; 6]);
+    s.call(libc::SYS_ptrace as u32, [0; 6]);
     s.call(WRITE, [1, 0, 0, 0, 0, 0]);
     assert_eq!(
         s.run(&mut engine),
@@ -157,7 +157,7 @@ fn utimensat_with_a_null_path_names_the_descriptor() {
     );
     let mut engine = s.engine(Mode::Enforce);
     // futimens(5, times) is utimensat(5, NULL, times, 0).
-    s.call(280, [5, 0, 0x7000, 0, 0, 0]);
+    s.call(libc::SYS_utimensat as u32, [5, 0, 0x7000, 0, 0, 0]);
     // A NULL path elsewhere is still a fault.
     s.call(OPENAT, [AT_FDCWD, 0, O_RDONLY, 0, 0, 0]);
     assert_eq!(s.run(&mut engine), [Decision::Permit, Decision::Deny(14)]);
@@ -174,7 +174,7 @@ fn permitted_calls_hand_over_what_was_checked() {
     s.policy(
         IMAGE,
         &header(&format!(
-            "\tlinux64-fsread: filename eq \"{}\" then permit\n\tlinux64-rename: true then permit\n\tlinux64-getpid: permit\n",
+            "\tlinux64-fsread: filename eq \"{}\" then permit\n\tlinux64-renameat: true then permit\n\tlinux64-getpid: permit\n",
             file.display()
         )),
     );
@@ -182,7 +182,7 @@ fn permitted_calls_hand_over_what_was_checked() {
     s.openat("data.txt", O_RDONLY);
     let a = s.tracer.place_str(PID, "data.txt");
     let b = s.tracer.place_str(PID, "renamed.txt");
-    s.call(RENAME, [a, b, 0, 0, 0, 0]);
+    s.call(RENAMEAT, [AT_FDCWD, a, AT_FDCWD, b, 0, 0]);
     s.call(GETPID, [0; 6]);
     s.openat("other.txt", O_RDONLY);
     s.run(&mut engine);
@@ -212,14 +212,14 @@ fn permitted_calls_hand_over_what_was_checked() {
         .collect();
     assert_eq!(
         paths,
-        [vec![(1, true)], vec![(0, false), (1, false)]],
+        [vec![(1, true)], vec![(1, false), (3, false)]],
         "an open follows its last component, a rename does not"
     );
     assert_eq!(
         handed,
         [
             vec![(1, nul(&file))],
-            vec![(0, nul(&file)), (1, nul(&s.dir.join("renamed.txt")))],
+            vec![(1, nul(&file)), (3, nul(&s.dir.join("renamed.txt")))],
             vec![(255, b"Permit".to_vec())],
             vec![(255, b"Deny(1)".to_vec())],
         ],
