@@ -28,7 +28,8 @@ fn systrace(dir: &Path, args: &[&str]) -> Output {
 }
 
 fn rules(dir: &Path) -> Vec<String> {
-    let text = fs::read_to_string(dir.join("policies/usr_bin_cat")).unwrap_or_default();
+    let policy = dir.join("policies").join(crate::policy_name("/bin/cat"));
+    let text = fs::read_to_string(policy).unwrap_or_default();
     text.lines()
         .filter(|l| l.starts_with('\t'))
         .map(str::to_string)

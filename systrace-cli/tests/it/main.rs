@@ -3,3 +3,28 @@
 mod check;
 mod e2e;
 mod faults;
+
+use std::path::Path;
+
+/// The file name systrace gives the policy of `program` (a path, or a name
+/// looked up in `PATH`): its resolved image, mangled. `/bin/cat` is
+/// `usr_bin_cat` where `/bin` links to `/usr/bin`, `bin_busybox` where
+/// `cat` is busybox.
+fn policy_name(program: &str) -> String {
+    let path = if program.contains('/') {
+        Path::new(program).to_path_buf()
+    } else {
+        std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+            .map(|dir| dir.join(program))
+            .find(|p| p.is_file())
+            .unwrap_or_else(|| panic!("{program} not in PATH"))
+    };
+    let image = std::fs::canonicalize(&path).expect("program resolves");
+    systrace_policy::store::mangle(&image.to_string_lossy())
+}
+
+/// Whether a line of `err` reports `error` for `file`, as GNU coreutils
+/// (`cat: FILE: ERROR`) and busybox (`cat: can't open 'FILE': ERROR`) do.
+fn reports(err: &str, file: &str, error: &str) -> bool {
+    err.lines().any(|l| l.contains(file) && l.ends_with(error))
+}

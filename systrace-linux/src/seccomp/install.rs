@@ -1,5 +1,6 @@
 //! A compiled program, ready to hand to the kernel: here (the forked child
-//! installs it through `Program::fprog`) or in a tracee (as the bytes of
+//! installs it through `Program::fprog`, the calling thread through
+//! [`Program::install`]) or in a tracee (as the bytes of
 //! [`Program::remote_image`], for injection).
 
 use crate::sys::seccomp::{self, SockFprog};
