@@ -44,7 +44,9 @@ use systrace_policy::Abi;
 
 use super::spawn::OPTIONS;
 use super::wait::{self, Status};
-use super::{Allowed, Backend, Go, Held, Proc, Stop, fail_closed, procfs, regs};
+use super::{
+    Allowed, Backend, Go, Held, Proc, Stop, fail_closed, procfs, regs, syscall_info_or_kill,
+};
 use crate::seccomp::{FilterIr, Verdict, abi_of};
 use crate::sys::ptrace::{self, EVENT_STOP, INFO_ENTRY, INFO_EXIT, SyscallInfo};
 
@@ -204,14 +206,8 @@ fn is_restart(abi: Abi, nr: u32) -> bool {
 impl Backend {
     /// A syscall stop of a process traced with syscall stops.
     pub(super) fn syscall_stop(&mut self, pid: Pid) {
-        let info = match ptrace::syscall_info(pid) {
-            Ok(info) => info,
-            Err(e) if e.raw_os_error() == Some(libc::ESRCH) => return,
-            Err(_) => {
-                // Cannot tell what the call is: it must not run.
-                fail_closed(pid);
-                return;
-            }
+        let Some(info) = syscall_info_or_kill(pid) else {
+            return;
         };
         match info.op {
             INFO_ENTRY => self.entry_stop(pid, &info),
@@ -257,29 +253,12 @@ impl Backend {
                 Ok(())
             }
             (Verdict::Allow, _) | (Verdict::Trace, Some(_)) => self.go(pid, Go::Run(0)),
-            (Verdict::Errno(errno), _) => self.deny_at_entry(pid, i32::from(errno)),
+            (Verdict::Errno(errno), _) => self.deny_and_go(pid, i32::from(errno), true),
             (Verdict::KillProcess, _) | (Verdict::Trace, None) => {
                 fail_closed(pid);
                 Ok(())
             }
         };
-    }
-
-    /// Deny the call `pid` is stopped at the entry of, without an event.
-    fn deny_at_entry(&mut self, pid: Pid, errno: i32) -> io::Result<()> {
-        match regs::deny(pid, errno) {
-            Ok(()) => {
-                if let Some(proc) = self.procs.get_mut(&pid) {
-                    proc.denied = Some(errno);
-                }
-                self.go(pid, Go::Run(0))
-            }
-            Err(e) if e.raw_os_error() == Some(libc::ESRCH) => Err(e),
-            Err(e) => {
-                fail_closed(pid);
-                Err(e)
-            }
-        }
     }
 
     /// Replace the fast path of a process traced with syscall stops, and of

@@ -4,7 +4,7 @@
 use systrace_core::{Event, ExitStatus, Pid, RawCall};
 
 use super::wait::Status;
-use super::{Backend, Early, Go, Held, Proc, Stop, fail_closed, procfs};
+use super::{Backend, Early, Go, Held, Proc, Stop, fail_closed, procfs, syscall_info_or_kill};
 use crate::seccomp::abi_of;
 use crate::sys::ptrace::{
     self, EVENT_CLONE, EVENT_EXEC, EVENT_FORK, EVENT_SECCOMP, EVENT_STOP, EVENT_VFORK, INFO_SECCOMP,
@@ -138,14 +138,8 @@ impl Backend {
             let _ = self.go(pid, Go::Run(0));
             return;
         }
-        let info = match ptrace::syscall_info(pid) {
-            Ok(info) => info,
-            Err(e) if e.raw_os_error() == Some(libc::ESRCH) => return,
-            Err(_) => {
-                // Cannot tell what the call is: it must not run.
-                fail_closed(pid);
-                return;
-            }
+        let Some(info) = syscall_info_or_kill(pid) else {
+            return;
         };
         let abi = abi_of(info.arch);
         match (info.op, abi) {

@@ -456,6 +456,43 @@ fn fail_closed(pid: Pid) {
     let _ = process::kill(pid, libc::SIGKILL);
 }
 
+/// What `pid` is stopped at. `None` when it is gone, or when it could not
+/// be told: then it is killed, because a call nobody judged must not run.
+fn syscall_info_or_kill(pid: Pid) -> Option<ptrace::SyscallInfo> {
+    match ptrace::syscall_info(pid) {
+        Ok(info) => Some(info),
+        Err(e) if e.raw_os_error() == Some(libc::ESRCH) => None,
+        Err(_) => {
+            fail_closed(pid);
+            None
+        }
+    }
+}
+
+impl Backend {
+    /// Deny the call `pid` is stopped at the entry of and let it go on;
+    /// with `exit_stop` (it stops at the call's exit too), that stop makes
+    /// sure of the return value. A denial that cannot be written kills it:
+    /// a denied call never runs.
+    fn deny_and_go(&mut self, pid: Pid, errno: i32, exit_stop: bool) -> std::io::Result<()> {
+        match regs::deny(pid, errno) {
+            Ok(()) => {
+                if exit_stop {
+                    if let Some(proc) = self.procs.get_mut(&pid) {
+                        proc.denied = Some(errno);
+                    }
+                }
+                self.go(pid, Go::Run(0))
+            }
+            Err(e) if e.raw_os_error() == Some(libc::ESRCH) => Err(e),
+            Err(e) => {
+                fail_closed(pid);
+                Err(e)
+            }
+        }
+    }
+}
+
 fn not_stopped(pid: Pid, what: &str) -> Error {
     Error::os(
         format!("{what}: process {pid} is not stopped at a system call"),
@@ -507,23 +544,7 @@ impl Tracer for Backend {
         let syscall_stops = proc.user_filter.is_some();
         let result = match decision {
             Decision::Permit => self.go(pid, Go::Run(0)),
-            Decision::Deny(errno) => match regs::deny(pid, errno) {
-                Ok(()) => {
-                    if syscall_stops {
-                        // Its exit stop makes sure of the return value.
-                        if let Some(proc) = self.procs.get_mut(&pid) {
-                            proc.denied = Some(errno);
-                        }
-                    }
-                    self.go(pid, Go::Run(0))
-                }
-                Err(e) if e.raw_os_error() == Some(libc::ESRCH) => Err(e),
-                Err(e) => {
-                    // Never let a denied call run.
-                    fail_closed(pid);
-                    Err(e)
-                }
-            },
+            Decision::Deny(errno) => self.deny_and_go(pid, errno, syscall_stops),
             Decision::Kill => process::kill(pid, libc::SIGKILL),
         };
         result.map_err(|e| procfs::error(pid, "resume", e))

@@ -11,7 +11,7 @@ use systrace_core::{Decision, Event, ExitStatus, FastPath, Inspect, Pid, Tracer}
 use systrace_linux::{SpawnError, spawn};
 use systrace_policy::Credentials;
 
-use crate::harness::{GETPID, OPENAT, Run, ST, alive, opened, scratch};
+use crate::harness::{GETPID, OPENAT, Outcome, Run, ST, alive, opened, scratch};
 
 #[test]
 fn deny_returns_the_errno_at_the_one_stop() {
@@ -50,13 +50,8 @@ fn kill_ends_the_process_before_the_call_runs() {
 fn the_helper_opens_only_what_its_scenario_names() {
     // `st-scenario` is linked statically: no loader opens `ld.so.cache` and
     // shared libraries before `main`, so what a test sees is the program's.
-    let mut paths = Vec::new();
-    let outcome = Run::new()
-        .decide(|b, pid, call| {
-            paths.extend(opened(b, pid, call));
-            Decision::Permit
-        })
-        .scenario(&["open", "/etc/hostname"]);
+    let (outcome, opens) = with_opens(&["open", "/etc/hostname"]);
+    let paths: Vec<String> = opens.into_iter().map(|(_, path)| path).collect();
     assert_eq!(outcome.output, "ok\n");
     let loaded: Vec<_> = paths.iter().filter(|p| p.contains(".so")).collect();
     assert!(loaded.is_empty(), "libraries opened: {paths:?}");
@@ -118,17 +113,26 @@ fn pids_in(output: &str, word: &str) -> Vec<(Pid, String)> {
         .collect()
 }
 
-#[test]
-fn threads_are_followed_with_their_own_ids() {
-    let mut openers = Vec::new();
+/// Run a scenario permitting everything; each `openat` seen, with its pid.
+fn with_opens(args: &[&str]) -> (Outcome, Vec<(Pid, String)>) {
+    let mut opens = Vec::new();
     let outcome = Run::new()
         .decide(|b, pid, call| {
-            if opened(b, pid, call).as_deref() == Some("/etc/hostname") {
-                openers.push(pid);
-            }
+            opens.extend(opened(b, pid, call).map(|path| (pid, path)));
             Decision::Permit
         })
-        .scenario(&["threads", "4", "/etc/hostname"]);
+        .scenario(args);
+    (outcome, opens)
+}
+
+#[test]
+fn threads_are_followed_with_their_own_ids() {
+    let (outcome, opens) = with_opens(&["threads", "4", "/etc/hostname"]);
+    let openers: Vec<Pid> = opens
+        .into_iter()
+        .filter(|(_, path)| path == "/etc/hostname")
+        .map(|(pid, _)| pid)
+        .collect();
     let threads = pids_in(&outcome.output, "thread");
     assert_eq!(threads.len(), 4, "{}", outcome.output);
     let spawned: BTreeSet<Pid> = outcome.spawned().into_iter().collect();
@@ -154,15 +158,12 @@ fn threads_are_followed_with_their_own_ids() {
 
 #[test]
 fn fork_children_are_followed() {
-    let mut openers = Vec::new();
-    let outcome = Run::new()
-        .decide(|b, pid, call| {
-            if opened(b, pid, call).as_deref() == Some("/etc/hostname") {
-                openers.push(pid);
-            }
-            Decision::Permit
-        })
-        .scenario(&["fork", "3", "/etc/hostname"]);
+    let (outcome, opens) = with_opens(&["fork", "3", "/etc/hostname"]);
+    let openers: Vec<Pid> = opens
+        .into_iter()
+        .filter(|(_, path)| path == "/etc/hostname")
+        .map(|(pid, _)| pid)
+        .collect();
     let children = pids_in(&outcome.output, "child");
     assert_eq!(children.len(), 3, "{}", outcome.output);
     let spawned = outcome.spawned();

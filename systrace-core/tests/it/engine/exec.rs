@@ -126,22 +126,8 @@ fn children_inherit_their_parent_policy() {
         child: 101,
     });
     s.tracer.set_cwd(101, &s.dir);
-    s.tracer.push(Event::Syscall {
-        pid: 101,
-        call: RawCall {
-            abi: Abi::native(),
-            nr: READ,
-            args: [0; 6],
-        },
-    });
-    s.tracer.push(Event::Syscall {
-        pid: 101,
-        call: RawCall {
-            abi: Abi::native(),
-            nr: GETPID,
-            args: [0; 6],
-        },
-    });
+    s.call_as(101, Abi::native(), READ, [0; 6]);
+    s.call_as(101, Abi::native(), GETPID, [0; 6]);
     assert_eq!(s.run(&mut engine), [Decision::Permit, Decision::Deny(1)]);
     assert!(
         engine.log().lines()[0].contains("pid: 101(0)[100]"),
@@ -165,9 +151,7 @@ fn fast_path_holds_only_unconditional_permits() {
         ),
     );
     let _engine = s.engine(Mode::Enforce);
-    let Some(Request::FastPath(_, fast)) = s.tracer.requests.first() else {
-        panic!("no fast path")
-    };
+    let fast = s.first_fast_path();
     let has = |nr| fast.permit.contains(&(Abi::native(), nr));
     assert!(
         has(READ) && has(CLOSE) && has(OPENAT),
@@ -187,22 +171,8 @@ fn i386_calls_are_judged_by_their_own_section() {
     s.policy(IMAGE, &header("\tlinux64-getpid: permit\n"));
     let mut engine = s.engine(Mode::Enforce);
     // getpid is 20 on i386; 39 there is mkdir, whose NULL path is a fault.
-    s.tracer.push(Event::Syscall {
-        pid: PID,
-        call: RawCall {
-            abi: Abi::I386,
-            nr: 20,
-            args: [0; 6],
-        },
-    });
-    s.tracer.push(Event::Syscall {
-        pid: PID,
-        call: RawCall {
-            abi: Abi::I386,
-            nr: 39,
-            args: [0; 6],
-        },
-    });
+    s.call_as(PID, Abi::I386, 20, [0; 6]);
+    s.call_as(PID, Abi::I386, 39, [0; 6]);
     assert_eq!(s.run(&mut engine), [Decision::Deny(1), Decision::Deny(14)]);
     assert!(
         engine.log().lines()[0].contains("syscall: linux-getpid(20)"),
@@ -269,9 +239,7 @@ fn roots_are_cached_until_a_chroot() {
         ),
     );
     let mut engine = s.engine(Mode::Enforce);
-    let Some(Request::FastPath(_, fast)) = s.tracer.requests.first() else {
-        panic!("no fast path")
-    };
+    let fast = s.first_fast_path();
     assert!(
         fast.permit.contains(&(Abi::native(), RESTART_SYSCALL)),
         "restart_syscall"
@@ -303,9 +271,7 @@ fn clone_untraced_is_refused() {
     let mut s = Setup::new("untraced");
     s.policy(IMAGE, &header("\tlinux64-clone: permit\n"));
     let mut engine = s.engine(Mode::Enforce);
-    let Some(Request::FastPath(_, fast)) = s.tracer.requests.first() else {
-        panic!("no fast path")
-    };
+    let fast = s.first_fast_path();
     assert!(
         !fast.permit.contains(&(Abi::native(), CLONE)),
         "clone always stops"

@@ -76,14 +76,7 @@ fn learn_keeps_abis_in_separate_sections() {
     let mut s = Setup::new("learnabi");
     let mut engine = s.engine(Mode::Learn);
     s.call(GETPID, [0; 6]);
-    s.tracer.push(Event::Syscall {
-        pid: PID,
-        call: RawCall {
-            abi: Abi::I386,
-            nr: 20,
-            args: [0; 6],
-        },
-    });
+    s.call_as(PID, Abi::I386, 20, [0; 6]);
     s.run(&mut engine);
     engine.save_changed();
     assert_eq!(

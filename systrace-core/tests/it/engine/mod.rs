@@ -14,7 +14,7 @@ use systrace_core::env::SystemEnvironment;
 use systrace_core::fake::{FakeTracer, Request};
 use systrace_core::log::Log;
 use systrace_core::protocol::{Script, Style};
-use systrace_core::{Decision, Event, ExitStatus, Pid, RawCall};
+use systrace_core::{Decision, Event, ExitStatus, FastPath, Pid, RawCall};
 use systrace_policy::store::{Store, mangle};
 use systrace_policy::{Abi, Credentials};
 
@@ -92,14 +92,23 @@ impl Setup {
     }
 
     pub(crate) fn call(&mut self, nr: u32, args: [u64; 6]) {
+        self.call_as(PID, Abi::native(), nr, args);
+    }
+
+    /// A call of another process, or of another ABI.
+    pub(crate) fn call_as(&mut self, pid: Pid, abi: Abi, nr: u32, args: [u64; 6]) {
         self.tracer.push(Event::Syscall {
-            pid: PID,
-            call: RawCall {
-                abi: Abi::native(),
-                nr,
-                args,
-            },
+            pid,
+            call: RawCall { abi, nr, args },
         });
+    }
+
+    /// The fast path the engine asked for first (at start).
+    pub(crate) fn first_fast_path(&self) -> &FastPath {
+        match self.tracer.requests.first() {
+            Some(Request::FastPath(_, fast)) => fast,
+            other => panic!("no fast path first: {other:?}"),
+        }
     }
 
     pub(crate) fn openat(&mut self, path: &str, flags: u64) {
