@@ -20,7 +20,11 @@
 //!   `anon_inode:[eventfd]`) is learned as `filename match "pipe:*"`: the
 //!   number is the inode, new on every run.
 
+use systrace_policy::Binder;
 use systrace_policy::ast::{Action, Cmp, Expr, Op, Rule, RuleLine, Span};
+
+use crate::calls::Syscalls;
+use crate::translate::Translation;
 
 /// The original's marker for a path that does not resolve.
 const NON_EXISTENT: &str = "/<non-existent filename>: ";
@@ -119,5 +123,41 @@ pub fn rule(
         syscall: call.to_string(),
         rule,
         span: Span::default(),
+    }
+}
+
+impl super::Engine {
+    pub(super) fn learn(&mut self, binary: usize, tr: &Translation) {
+        let (name, args) = self.rule_target(tr);
+        let emulation = tr.call.abi.emulation_name();
+        let line = rule(emulation, &name, args.as_deref(), &self.options.temp_dirs);
+        self.push_rule(binary, tr, line);
+    }
+
+    /// Add a rule to the policy of `binary` for the call's ABI.
+    pub(super) fn push_rule(
+        &mut self,
+        binary: usize,
+        tr: &Translation,
+        mut line: RuleLine,
+    ) -> bool {
+        let binder = Binder {
+            table: &Syscalls,
+            env: &self.env,
+        };
+        let b = &mut self.binaries.list[binary];
+        let policy = b.section(tr.call.abi);
+        line.emulation = policy.emulation().to_string();
+        let mut warnings = Vec::new();
+        match policy.push(line, "<learned>", &binder, &mut warnings) {
+            Ok(_) => {
+                b.dirty = true;
+                true
+            }
+            Err(e) => {
+                eprintln!("systrace: cannot add rule: {e}");
+                false
+            }
+        }
     }
 }
