@@ -17,10 +17,10 @@ use std::hint::black_box;
 use std::path::Path;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use systrace_core::RawCall;
 use systrace_core::calls::number;
 use systrace_core::fake::FakeTracer;
 use systrace_core::translate::{path::resolve, translate};
+use systrace_core::{RawCall, Stop};
 use systrace_policy::Abi;
 
 /// A directory and a file in it that exist here.
@@ -65,10 +65,11 @@ fn translate_openat(c: &mut Criterion) {
                 0,
             ],
         };
-        let t = translate(&mut tracer, PID, &call, true).expect("openat translates");
+        let stop = Stop::new(PID, 1, call);
+        let t = translate(&mut tracer, &stop, true, None).expect("openat translates");
         assert_eq!(t.args[0].name, "filename");
         group.bench_function(name, |b| {
-            b.iter(|| translate(&mut tracer, PID, black_box(&call), true).map(|t| t.args.len()))
+            b.iter(|| translate(&mut tracer, black_box(&stop), true, None).map(|t| t.args.len()))
         });
     }
     group.finish();

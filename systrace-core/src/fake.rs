@@ -8,14 +8,14 @@ use std::path::PathBuf;
 use systrace_policy::Credentials;
 
 use crate::error::{Error, Result};
-use crate::tracer::{Checked, Decision, Event, FastPath, Inspect, Pid, Tracer};
+use crate::tracer::{Checked, Decision, Event, FastPath, Inspect, Pid, RawCall, Stop, Tracer};
 
 /// A request the engine made of the fake tracer, in order.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Request {
-    /// [`Tracer::resume`].
+    /// [`Tracer::resume`] with nothing checked in memory.
     Resume(Pid, Decision),
-    /// [`Tracer::permit_checked`], with the bytes handed over.
+    /// [`Tracer::resume`] of a permit with the bytes handed over.
     PermitChecked(Pid, Checked),
     /// [`Tracer::set_fast_path`].
     FastPath(Pid, FastPath),
@@ -35,7 +35,13 @@ pub struct FakeTracer {
     root: HashMap<Pid, PathBuf>,
     fds: HashMap<(Pid, i32), PathBuf>,
     images: HashMap<Pid, PathBuf>,
-    creds: HashMap<Pid, Credentials>,
+    creds: HashMap<Pid, Option<Credentials>>,
+    groups: HashMap<Pid, Pid>,
+    pgroups: HashMap<Pid, Pid>,
+    pidfds: HashMap<(Pid, i32), Pid>,
+    next_stop: u64,
+    /// The pid the tracer is said to run as (default 1).
+    pub tracer_pid: Pid,
     /// Everything the engine asked for, in order.
     pub requests: Vec<Request>,
     /// How many times [`Inspect::root`] was asked.
@@ -47,8 +53,16 @@ impl FakeTracer {
     pub fn new() -> FakeTracer {
         FakeTracer {
             next_addr: 0x10_0000,
+            tracer_pid: 1,
             ..FakeTracer::default()
         }
+    }
+
+    /// Queue a stop of `pid` at `call`.
+    pub fn push_call(&mut self, pid: Pid, call: RawCall) -> &mut FakeTracer {
+        self.next_stop += 1;
+        let stop = Stop::new(pid, self.next_stop, call);
+        self.push(Event::Syscall(stop))
     }
 
     /// Queue an event.
@@ -107,7 +121,31 @@ impl FakeTracer {
 
     /// Set the ids of `pid` (default 0:0).
     pub fn set_credentials(&mut self, pid: Pid, creds: Credentials) -> &mut FakeTracer {
-        self.creds.insert(pid, creds);
+        self.creds.insert(pid, Some(creds));
+        self
+    }
+
+    /// Make the ids of `pid` unreadable.
+    pub fn hide_credentials(&mut self, pid: Pid) -> &mut FakeTracer {
+        self.creds.insert(pid, None);
+        self
+    }
+
+    /// Say that thread `tid` belongs to process `group` (default: its own).
+    pub fn set_thread_group(&mut self, tid: Pid, group: Pid) -> &mut FakeTracer {
+        self.groups.insert(tid, group);
+        self
+    }
+
+    /// Set the process group of `pid` (default: its own id).
+    pub fn set_process_group(&mut self, pid: Pid, group: Pid) -> &mut FakeTracer {
+        self.pgroups.insert(pid, group);
+        self
+    }
+
+    /// Say that descriptor `fd` of `pid` is a pidfd of `target`.
+    pub fn set_pidfd(&mut self, pid: Pid, fd: i32, target: Pid) -> &mut FakeTracer {
+        self.pidfds.insert((pid, fd), target);
         self
     }
 
@@ -125,8 +163,12 @@ impl FakeTracer {
 }
 
 impl Inspect for FakeTracer {
-    fn read_memory(&mut self, pid: Pid, addr: u64, buf: &mut [u8]) -> Result<usize> {
-        let regions = self.memory.get(&pid).map(Vec::as_slice).unwrap_or_default();
+    fn read_memory(&mut self, stop: &Stop, addr: u64, buf: &mut [u8]) -> Result<usize> {
+        let regions = self
+            .memory
+            .get(&stop.pid())
+            .map(Vec::as_slice)
+            .unwrap_or_default();
         // The newest mapping of an address wins, as a remap would.
         for (start, bytes) in regions.iter().rev() {
             let end = start + bytes.len() as u64;
@@ -140,34 +182,59 @@ impl Inspect for FakeTracer {
         Ok(0)
     }
 
-    fn cwd(&mut self, pid: Pid) -> Result<PathBuf> {
+    fn cwd(&mut self, stop: &Stop) -> Result<PathBuf> {
+        let pid = stop.pid();
         self.cwd.get(&pid).cloned().ok_or(Error::Gone { pid })
     }
 
-    fn root(&mut self, pid: Pid) -> Result<PathBuf> {
+    fn root(&mut self, stop: &Stop) -> Result<PathBuf> {
         self.root_reads += 1;
         Ok(self
             .root
-            .get(&pid)
+            .get(&stop.pid())
             .cloned()
             .unwrap_or_else(|| PathBuf::from("/")))
     }
 
-    fn fd_path(&mut self, pid: Pid, fd: i32) -> Result<PathBuf> {
+    fn fd_path(&mut self, stop: &Stop, fd: i32) -> Result<PathBuf> {
+        let pid = stop.pid();
         self.fds.get(&(pid, fd)).cloned().ok_or_else(|| {
             Error::os(
                 format!("process {pid}: fd {fd}"),
-                std::io::Error::from_raw_os_error(9),
+                std::io::Error::from_raw_os_error(libc::EBADF),
             )
         })
+    }
+
+    fn credentials(&mut self, stop: &Stop) -> Result<Credentials> {
+        match self.creds.get(&stop.pid()) {
+            None => Ok(Credentials::default()),
+            Some(Some(creds)) => Ok(*creds),
+            Some(None) => Err(Error::os(
+                format!("process {}: credentials", stop.pid()),
+                std::io::Error::from_raw_os_error(libc::EACCES),
+            )),
+        }
     }
 
     fn image(&mut self, pid: Pid) -> Result<PathBuf> {
         self.images.get(&pid).cloned().ok_or(Error::Gone { pid })
     }
 
-    fn credentials(&mut self, pid: Pid) -> Result<Credentials> {
-        Ok(self.creds.get(&pid).copied().unwrap_or_default())
+    fn thread_group(&mut self, tid: Pid) -> Result<Pid> {
+        Ok(self.groups.get(&tid).copied().unwrap_or(tid))
+    }
+
+    fn process_group(&mut self, pid: Pid) -> Result<Pid> {
+        Ok(self.pgroups.get(&pid).copied().unwrap_or(pid))
+    }
+
+    fn pidfd_process(&mut self, stop: &Stop, fd: i32) -> Result<Option<Pid>> {
+        Ok(self.pidfds.get(&(stop.pid(), fd)).copied())
+    }
+
+    fn tracer_process(&self) -> Pid {
+        self.tracer_pid
     }
 }
 
@@ -176,14 +243,14 @@ impl Tracer for FakeTracer {
         Ok(self.events.pop_front())
     }
 
-    fn resume(&mut self, pid: Pid, decision: Decision) -> Result<()> {
-        self.requests.push(Request::Resume(pid, decision));
-        Ok(())
-    }
-
-    fn permit_checked(&mut self, pid: Pid, checked: &Checked) -> Result<()> {
-        self.requests
-            .push(Request::PermitChecked(pid, checked.clone()));
+    fn resume(&mut self, stop: Stop, decision: Decision, checked: &Checked) -> Result<()> {
+        let pid = stop.pid();
+        let request = if decision == Decision::Permit && !checked.is_empty() {
+            Request::PermitChecked(pid, checked.clone())
+        } else {
+            Request::Resume(pid, decision)
+        };
+        self.requests.push(request);
         Ok(())
     }
 

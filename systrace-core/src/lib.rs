@@ -13,7 +13,7 @@
 //! use systrace_core::env::SystemEnvironment;
 //! use systrace_core::fake::FakeTracer;
 //! use systrace_core::log::Log;
-//! use systrace_core::{Decision, Event, RawCall, Tracer};
+//! use systrace_core::{Decision, RawCall};
 //! use systrace_policy::Abi;
 //! use systrace_policy::store::Store;
 //!
@@ -29,7 +29,7 @@
 //! let mut tracer = FakeTracer::new();
 //! tracer.set_cwd(7, "/").set_image(7, "/usr/bin/demo");
 //! for nr in [39, 0] {
-//!     tracer.push(Event::Syscall { pid: 7, call: RawCall { abi: Abi::X86_64, nr, args: [0; 6] } });
+//!     tracer.push_call(7, RawCall { abi: Abi::X86_64, nr, args: [0; 6] });
 //! }
 //! engine.start(&mut tracer, 7, "/usr/bin/demo").unwrap();
 //! engine.run(&mut tracer, 7).unwrap();
@@ -40,6 +40,7 @@
 #![forbid(unsafe_code)]
 
 pub mod calls;
+pub mod consts;
 pub mod engine;
 pub mod env;
 pub mod error;
@@ -52,4 +53,7 @@ pub mod tracer;
 pub mod translate;
 
 pub use error::{Error, Result};
-pub use tracer::{Checked, Decision, Event, ExitStatus, FastPath, Inspect, Pid, RawCall, Tracer};
+pub use tracer::{
+    Checked, Decision, Event, ExitStatus, FastPath, Inspect, OPEN_HOW_SIZE, Pid, RawCall, Stop,
+    Tracer,
+};

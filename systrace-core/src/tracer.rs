@@ -3,6 +3,17 @@
 //! A backend (ptrace on Linux, or a scripted fake in tests) reports
 //! [`Event`]s and carries out what the engine decides. The engine never
 //! touches a process but through these traits.
+//!
+//! A thread stopped at a system call is a [`Stop`]: the engine inspects the
+//! call through it ([`Inspect`] takes `&Stop`) and ends it with exactly one
+//! [`Tracer::resume`], which consumes it. Whatever the backend needs to
+//! carry out a decision is either in what the engine passes to `resume`
+//! (the decision and the [`Checked`] bytes) or in the backend's own record
+//! of that stop, made when it reported the stop; nothing is picked up from
+//! what the engine happened to read.
+//!
+//! A backend with user notifications rather than ptrace would report each
+//! notification as a [`Stop`] whose [`Stop::id`] is the notification's id.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -26,6 +37,41 @@ pub struct RawCall {
     pub args: [u64; 6],
 }
 
+/// A thread stopped at the entry of a system call, waiting for a decision.
+///
+/// Only a backend makes one ([`Stop::new`]), when it reports the stop; it
+/// is neither `Clone` nor `Copy`, so there is exactly one handle on each
+/// stop, and [`Tracer::resume`] consumes it.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Stop {
+    pid: Pid,
+    id: u64,
+    call: RawCall,
+}
+
+impl Stop {
+    /// The stop `id` of thread `pid` at `call`. `id` must tell this stop
+    /// apart from every other stop the backend reported.
+    pub fn new(pid: Pid, id: u64, call: RawCall) -> Stop {
+        Stop { pid, id, call }
+    }
+
+    /// The stopped thread.
+    pub fn pid(&self) -> Pid {
+        self.pid
+    }
+
+    /// The backend's identity of this stop.
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// The call, as the kernel reported it.
+    pub fn call(&self) -> &RawCall {
+        &self.call
+    }
+}
+
 /// How a process ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExitStatus {
@@ -36,21 +82,20 @@ pub enum ExitStatus {
 }
 
 /// Something a traced process did.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Debug, PartialEq, Eq)]
 pub enum Event {
-    /// The process stopped at a system call that needs a decision; it stays
-    /// stopped until [`Tracer::resume`].
-    Syscall {
-        /// The thread.
-        pid: Pid,
-        /// The call.
-        call: RawCall,
-    },
+    /// A thread stopped at a system call that needs a decision; it stays
+    /// stopped until the stop is given back to [`Tracer::resume`].
+    Syscall(Stop),
     /// An `execve` succeeded: the process now runs `image` (an absolute path,
-    /// symlinks resolved).
+    /// symlinks resolved, or what the kernel names an image without a path:
+    /// `/memfd:NAME (deleted)`).
     Exec {
-        /// The thread (after a multi-threaded exec, the group leader).
+        /// The process (after a multi-threaded exec, the group leader).
         pid: Pid,
+        /// The thread that made the `execve`: `pid`, or the thread whose
+        /// id the leader now has.
+        former: Pid,
         /// The new image.
         image: PathBuf,
     },
@@ -81,18 +126,33 @@ pub enum Decision {
     Kill,
 }
 
+/// `sizeof(struct open_how)`, the part of it the engine reads.
+pub const OPEN_HOW_SIZE: usize = 24;
+
 /// The exact bytes the policy checked for a permitted call's pointer
 /// arguments. A backend that protects arguments hands the kernel copies of
 /// these, in memory no thread of the process can write, instead of the
-/// process's own buffers; see [`Tracer::permit_checked`].
+/// process's own buffers (see [`Tracer::resume`]).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Checked {
-    /// `(argument register, bytes)`; strings end with their NUL.
+    /// `(argument register, bytes)`: paths, strings (with their NUL),
+    /// socket addresses, and the structures the engine judged (a
+    /// `struct rlimit`).
     pub args: Vec<(u8, Vec<u8>)>,
     /// Which of `args` are paths, each with whether the call follows a
     /// symbolic link in its last component (`stat`: yes; `lstat`,
     /// `unlink`, `mkdir`: no).
     pub paths: Vec<(u8, bool)>,
+    /// For `openat2`: its `struct open_how` (flags, mode, resolve) as the
+    /// engine read and judged it.
+    pub open_how: Option<[u8; OPEN_HOW_SIZE]>,
+}
+
+impl Checked {
+    /// Nothing was checked in memory: the call runs as it is.
+    pub fn is_empty(&self) -> bool {
+        self.args.is_empty() && self.open_how.is_none()
+    }
 }
 
 /// The calls a process may make without stopping: the in-kernel fast path.
@@ -101,93 +161,161 @@ pub struct Checked {
 pub struct FastPath {
     /// `(ABI, number)` pairs that run without a stop.
     pub permit: BTreeSet<(Abi, u32)>,
+    /// `(ABI, number, errno)`: calls refused in the kernel, without a stop,
+    /// whatever the policy says. Only refusals a program is expected to
+    /// fall back from quietly are here (`clone3`, `io_uring_setup`: they
+    /// fail with `ENOSYS` as on an older kernel); every other refusal stops
+    /// and is logged.
+    pub refuse: BTreeSet<(Abi, u32, i32)>,
 }
 
-/// What the engine reads from a stopped process to translate arguments.
+/// What the engine reads of a stopped process to translate its call.
+///
+/// Every method that takes a [`Stop`] requires that stop to be current:
+/// reported by this backend and not yet resumed. Methods that take a pid
+/// may be asked about any process; they fail with [`Error::Gone`] when it
+/// no longer exists.
 pub trait Inspect {
-    /// Read up to `buf.len()` bytes at `addr`; returns how many were read,
-    /// fewer when the range runs into memory that cannot be read.
-    fn read_memory(&mut self, pid: Pid, addr: u64, buf: &mut [u8]) -> Result<usize>;
+    /// Read up to `buf.len()` bytes at `addr` of the stopped thread's
+    /// memory; returns how many were read, fewer when the range runs into
+    /// memory that cannot be read. Reading has no other effect.
+    fn read_memory(&mut self, stop: &Stop, addr: u64, buf: &mut [u8]) -> Result<usize>;
 
-    /// The working directory of the process, as a path systrace can use.
-    fn cwd(&mut self, pid: Pid) -> Result<PathBuf>;
+    /// The working directory of the stopped thread, as a path systrace can
+    /// use.
+    fn cwd(&mut self, stop: &Stop) -> Result<PathBuf>;
 
-    /// The root directory of the process (after `chroot`), as a path
+    /// The root directory of the stopped thread (after `chroot`), as a path
     /// systrace can use.
-    fn root(&mut self, pid: Pid) -> Result<PathBuf>;
+    fn root(&mut self, stop: &Stop) -> Result<PathBuf>;
 
-    /// The path an open file descriptor of the process names.
-    fn fd_path(&mut self, pid: Pid, fd: i32) -> Result<PathBuf>;
+    /// The path an open file descriptor of the stopped thread names, as
+    /// systrace can use it (`pipe:[12]` and the like for objects without
+    /// one). Fails when the thread has no such descriptor.
+    fn fd_path(&mut self, stop: &Stop, fd: i32) -> Result<PathBuf>;
+
+    /// The effective uid and gid of the stopped thread. An error means they
+    /// could not be read: the engine then denies a call whose rule depends
+    /// on them.
+    fn credentials(&mut self, stop: &Stop) -> Result<Credentials>;
 
     /// The image a process runs (for `pidname`).
     fn image(&mut self, pid: Pid) -> Result<PathBuf>;
 
-    /// The effective uid and gid of the process.
-    fn credentials(&mut self, pid: Pid) -> Result<Credentials>;
+    /// The process (thread group) thread `tid` belongs to.
+    fn thread_group(&mut self, tid: Pid) -> Result<Pid>;
+
+    /// The process group of process `pid`.
+    fn process_group(&mut self, pid: Pid) -> Result<Pid>;
+
+    /// The process a pidfd of the stopped thread refers to: `Ok(None)` when
+    /// the descriptor is open but not a pidfd (or its process is gone).
+    fn pidfd_process(&mut self, stop: &Stop, fd: i32) -> Result<Option<Pid>>;
+
+    /// The tracer's own process: traced processes may never reach it.
+    fn tracer_process(&self) -> Pid;
 
     /// Whether `path` (absolute, in systrace's view, not cleaned: `.` and
     /// `..` as the process wrote them) names something that the kernel
     /// reaches without meeting any symbolic link, the last component not
-    /// followed unless `follow_last`, for process `pid` whose root is `/`.
-    /// Then the path, cleaned, is its own resolution, and the component
+    /// followed unless `follow_last`, for the stopped thread, whose root is
+    /// `/`. Then the path, cleaned, is its own resolution, and the component
     /// walk of [`translate::path`](crate::translate::path) is not needed.
-    /// `false` (the default) when the backend cannot tell quickly: the walk
-    /// decides.
-    fn reaches_without_links(&mut self, pid: Pid, path: &[u8], follow_last: bool) -> bool {
-        let _ = (pid, path, follow_last);
+    ///
+    /// A backend may keep, in its record of this stop, what it opened to
+    /// answer (the file itself, to carry out a permit on exactly that
+    /// file); it drops it when the stop is resumed. `false` (the default)
+    /// when the backend cannot tell quickly: the walk decides.
+    fn reaches_without_links(&mut self, stop: &Stop, path: &[u8], follow_last: bool) -> bool {
+        let _ = (stop, path, follow_last);
         false
     }
 
     /// Read exactly `buf.len()` bytes at `addr`, or fail with [`Error::Fault`].
-    fn read_exact(&mut self, pid: Pid, addr: u64, buf: &mut [u8]) -> Result<()> {
-        if self.read_memory(pid, addr, buf)? == buf.len() {
+    fn read_exact(&mut self, stop: &Stop, addr: u64, buf: &mut [u8]) -> Result<()> {
+        if self.read_memory(stop, addr, buf)? == buf.len() {
             Ok(())
         } else {
-            Err(Error::Fault { pid, addr })
+            Err(Error::Fault {
+                pid: stop.pid(),
+                addr,
+            })
         }
     }
 
     /// Read a NUL-terminated string of at most `max` bytes (the NUL not
     /// counted). A string that runs into unreadable memory is a fault; one
     /// longer than `max` is [`Error::TooLong`].
-    fn read_cstring(&mut self, pid: Pid, addr: u64, max: usize) -> Result<Vec<u8>> {
-        read_cstring(self, pid, addr, max)
+    fn read_cstring(&mut self, stop: &Stop, addr: u64, max: usize) -> Result<Vec<u8>> {
+        let pid = stop.pid();
+        let mut out = Vec::new();
+        let mut chunk = [0u8; 256];
+        loop {
+            let at = addr.wrapping_add(out.len() as u64);
+            // Never read across a page boundary in one go: the next page
+            // may be unmapped while this one holds the terminating NUL.
+            let room = 4096 - (at % 4096) as usize;
+            let want = chunk.len().min(room);
+            let n = self.read_memory(stop, at, &mut chunk[..want])?;
+            if n == 0 {
+                return Err(Error::Fault { pid, addr: at });
+            }
+            if let Some(end) = chunk[..n].iter().position(|&b| b == 0) {
+                out.extend_from_slice(&chunk[..end]);
+                return if out.len() > max {
+                    Err(Error::TooLong { pid, addr, max })
+                } else {
+                    Ok(out)
+                };
+            }
+            out.extend_from_slice(&chunk[..n]);
+            if out.len() > max {
+                return Err(Error::TooLong { pid, addr, max });
+            }
+        }
     }
 }
 
 /// A backend: reports events and carries out decisions.
 pub trait Tracer: Inspect {
     /// Wait for the next event. `Ok(None)` when no traced process is left.
+    ///
+    /// Every [`Event::Syscall`] returned must be resumed before the next
+    /// call of `next_event` would report another stop of the same thread.
     fn next_event(&mut self) -> Result<Option<Event>>;
 
-    /// Resume a process stopped at [`Event::Syscall`].
-    fn resume(&mut self, pid: Pid, decision: Decision) -> Result<()>;
-
-    /// Permit a stopped call whose pointer arguments the policy looked at.
-    /// A backend that protects arguments points each register of `checked`
-    /// at a copy of its bytes that the process cannot change; one that does
-    /// not ([`Tracer::protects_arguments`] is false) lets the call run on the
-    /// process's own memory.
+    /// End `stop` with `decision`.
     ///
-    /// A protecting backend may also make the kernel run an equivalent call
-    /// that acts on exactly the checked bytes (the Linux one makes an open
-    /// of a resolved path `openat2` that follows no symbolic link), and it
-    /// may still refuse the call (a backend's own guards). An empty string
-    /// for a register that holds NULL (`utimensat(fd, NULL, ...)`, which
-    /// acts on the descriptor) stands for that NULL and stays NULL.
-    fn permit_checked(&mut self, pid: Pid, checked: &Checked) -> Result<()> {
-        let _ = checked;
-        self.resume(pid, Decision::Permit)
-    }
+    /// * [`Decision::Permit`] with `checked` empty: the call runs on the
+    ///   process's own memory.
+    /// * [`Decision::Permit`] with checked bytes: a backend that protects
+    ///   arguments ([`Tracer::protects_arguments`]) points each register of
+    ///   `checked` at a copy of its bytes that the process cannot change,
+    ///   and may make the kernel run an equivalent call that acts on
+    ///   exactly what was checked (the Linux one makes an open of a
+    ///   resolved path an `openat2` that follows no symbolic link). An empty
+    ///   string for a register that holds NULL (`utimensat(fd, NULL, ...)`,
+    ///   which acts on the descriptor) stands for that NULL and stays NULL.
+    ///   A backend may still refuse the call (its own guards). One that
+    ///   does not protect arguments lets the call run on the process's
+    ///   memory.
+    /// * [`Decision::Deny`]: the call does not run and returns `-errno`.
+    /// * [`Decision::Kill`]: the call does not run; the process is killed.
+    ///
+    /// [`Error::Gone`] when the process ended meanwhile.
+    fn resume(&mut self, stop: Stop, decision: Decision, checked: &Checked) -> Result<()>;
 
-    /// Does [`Tracer::permit_checked`] protect the checked arguments?
+    /// Does [`Tracer::resume`] protect the checked arguments?
     fn protects_arguments(&self) -> bool {
         false
     }
 
-    /// Make the calls of `fast` run without stopping in this process and
-    /// those it creates from now on. A backend may only ever narrow what
-    /// runs without a stop, never widen it.
+    /// Make the calls of `fast` run without stopping in process `pid` and
+    /// those it creates from now on, and its refusals apply in the kernel.
+    /// `pid` must be held at the [`Event::Exec`] or [`Event::Spawn`] (as the
+    /// child) being handled, or be the process just started. A backend may
+    /// only ever narrow what runs without a stop, never widen it; one that
+    /// cannot narrow it kills the process and fails.
     fn set_fast_path(&mut self, pid: Pid, fast: &FastPath) -> Result<()>;
 
     /// Stop tracing a process; it runs on unconfined.
@@ -195,40 +323,4 @@ pub trait Tracer: Inspect {
 
     /// End a process with `SIGKILL`.
     fn kill(&mut self, pid: Pid) -> Result<()>;
-}
-
-/// [`Inspect::read_cstring`]'s own way, through
-/// [`Inspect::read_memory`]: for an implementation that reads strings the
-/// same way and also notes what it read.
-pub fn read_cstring<I: Inspect + ?Sized>(
-    inspect: &mut I,
-    pid: Pid,
-    addr: u64,
-    max: usize,
-) -> Result<Vec<u8>> {
-    let mut out = Vec::new();
-    let mut chunk = [0u8; 256];
-    loop {
-        let at = addr.wrapping_add(out.len() as u64);
-        // Never read across a page boundary in one go: the next page may
-        // be unmapped while this one holds the terminating NUL.
-        let room = 4096 - (at % 4096) as usize;
-        let want = chunk.len().min(room);
-        let n = inspect.read_memory(pid, at, &mut chunk[..want])?;
-        if n == 0 {
-            return Err(Error::Fault { pid, addr: at });
-        }
-        if let Some(end) = chunk[..n].iter().position(|&b| b == 0) {
-            out.extend_from_slice(&chunk[..end]);
-            return if out.len() > max {
-                Err(Error::TooLong { pid, addr, max })
-            } else {
-                Ok(out)
-            };
-        }
-        out.extend_from_slice(&chunk[..n]);
-        if out.len() > max {
-            return Err(Error::TooLong { pid, addr, max });
-        }
-    }
 }

@@ -6,14 +6,14 @@
 //! implements [`Tracer`](systrace_core::Tracer):
 //!
 //! ```no_run
-//! use systrace_core::{Decision, Event, FastPath, Tracer};
+//! use systrace_core::{Checked, Decision, Event, FastPath, Tracer};
 //!
 //! let argv = vec!["true".into()];
 //! let mut backend = systrace_linux::spawn(&argv, &FastPath::default())
 //!     .unwrap_or_else(|e| std::process::exit(e.exit_code()));
 //! while let Some(event) = backend.next_event()? {
-//!     if let Event::Syscall { pid, .. } = event {
-//!         backend.resume(pid, Decision::Permit)?;
+//!     if let Event::Syscall(stop) = event {
+//!         backend.resume(stop, Decision::Permit, &Checked::default())?;
 //!     }
 //! }
 //! println!("{:?}", backend.root_status());

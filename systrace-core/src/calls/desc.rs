@@ -9,7 +9,9 @@
 //!
 //! Argument positions are the kernel's (see each call's manual page).
 
-use super::{AliasRule as A, ArgSpec, Entry, Resolve as R, SyscallDesc, Translator as T, Via};
+use super::{
+    AliasRule as A, ArgSpec, Entry, Resolve as R, SyscallDesc, Translator as T, Via, Width as W,
+};
 use systrace_policy::table::Abi;
 
 /// Every ABI.
@@ -215,6 +217,18 @@ table! {
     mprotect    ANY  A::None => [tr(2, T::Prot)];
     pkey_mprotect ANY A::None => [tr(2, T::Prot)];
 
+    // What changes how other calls behave: the operation or flags say it.
+    ioctl       ANY  A::None => [tr(1, T::Request)];
+    seccomp     ANY  A::None => [tr(0, T::SeccompOp), tr(1, T::SeccompFlags)];
+    prctl       ANY  A::None => [tr(0, T::Option)];
+    clone       ANY  A::None => [tr(0, T::CloneFlags)];
+    unshare     ANY  A::None => [tr(0, T::NamespaceFlags)];
+    setns       ANY  A::None => [tr(0, T::Fd), tr(1, T::NamespaceFlags)];
+    getrlimit   ANY  A::None => [tr(0, T::Resource)];
+    ugetrlimit  I386 A::None => [tr(0, T::Resource)];
+    setrlimit   ANY  A::None => [tr(0, T::Resource), tr(1, T::Limits(W::Long))];
+    prlimit64   ANY  A::None => [tr(1, T::Resource), tr(2, T::Limits(W::Bits64))];
+
     // Credentials. The i386 calls without the `32` suffix take 16-bit ids.
     setuid      LP64 A::None => [tr(0, T::Uid), tr(0, T::Uname)];
     setuid      I386 A::None => [id16(0, T::Uid), id16(0, T::Uname)];
@@ -241,3 +255,58 @@ table! {
     setfsgid    I386 A::None => [id16(0, T::Gid)];
     setfsgid32  I386 A::None => [tr(0, T::Gid)];
 }
+
+/// A call on a descriptor in the form of a path call: with an empty path
+/// and `AT_EMPTY_PATH` in its flags, `call` acts on the descriptor in its
+/// `dirfd` register, and is judged as the descriptor call `fd_call`, whose
+/// registers are the call's registers `registers` (fstat's `fd` and
+/// `buf` are `newfstatat`'s registers 0 and 2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct FdForm {
+    /// The path call.
+    pub call: &'static str,
+    /// The register holding the path.
+    pub path: u8,
+    /// The register holding the `AT_*` flags.
+    pub flags: u8,
+    /// The descriptor call it is judged as.
+    pub fd_call: &'static str,
+    /// For each register of `fd_call`, the register of `call` it takes.
+    pub registers: &'static [u8],
+}
+
+/// Shorthand for [`FD_FORMS`].
+const fn fd_form(
+    call: &'static str,
+    path: u8,
+    flags: u8,
+    fd_call: &'static str,
+    registers: &'static [u8],
+) -> FdForm {
+    FdForm {
+        call,
+        path,
+        flags,
+        fd_call,
+        registers,
+    }
+}
+
+/// The descriptor forms of path calls. `fstat(3)` and `fchown(3)` are made
+/// this way by the C library, so a policy that says `fstat: permit` keeps
+/// meaning it, whatever the descriptor is (a pipe, a terminal, `/dev/null`).
+/// A descriptor call acts on a file the process opened, which its policy
+/// judged at the open.
+///
+/// Not here: `utimensat(fd, NULL)`, which has no descriptor call of its
+/// own, and `execveat(fd, "", AT_EMPTY_PATH)`, an `execve` of the file the
+/// descriptor holds: both are judged by what the descriptor names, and the
+/// program an `execveat` runs is checked at its exec stop like any other.
+pub static FD_FORMS: &[FdForm] = &[
+    fd_form("newfstatat", 1, 3, "fstat", &[0, 2]),
+    fd_form("fstatat", 1, 3, "fstat", &[0, 2]),
+    fd_form("fstatat64", 1, 3, "fstat64", &[0, 2]),
+    fd_form("statx", 1, 2, "fstat", &[0, 4]),
+    fd_form("fchownat", 1, 4, "fchown", &[0, 2, 3]),
+    fd_form("fchmodat2", 1, 3, "fchmod", &[0, 2]),
+];

@@ -7,7 +7,7 @@ use systrace_policy::table::{Abi, CallId, CallInfo, CallTable, Unknown};
 
 use super::alias::{ALIAS_TRANSLATORS, ALIASES};
 use super::names::{crate_number, max_number, number};
-use super::{SyscallDesc, TABLE};
+use super::{FD_FORMS, FdForm, SyscallDesc, TABLE};
 
 /// For each ABI (in [`Abi::ALL`] order), the description of each number.
 type Index = [Vec<Option<&'static SyscallDesc>>; 3];
@@ -44,6 +44,26 @@ fn index() -> &'static Index {
 pub fn desc(abi: Abi, nr: u32) -> Option<&'static SyscallDesc> {
     let nr = usize::try_from(nr).ok()?;
     index()[slot(abi)].get(nr).copied().flatten()
+}
+
+/// The descriptor form of syscall `nr` in `abi` (see [`FD_FORMS`]), if it
+/// has one: the form, and the number of the descriptor call.
+pub fn fd_form(abi: Abi, nr: u32) -> Option<(&'static FdForm, u32)> {
+    static FORMS: OnceLock<Vec<(Abi, u32, &'static FdForm, u32)>> = OnceLock::new();
+    FORMS
+        .get_or_init(|| {
+            Abi::ALL
+                .into_iter()
+                .flat_map(|abi| {
+                    FD_FORMS.iter().filter_map(move |f| {
+                        Some((abi, crate_number(abi, f.call)?, f, number(abi, f.fd_call)?))
+                    })
+                })
+                .collect()
+        })
+        .iter()
+        .find(|(a, n, _, _)| *a == abi && *n == nr)
+        .map(|&(_, _, form, fd_nr)| (form, fd_nr))
 }
 
 /// The syscall tables of every ABI, as the policy binder sees them.

@@ -4,6 +4,8 @@
 //! The layout of this module:
 //!
 //! * this file: the public types a description is made of;
+//! * `class`: the [`Class`] of every call of every ABI ([`CLASSES`]): what it
+//!   reaches, how it is treated, whether it is refused whatever the policy;
 //! * `desc`: the one declarative [`TABLE`], keyed by syscall name;
 //! * `names`: numbers and names from the `syscalls` crate, plus the legacy
 //!   synonyms of systrace 1.6g (`newuname`, `old_mmap`, `ni_syscall-43`, ...);
@@ -26,14 +28,19 @@
 //! addressed as `filename[1]`, `uid[2]` and so on.
 
 mod alias;
+mod class;
 mod desc;
 mod lookup;
 mod names;
 mod socketcall;
 
 pub use alias::{ALIASES, FSREAD, FSWRITE, O_ACCMODE, O_RDONLY, alias_name};
-pub use desc::TABLE;
-pub use lookup::{Syscalls, desc};
+pub use class::{
+    CLASSES, CallClass, Check, Class, Reach, Refusal, Target, Unsafe, class, class_of_name,
+    numbers_with,
+};
+pub use desc::{FD_FORMS, FdForm, TABLE};
+pub use lookup::{Syscalls, desc, fd_form};
 pub use names::{SYNONYMS, Synonym, display_name, max_number, name, number};
 pub use socketcall::{SOCKETCALL_I386, socketcall_nargs, socketcall_target};
 
@@ -82,12 +89,39 @@ pub enum Translator {
     Prot,
     /// An argument vector, its strings joined with single spaces.
     Argv,
+    /// An `ioctl` request: `TCGETS`, `TIOCGWINSZ`, ... or `0x` and hex.
+    Request,
+    /// A `seccomp` operation: `SECCOMP_SET_MODE_FILTER`, ...
+    SeccompOp,
+    /// `seccomp` flags: `SECCOMP_FILTER_FLAG_TSYNC|...`, or `0`.
+    SeccompFlags,
+    /// A `prctl` option: `PR_SET_NAME`, ...
+    Option,
+    /// A resource limit: `RLIMIT_NOFILE`, ...
+    Resource,
+    /// The new soft and hard limits a `struct rlimit` at the pointer holds:
+    /// `1024 4096`, `unlimited unlimited`; its words are [`Width`] wide.
+    Limits(Width),
+    /// `clone` flags: `CLONE_VM|CLONE_FS|...|SIGCHLD`.
+    CloneFlags,
+    /// Namespace flags (`unshare`, `setns`): `CLONE_NEWNS|...`, or `0`.
+    NamespaceFlags,
+}
+
+/// The width of the words of a structure an argument points to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Width {
+    /// The ABI's `unsigned long`: 4 bytes on i386, 8 on the 64-bit ABIs.
+    Long,
+    /// 8 bytes on every ABI.
+    Bits64,
 }
 
 impl Translator {
     /// The name a policy uses for this translator: `filename`, `string`,
     /// `oflags`, `mode`, `uid`, `gid`, `uname`, `fd`, `sockaddr`, `sockdom`,
-    /// `socktype`, `pidname`, `signame`, `cmd`, `prot` or `argv`.
+    /// `socktype`, `pidname`, `signame`, `cmd`, `prot`, `argv`, `request`,
+    /// `op`, `flags`, `option`, `resource` or `limits`.
     pub const fn name(self) -> &'static str {
         match self {
             Translator::Filename(_) => "filename",
@@ -106,6 +140,14 @@ impl Translator {
             Translator::Cmd => "cmd",
             Translator::Prot => "prot",
             Translator::Argv => "argv",
+            Translator::Request => "request",
+            Translator::SeccompOp => "op",
+            Translator::SeccompFlags | Translator::CloneFlags | Translator::NamespaceFlags => {
+                "flags"
+            }
+            Translator::Option => "option",
+            Translator::Resource => "resource",
+            Translator::Limits(_) => "limits",
         }
     }
 }

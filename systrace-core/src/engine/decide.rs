@@ -1,135 +1,215 @@
-//! Deciding one stopped call: translate it, evaluate it against its
-//! binary's policy, and act by the mode.
-
-use std::path::PathBuf;
+//! Deciding one stopped call, as a pipeline of named steps:
+//!
+//! 1. [`Engine::subject`]: the process's binary, or nothing to decide (a
+//!    detached process);
+//! 2. [`Engine::translate_call`]: the call's arguments as a policy sees
+//!    them; an argument that cannot be read denies the call, and so does a
+//!    lookup the kernel would fail anyway where it must not be made on the
+//!    name as it is (a `dirfd` that names nothing, an `openat2` leaving its
+//!    directory);
+//! 3. calls that cannot be meaningfully denied ([`Class::NEVER_DENIED`])
+//!    run;
+//! 4. [`Engine::refusal`]: what is refused whatever the policy says
+//!    (`refuse.rs`);
+//! 5. [`Engine::judge`]: the policy, and the mode for what it does not
+//!    decide;
+//! 6. [`Engine::settle`]: fault injection, the checked bytes of a
+//!    permitted call, and what the call changes for later ones.
 
 use systrace_policy::ast::{Action, PermitFlag};
 use systrace_policy::{CallId, Credentials};
 
-use crate::calls;
+use crate::calls::{self, Class};
 use crate::error::{Error, Result};
 use crate::fault;
-use crate::tracer::{Checked, Decision, Pid, RawCall, Tracer};
+use crate::tracer::{Checked, Decision, Pid, Stop, Tracer};
 use crate::translate::{self, Translation};
 
-use super::{CLONE_UNTRACED, EFAULT, ENAMETOOLONG, EPERM, Engine, Mode, fastpath, is_exec};
+use super::{EFAULT, ENAMETOOLONG, EPERM, Engine, Mode};
 
 impl Engine {
-    /// Decide one stopped call.
-    /// Decide one stopped call. For a permitted call, `checked` receives
-    /// the bytes of the pointer arguments the policy looked at.
+    /// Decide the call `stop` is at; for a permitted call, also the bytes
+    /// of the pointer arguments the policy looked at.
     pub(super) fn decide(
         &mut self,
         tracer: &mut dyn Tracer,
-        pid: Pid,
-        call: &RawCall,
-        checked: &mut Checked,
-    ) -> Result<Decision> {
-        let (binary_nr, detached) = match self.procs.get(&pid) {
-            Some(p) => (p.binary, p.detached),
-            None => (self.adopt_unknown(tracer, pid, 0), false),
+        stop: &Stop,
+    ) -> Result<(Decision, Checked)> {
+        let none = Checked::default();
+        let Some(binary) = self.subject(tracer, stop.pid()) else {
+            return Ok((Decision::Permit, none));
         };
-        if detached {
-            return Ok(Decision::Permit);
+        let tr = match self.translate_call(tracer, stop) {
+            Ok(tr) => tr,
+            Err(errno) => return Ok((Decision::Deny(errno), none)),
+        };
+        // What the kernel would fail anyway, and must not be made on the
+        // name as it is: denied as the kernel would, never judged.
+        if let Some(errno) = tr.refused() {
+            return Ok((Decision::Deny(errno), none));
         }
-        // This thread stopped again: any root change it made is complete.
+        let class = calls::class(tr.call.abi, tr.call.nr);
+        if class.class.contains(Class::NEVER_DENIED) {
+            return Ok((Decision::Permit, none));
+        }
+        if let Some(refused) = self.refusal(tracer, stop, &tr, class) {
+            return Ok((self.refuse(stop.pid(), binary, &tr, &refused), none));
+        }
+        let fault = self.draw_fault(stop.pid(), &tr);
+        let decision = self.judge(tracer, stop, binary, &tr)?;
+        Ok(self.settle(stop, binary, &tr, class.class, decision, fault))
+    }
+
+    /// The binary whose policy judges `pid`'s calls, adopting a process not
+    /// seen before; `None` for a detached process. A new stop also means
+    /// the thread's previous call returned: what was tied to it goes.
+    fn subject(&mut self, tracer: &mut dyn Tracer, pid: Pid) -> Option<usize> {
+        let binary = match self.procs.get_mut(&pid) {
+            Some(p) if p.detached => return None,
+            Some(p) => {
+                p.on_exec = PermitFlag::None;
+                p.binary
+            }
+            None => self.adopt_unknown(tracer, pid, 0),
+        };
+        // Any root change this thread made is complete.
         self.unsettled.remove(&pid);
+        Some(binary)
+    }
+
+    /// Translate the call, with the process's root from the cache; the
+    /// errno to deny it with when that cannot be done.
+    fn translate_call(
+        &mut self,
+        tracer: &mut dyn Tracer,
+        stop: &Stop,
+    ) -> std::result::Result<Translation, i32> {
+        let pid = stop.pid();
         let root = match self.roots.get(&pid) {
             Some(root) => root.clone(),
-            None => match tracer.root(pid) {
-                Ok(root) => {
-                    if self.unsettled.is_empty() {
-                        self.roots.insert(pid, root.clone());
-                    }
-                    root
+            None => {
+                let root = tracer.root(stop).map_err(|_| EPERM)?;
+                if self.unsettled.is_empty() {
+                    self.roots.insert(pid, root.clone());
                 }
-                Err(_) => return Ok(Decision::Deny(EPERM)),
-            },
+                root
+            }
         };
-        let mut view = KnownRoot {
-            tracer: &mut *tracer,
-            pid,
-            root,
-        };
-        let tr = match translate::translate(&mut view, pid, call, self.options.aliases) {
-            Ok(tr) => tr,
-            Err(Error::Gone { .. }) => return Ok(Decision::Deny(EPERM)),
-            Err(Error::Fault { .. }) => return Ok(Decision::Deny(EFAULT)),
-            Err(Error::TooLong { .. }) => return Ok(Decision::Deny(ENAMETOOLONG)),
-            Err(_) => return Ok(Decision::Deny(EPERM)),
-        };
-        if tr.name == fastpath::ALWAYS {
-            return Ok(Decision::Permit);
+        match translate::translate(tracer, stop, self.options.aliases, Some(root)) {
+            Ok(tr) => Ok(tr),
+            Err(Error::Fault { .. }) => Err(EFAULT),
+            Err(Error::TooLong { .. }) => Err(ENAMETOOLONG),
+            Err(Error::Gone { .. }) => Err(EPERM),
+            Err(e) => {
+                self.log.write(&format!(
+                    "cannot judge a call of process {pid}: {e}; denied"
+                ));
+                Err(EPERM)
+            }
         }
-        // A child made with CLONE_UNTRACED would run untraced: refused,
-        // whatever the policy says.
-        if fastpath::SPAWNS.contains(&&*tr.name) && tr.call.args[0] & CLONE_UNTRACED != 0 {
-            return Ok(Decision::Deny(EPERM));
-        }
-        let abi = tr.call.abi;
-        // Fault injection draws here, whatever the policy says (see
-        // `crate::fault`); the fault is applied below to a permit only.
-        let fault = self
-            .faults
+    }
+
+    /// Fault injection draws here, whatever the policy says (see
+    /// `crate::fault`); the fault is applied to a permit only.
+    fn draw_fault(&mut self, pid: Pid, tr: &Translation) -> Option<i32> {
+        let alias = tr.alias.and_then(calls::alias_name);
+        self.faults
             .as_mut()
-            .and_then(|f| f.next(pid, abi, &tr.name, tr.alias.and_then(calls::alias_name)));
+            .and_then(|f| f.next(pid, tr.call.abi, &tr.name, alias))
+    }
+
+    /// The policy's verdict, and the mode's for a call it does not decide.
+    fn judge(
+        &mut self,
+        tracer: &mut dyn Tracer,
+        stop: &Stop,
+        binary_nr: usize,
+        tr: &Translation,
+    ) -> Result<Decision> {
+        let pid = stop.pid();
         let binary = &mut self.binaries.list[binary_nr];
-        let policy = binary.section(abi);
+        let policy = binary.section(tr.call.abi);
         let creds = if policy.uses_credentials() {
-            tracer.credentials(pid).unwrap_or_default()
+            match tracer.credentials(stop) {
+                Ok(creds) => creds,
+                Err(e) => {
+                    // A predicate on who the process is cannot be judged.
+                    let line = self.event_line(pid, binary_nr, tr);
+                    self.log.write(&format!(
+                        "deny user: {}, prog: {line}, credentials unreadable: {e}",
+                        self.user
+                    ));
+                    return Ok(Decision::Deny(EPERM));
+                }
+            }
         } else {
             Credentials::default()
         };
         let args = tr.policy_args();
-        let real = CallId::Syscall(tr.call.nr);
         let verdict = policy
-            .evaluate(real, tr.alias, &args, creds)
+            .evaluate(CallId::Syscall(tr.call.nr), tr.alias, &args, creds)
             .map(|v| (v.action, v.log));
-        let decision = match verdict {
+        Ok(match verdict {
             // The common case: a rule decides, nothing to print.
             Some((action, false)) if action != Action::Ask => {
-                self.apply(pid, action, &tr, false, "")
+                self.apply(pid, action, tr, false, "")
             }
             Some((Action::Ask, log))
                 if self.options.mode != Mode::Enforce && self.frontend.is_some() =>
             {
-                let line = self.event_line(pid, binary_nr, &tr);
-                let action = self.ask(pid, binary_nr, &tr, &line, true, creds)?;
-                self.apply(pid, action, &tr, log, &line)
+                let line = self.event_line(pid, binary_nr, tr);
+                let action = self.ask(pid, binary_nr, tr, &line, true, creds)?;
+                self.apply(pid, action, tr, log, &line)
             }
             Some((Action::Ask, _)) => {
-                let line = self.event_line(pid, binary_nr, &tr);
+                let line = self.event_line(pid, binary_nr, tr);
                 self.unmatched_enforce(&line)
             }
             Some((action, log)) => {
-                let line = self.event_line(pid, binary_nr, &tr);
-                self.apply(pid, action, &tr, log, &line)
+                let line = self.event_line(pid, binary_nr, tr);
+                self.apply(pid, action, tr, log, &line)
             }
             None => {
-                let line = self.event_line(pid, binary_nr, &tr);
-                self.unmatched(pid, binary_nr, &tr, &line, creds)?
+                let line = self.event_line(pid, binary_nr, tr);
+                self.unmatched(pid, binary_nr, tr, &line, creds)?
             }
-        };
-        match fault {
-            Some(errno) if decision == Decision::Permit => {
-                Ok(self.inject(pid, binary_nr, &tr, errno))
-            }
-            _ => {
-                if decision == Decision::Permit {
-                    if tr.call.nr == call.nr {
-                        *checked = tr.checked();
-                    }
-                    if fastpath::CHANGES_ROOT.contains(&&*tr.name) {
-                        // Threads sharing the filesystem context change
-                        // too; until this one stops again the change may
-                        // be under way, so nothing is cached.
-                        self.roots.clear();
-                        self.unsettled.insert(pid);
-                    }
-                }
-                Ok(decision)
-            }
+        })
+    }
+
+    /// The decision carried out: a fault in place of a permit, the checked
+    /// bytes of a permitted call, and what it changes for the calls after
+    /// it.
+    fn settle(
+        &mut self,
+        stop: &Stop,
+        binary: usize,
+        tr: &Translation,
+        class: Class,
+        decision: Decision,
+        fault: Option<i32>,
+    ) -> (Decision, Checked) {
+        let pid = stop.pid();
+        if decision != Decision::Permit {
+            return (decision, Checked::default());
         }
+        if let Some(errno) = fault {
+            return (self.inject(pid, binary, tr, errno), Checked::default());
+        }
+        // An i386 `socketcall` is judged as the call it stands for; its
+        // registers are not that call's.
+        let checked = if tr.call.nr == stop.call().nr {
+            tr.checked()
+        } else {
+            Checked::default()
+        };
+        if class.contains(Class::CHANGES_ROOT) {
+            // Threads sharing the filesystem context change too; until
+            // this one stops again the change may be under way, so nothing
+            // is cached.
+            self.roots.clear();
+            self.unsettled.insert(pid);
+        }
+        (Decision::Permit, checked)
     }
 
     /// Fault injection: fail a call that was to be permitted with `errno`,
@@ -147,11 +227,9 @@ impl Engine {
         if proc.detached {
             return Decision::Permit;
         }
-        if is_exec(tr) {
-            // A failed exec runs nothing: its `permit[...]` flag must not
-            // carry over to a later one.
-            proc.on_exec = PermitFlag::None;
-        }
+        // A failed exec runs nothing: its `permit[...]` flag must not carry
+        // over to a later one.
+        proc.on_exec = PermitFlag::None;
         let line = self.event_line(pid, binary, tr);
         self.log.write(&format!(
             "fault user: {}, prog: {line}, errno: {}",
@@ -172,7 +250,10 @@ impl Engine {
     ) -> Decision {
         let decision = match action {
             Action::Permit(flag) => {
-                if flag != PermitFlag::None && is_exec(tr) {
+                let exec = calls::class(tr.call.abi, tr.call.nr)
+                    .class
+                    .contains(Class::EXEC);
+                if exec {
                     if let Some(p) = self.procs.get_mut(&pid) {
                         p.on_exec = flag;
                     }
@@ -211,43 +292,5 @@ impl Engine {
         }
         let action = self.ask(pid, binary, tr, line, false, creds)?;
         Ok(self.apply(pid, action, tr, false, line))
-    }
-}
-
-/// The backend, with the root directory of one process already known.
-struct KnownRoot<'t> {
-    tracer: &'t mut dyn Tracer,
-    pid: Pid,
-    root: PathBuf,
-}
-
-impl crate::tracer::Inspect for KnownRoot<'_> {
-    fn read_memory(&mut self, pid: Pid, addr: u64, buf: &mut [u8]) -> Result<usize> {
-        self.tracer.read_memory(pid, addr, buf)
-    }
-    fn read_cstring(&mut self, pid: Pid, addr: u64, max: usize) -> Result<Vec<u8>> {
-        self.tracer.read_cstring(pid, addr, max)
-    }
-    fn cwd(&mut self, pid: Pid) -> Result<PathBuf> {
-        self.tracer.cwd(pid)
-    }
-    fn root(&mut self, pid: Pid) -> Result<PathBuf> {
-        if pid == self.pid {
-            Ok(self.root.clone())
-        } else {
-            self.tracer.root(pid)
-        }
-    }
-    fn fd_path(&mut self, pid: Pid, fd: i32) -> Result<PathBuf> {
-        self.tracer.fd_path(pid, fd)
-    }
-    fn image(&mut self, pid: Pid) -> Result<PathBuf> {
-        self.tracer.image(pid)
-    }
-    fn credentials(&mut self, pid: Pid) -> Result<Credentials> {
-        self.tracer.credentials(pid)
-    }
-    fn reaches_without_links(&mut self, pid: Pid, path: &[u8], follow_last: bool) -> bool {
-        self.tracer.reaches_without_links(pid, path, follow_last)
     }
 }

@@ -9,7 +9,22 @@ use crate::tracer::{Pid, Tracer};
 use super::Engine;
 
 impl Engine {
-    pub(super) fn exec(&mut self, tracer: &mut dyn Tracer, pid: Pid, image: &str) -> Result<()> {
+    /// Thread `former` executed `image`, and is now process `pid` (its own
+    /// id, or the leader's after a multi-threaded exec). Its `permit[...]`
+    /// flag, set when its `execve` was permitted, says what follows.
+    pub(super) fn exec(
+        &mut self,
+        tracer: &mut dyn Tracer,
+        pid: Pid,
+        former: Pid,
+        image: &str,
+    ) -> Result<()> {
+        if former != pid {
+            if let Some(proc) = self.procs.remove(&former) {
+                self.procs.insert(pid, proc);
+            }
+            self.roots.remove(&former);
+        }
         let Some(proc) = self.procs.get_mut(&pid) else {
             let binary = self.adopt(pid, 0, image);
             return self.enter_binary(tracer, pid, binary);

@@ -1,17 +1,26 @@
 //! Which calls a policy decides without looking at them: the calls the
-//! backend lets run in the kernel, without a stop.
+//! backend lets run in the kernel, without a stop, and the refusals it
+//! makes there.
 //!
 //! A call runs without a stop only when its first rule permits it
 //! unconditionally (`linux64-read: permit`), with no `log`, no
 //! `permit[inherit]`/`permit[detach]`, and no alias it could fold into
-//! having rules. Denials and kills are decided at the stop, so that a
-//! kernel filter never returns an error that a later policy would not: a
-//! filter can only be made stricter once installed.
+//! having rules, and when its class does not make it stop
+//! ([`Class::STOPS`]: exec, spawn, the calls the argument area's guard
+//! must see, those that change credentials or the root, and every call
+//! refused in some way). Calls that cannot be meaningfully denied
+//! ([`Class::NEVER_DENIED`]) always run without a stop. Denials and kills
+//! are decided at the stop, so that a kernel filter never returns an error
+//! that a later policy would not: a filter can only be made stricter once
+//! installed. The one exception is the quiet refusals of
+//! [`FastPath::refuse`], which no policy can lift.
+
+use std::collections::BTreeSet;
 
 use systrace_policy::ast::{Action, PermitFlag};
-use systrace_policy::{CallId, Policy, Static};
+use systrace_policy::{Abi, CallId, Policy, Static};
 
-use crate::calls::{self, AliasRule, FSREAD, FSWRITE};
+use crate::calls::{self, AliasRule, Class, FSREAD, FSWRITE, Unsafe};
 use crate::tracer::FastPath;
 
 /// The aliases a call may fold into.
@@ -21,41 +30,45 @@ fn aliases(rule: AliasRule) -> &'static [CallId] {
         AliasRule::Fsread => &[FSREAD],
         AliasRule::Fswrite => &[FSWRITE],
         AliasRule::ByAccessMode { .. } | AliasRule::OpenHow { .. } => &[FSREAD, FSWRITE],
-        // Never asked: a socketcall always stops (see `fast_path`).
+        // Never asked: a socketcall always stops (its class says so).
         AliasRule::Socketcall { .. } => &[],
     }
 }
 
-/// Calls that change what paths mean to a process (its root): the engine
-/// must see each one, to forget what it knows of the process's root.
-pub(crate) const CHANGES_ROOT: [&str; 4] = ["chroot", "pivot_root", "setns", "unshare"];
-
-/// Calls whose flags could make a child the tracer never sees
-/// (`CLONE_UNTRACED`): they always stop, and the engine refuses the flag.
-pub(crate) const SPAWNS: [&str; 1] = ["clone"];
-
-/// `restart_syscall` continues a call that was interrupted after it was
-/// permitted: it always runs.
-pub(crate) const ALWAYS: &str = "restart_syscall";
+/// The calls refused in the kernel with `ENOSYS`, so that a program falls
+/// back as it would on an older kernel: `clone3`, whose flags lie in memory
+/// where a filter cannot see `CLONE_UNTRACED` (the C library then uses
+/// `clone`, whose flags the engine checks), and `io_uring_setup` unless
+/// io_uring is allowed.
+fn quiet_refusals(allow: &BTreeSet<Unsafe>) -> BTreeSet<(Abi, u32, i32)> {
+    let mut names = vec!["clone3"];
+    if !allow.contains(&Unsafe::IoUring) {
+        names.push("io_uring_setup");
+    }
+    Abi::ALL
+        .into_iter()
+        .flat_map(|abi| {
+            names
+                .iter()
+                .filter_map(move |name| calls::number(abi, name).map(|nr| (abi, nr, libc::ENOSYS)))
+        })
+        .collect()
+}
 
 /// The fast path of a binary's policies.
-pub fn fast_path(sections: &[Policy], use_aliases: bool) -> FastPath {
-    let mut fast = FastPath::default();
+pub fn fast_path(sections: &[Policy], use_aliases: bool, allow: &BTreeSet<Unsafe>) -> FastPath {
+    let mut fast = FastPath {
+        refuse: quiet_refusals(allow),
+        ..FastPath::default()
+    };
+    fast.permit.extend(calls::numbers_with(Class::NEVER_DENIED));
     for policy in sections {
         let abi = policy.abi();
-        if let Some(nr) = calls::number(abi, ALWAYS) {
-            fast.permit.insert((abi, nr));
-        }
         for nr in 0..=calls::max_number(abi) {
-            if calls::name(abi, nr)
-                .is_some_and(|n| CHANGES_ROOT.contains(&n) || SPAWNS.contains(&n))
-            {
+            if calls::class(abi, nr).class.contains(Class::STOPS) {
                 continue;
             }
             let rule = calls::desc(abi, nr).map_or(AliasRule::None, |d| d.alias);
-            if matches!(rule, AliasRule::Socketcall { .. }) {
-                continue;
-            }
             let folds = if use_aliases { aliases(rule) } else { &[] };
             if let Static::Decided {
                 action: Action::Permit(PermitFlag::None),

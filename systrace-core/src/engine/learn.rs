@@ -95,7 +95,7 @@ pub fn rule(
                 let nth = seen.iter().filter(|n| **n == name).count();
                 seen.push(name);
                 let Some(value) = value else { continue };
-                if name == "argv" {
+                if matches!(name, "argv" | "limits") {
                     continue;
                 }
                 let (op, value) = match (name, temp.pattern(value)) {

@@ -19,10 +19,11 @@ mod exec;
 mod fastpath;
 pub mod learn;
 mod question;
+mod refuse;
 mod report;
 mod setup;
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -30,27 +31,22 @@ use systrace_policy::ast::PermitFlag;
 use systrace_policy::store::Store;
 use systrace_policy::{Binder, Policy};
 
-use crate::calls::Syscalls;
+use crate::calls::{Syscalls, Unsafe};
 use crate::env::SystemEnvironment;
 use crate::error::{Error, Result};
 use crate::fault::{FaultConfig, Faults};
 use crate::log::Log;
 use crate::protocol::{Channel, Style, Template};
-use crate::tracer::{Checked, Decision, Event, ExitStatus, Pid, Tracer};
-use crate::translate::Translation;
+use crate::tracer::{Event, ExitStatus, Pid, Tracer};
 
 use binaries::Binaries;
 pub use fastpath::fast_path;
 use learn::TempDirs;
 pub use setup::{Frontend, LogTarget, NotRunnable, Setup, find_program};
 
-/// `EPERM`, `EFAULT`, `ENAMETOOLONG` on Linux.
-const EPERM: i32 = 1;
-const EFAULT: i32 = 14;
-const ENAMETOOLONG: i32 = 36;
-
-/// `clone(2)`'s flag for a child its parent's tracer does not follow.
-const CLONE_UNTRACED: u64 = 0x0080_0000;
+const EPERM: i32 = libc::EPERM;
+const EFAULT: i32 = libc::EFAULT;
+const ENAMETOOLONG: i32 = libc::ENAMETOOLONG;
 
 /// How often changed policies are saved.
 const SAVE_EVERY: Duration = Duration::from_secs(30);
@@ -82,6 +78,9 @@ pub struct Options {
     /// Fault injection (`-r`): fail some permitted calls; see
     /// [`crate::fault`].
     pub faults: Option<FaultConfig>,
+    /// The classes of calls refused by default that are allowed
+    /// (`--allow-unsafe`); see [`crate::calls::Unsafe`].
+    pub allow: BTreeSet<Unsafe>,
 }
 
 impl Default for Options {
@@ -93,6 +92,7 @@ impl Default for Options {
             kill_unmatched: false,
             temp_dirs: TempDirs::standard(),
             faults: None,
+            allow: BTreeSet::new(),
         }
     }
 }
@@ -117,7 +117,8 @@ pub struct Engine {
     binaries: Binaries,
     procs: HashMap<Pid, Proc>,
     /// Each process's root directory, read once: it changes only through
-    /// the calls of `fastpath::CHANGES_ROOT`, which always stop.
+    /// the calls of [`Class::CHANGES_ROOT`](crate::calls::Class), which
+    /// always stop.
     roots: HashMap<Pid, PathBuf>,
     /// Threads let through a root-changing call that has not completed yet
     /// (they have not stopped since): no root is cached meanwhile.
@@ -246,27 +247,41 @@ impl Engine {
         result
     }
 
-    /// Handle one event.
+    /// Handle one event. A failure that concerns one process (a filter
+    /// that cannot be narrowed, a stop that cannot be resumed) ends that
+    /// process, is logged, and tracing goes on; only a frontend that went
+    /// away ends the session.
     pub fn handle(&mut self, tracer: &mut dyn Tracer, event: Event) -> Result<()> {
+        let pid = match &event {
+            Event::Syscall(stop) => stop.pid(),
+            Event::Exec { pid, .. } | Event::Exit { pid, .. } => *pid,
+            Event::Spawn { child, .. } => *child,
+        };
+        match self.handle_event(tracer, event) {
+            Ok(()) | Err(Error::Gone { .. }) => Ok(()),
+            Err(e @ (Error::FrontendGone | Error::Frontend { .. })) => Err(e),
+            Err(e) => {
+                self.log.write(&format!("process {pid}: {e}; killed"));
+                let _ = tracer.kill(pid);
+                Ok(())
+            }
+        }
+    }
+
+    fn handle_event(&mut self, tracer: &mut dyn Tracer, event: Event) -> Result<()> {
         match event {
-            Event::Syscall { pid, call } => {
-                let mut checked = Checked::default();
-                let decision = self.decide(tracer, pid, &call, &mut checked)?;
-                let resumed = if decision == Decision::Permit && !checked.args.is_empty() {
-                    tracer.permit_checked(pid, &checked)
-                } else {
-                    tracer.resume(pid, decision)
-                };
-                match resumed {
-                    Err(Error::Gone { .. }) => Ok(()),
-                    other => other,
-                }?;
+            Event::Syscall(stop) => {
+                let pid = stop.pid();
+                let (decision, checked) = self.decide(tracer, &stop)?;
+                tracer.resume(stop, decision, &checked)?;
                 if self.procs.get(&pid).is_some_and(|p| p.detached) {
                     tracer.detach(pid)?;
                 }
                 Ok(())
             }
-            Event::Exec { pid, image } => self.exec(tracer, pid, &image.to_string_lossy()),
+            Event::Exec { pid, former, image } => {
+                self.exec(tracer, pid, former, &image.to_string_lossy())
+            }
             Event::Spawn { parent, child } => {
                 match self.procs.get(&parent) {
                     Some(p) => {
@@ -348,15 +363,10 @@ impl Engine {
         }
         // In learn and ask mode every unmatched call must stop, and the
         // fast path only ever holds calls a rule permits outright.
-        let mut fast = fast_path(&b.sections, self.options.aliases);
+        let mut fast = fast_path(&b.sections, self.options.aliases, &self.options.allow);
         if let Some(faults) = &self.faults {
             faults.narrow(&mut fast, self.options.aliases);
         }
         tracer.set_fast_path(pid, &fast)
     }
-}
-
-/// Is this an `execve`-like call (whose `permit[...]` flag matters)?
-fn is_exec(tr: &Translation) -> bool {
-    matches!(&*tr.name, "execve" | "execveat")
 }

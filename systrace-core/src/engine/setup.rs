@@ -135,7 +135,8 @@ impl Engine {
     pub fn initial_fast_path(&mut self, image: &str) -> Option<FastPath> {
         let binary = self.binary(image);
         let b = &self.binaries.list[binary];
-        let mut fast = (!b.detached()).then(|| super::fast_path(&b.sections, self.options.aliases));
+        let mut fast = (!b.detached())
+            .then(|| super::fast_path(&b.sections, self.options.aliases, &self.options.allow));
         // Fault injection: every call that may be failed must stop.
         if let (Some(fast), Some(faults)) = (&mut fast, &self.faults) {
             faults.narrow(fast, self.options.aliases);

@@ -28,6 +28,7 @@
 mod fcntl;
 mod flags;
 mod ids;
+mod ops;
 mod passwd;
 mod signal;
 mod sockaddr;
@@ -37,6 +38,10 @@ mod text;
 pub use fcntl::{fcntl_cmd, fcntl_cmd_name};
 pub use flags::{access_mode_is_read, mode, oflags, open_is_read_only, prot};
 pub use ids::{PidTarget, fd, gid, gid16, pid_target, uid, uid16, widen_id16};
+pub use ops::{
+    clone_flags, ioctl_request, limits, namespace_flags, prctl_option, rlimit_resource,
+    seccomp_flags, seccomp_op,
+};
 pub use passwd::{
     GROUP_PATH, PASSWD_PATH, group_id, group_id_in, group_name, group_name_in, uname, user_id,
     user_id_in, user_name, user_name_in,

@@ -19,49 +19,27 @@
 //!   process's view; `pipe:[12]` and the like as the kernel names them),
 //!   while `checked` stays the empty path.
 //! * A `dirfd` the backend cannot name (the process has no such
-//!   descriptor) gives the unresolved marker: the kernel fails the call
-//!   with `EBADF`.
+//!   descriptor) gives the unresolved marker and [`Translated::refuse`]
+//!   `EBADF`: the call is denied as the kernel would, never judged or
+//!   learned.
+//! * `RESOLVE_BENEATH` keeps the lookup beneath the `dirfd`: an absolute
+//!   path or link, or `..` above it, is `EXDEV`; a scoped lookup that
+//!   cannot be resolved is `ENOENT`. Either way the call is denied: what is
+//!   made is the resolved, absolute path, which would not fail.
 
 use std::os::unix::ffi::OsStrExt as _;
 use std::path::{Path, PathBuf};
 
-use systrace_policy::Abi;
-
 use crate::calls::{ArgSpec, Resolve};
+use crate::consts::{
+    AT_EMPTY_PATH, AT_FDCWD, AT_SYMLINK_FOLLOW, AT_SYMLINK_NOFOLLOW, O_CREAT, O_EXCL,
+    RESOLVE_BENEATH, RESOLVE_IN_ROOT, RESOLVE_NO_MAGICLINKS, RESOLVE_NO_SYMLINKS, o_nofollow,
+};
 use crate::error::{Error, Result};
 
 use super::memory::PATH_MAX_LEN;
 use super::path::{self, Lookup, Resolved};
 use super::{OpenFlags, Tracee, Translated};
-
-/// `AT_FDCWD`: a relative path starts at the working directory.
-const AT_FDCWD: i32 = -100;
-/// Do not follow a link in the last component.
-const AT_SYMLINK_NOFOLLOW: u64 = 0x100;
-/// Follow a link in the last component (`linkat`).
-const AT_SYMLINK_FOLLOW: u64 = 0x400;
-/// An empty path names what `dirfd` refers to.
-const AT_EMPTY_PATH: u64 = 0x1000;
-/// Create the file if it does not exist.
-const O_CREAT: u64 = 0o100;
-/// With `O_CREAT`: fail if it exists.
-const O_EXCL: u64 = 0o200;
-/// `O_NOFOLLOW`, do not follow a link in the last component: its value
-/// differs between ABIs.
-fn o_nofollow(abi: Abi) -> u64 {
-    match abi {
-        Abi::X86_64 | Abi::I386 => 0o400_000,
-        Abi::Aarch64 => 0o100_000,
-    }
-}
-/// `openat2`: fail on a procfs magic link.
-const RESOLVE_NO_MAGICLINKS: u64 = 0x02;
-/// `openat2`: fail on any link.
-const RESOLVE_NO_SYMLINKS: u64 = 0x04;
-/// `openat2`: fail on leaving the `dirfd` (disables magic links).
-const RESOLVE_BENEATH: u64 = 0x08;
-/// `openat2`: the `dirfd` is the root (disables magic links).
-const RESOLVE_IN_ROOT: u64 = 0x10;
 
 /// Where a relative path starts.
 enum Base {
@@ -87,8 +65,9 @@ pub(super) fn translate(
     if ptr == 0 && spec.dirfd.is_some() && null_path_means_fd(t.call.abi, t.call.nr) {
         return empty_path(t, spec);
     }
-    let bytes = t.inspect.read_cstring(t.pid, ptr, PATH_MAX_LEN)?;
+    let bytes = t.inspect.read_cstring(t.stop, ptr, PATH_MAX_LEN)?;
     let mut follows_last = false;
+    let mut bad_base = false;
     let resolved = if bytes.is_empty() {
         if spec.dirfd.is_some() && at_flags & AT_EMPTY_PATH != 0 {
             return empty_path(t, spec);
@@ -107,8 +86,9 @@ pub(super) fn translate(
         }
         follows_last = follow_last;
         let in_root = how & RESOLVE_IN_ROOT != 0;
+        let beneath = how & RESOLVE_BENEATH != 0 && !in_root;
         let root = t.root()?;
-        let base = if bytes[0] != b'/' || in_root {
+        let base = if bytes[0] != b'/' || in_root || beneath {
             base(t, spec)?
         } else {
             Base::Dir(root.clone())
@@ -124,7 +104,7 @@ pub(super) fn translate(
                 };
                 let trailing_slash = bytes.ends_with(b"/");
                 t.inspect
-                    .reaches_without_links(t.pid, &joined, follow_last || trailing_slash)
+                    .reaches_without_links(t.stop, &joined, follow_last || trailing_slash)
                     .then(|| path::without_links(&joined))
             }
             _ => None,
@@ -136,24 +116,40 @@ pub(super) fn translate(
                 Base::Dir(base) => Lookup::new(&root)
                     .follow_last(follow_last)
                     .in_root(in_root)
+                    .beneath(beneath)
                     .no_symlinks(how & RESOLVE_NO_SYMLINKS != 0)
                     .no_magic_links(
                         how & (RESOLVE_NO_MAGICLINKS | RESOLVE_BENEATH | RESOLVE_IN_ROOT) != 0,
                     )
-                    .tracee(t.pid)
+                    .tracee(t.stop.pid())
                     .resolve(&base, &bytes),
-                Base::BadFd => Resolved::Unresolved {
-                    cleaned: bytes.clone(),
-                    joined: bytes,
-                },
+                Base::BadFd => {
+                    bad_base = true;
+                    Resolved::Unresolved {
+                        cleaned: bytes.clone(),
+                        joined: bytes,
+                    }
+                }
             }
         }
+    };
+    // What the kernel would fail the lookup with, where the call must not
+    // be made on the name as it is: a scoped `openat2` that leaves or cannot
+    // resolve its directory (made on an absolute path, it would not fail),
+    // a `dirfd` that names nothing.
+    let scoped = open.is_some_and(|o| o.resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT) != 0);
+    let refuse = match &resolved {
+        Resolved::Escapes { .. } => Some(libc::EXDEV),
+        Resolved::Unresolved { .. } if bad_base => Some(libc::EBADF),
+        Resolved::Unresolved { .. } if scoped => Some(libc::ENOENT),
+        _ => None,
     };
     Ok(Translated {
         name: spec.translator.name(),
         value: Some(resolved.value()),
         checked: Some(resolved.checked().to_vec()),
         follows_last,
+        refuse,
     })
 }
 
@@ -166,7 +162,7 @@ fn base(t: &mut Tracee<'_>, spec: &ArgSpec) -> Result<Base> {
     if fd == AT_FDCWD {
         return Ok(Base::Dir(t.cwd()?));
     }
-    match t.inspect.fd_path(t.pid, fd) {
+    match t.inspect.fd_path(t.stop, fd) {
         Ok(path) => Ok(Base::Dir(path)),
         Err(e @ Error::Gone { .. }) => Err(e),
         Err(_) => Ok(Base::BadFd),
@@ -185,12 +181,16 @@ fn null_path_means_fd(abi: systrace_policy::Abi, nr: u32) -> bool {
 /// `checked` is the empty path itself: the call acts on the descriptor,
 /// and an empty path with `AT_EMPTY_PATH` is what keeps it doing so.
 fn empty_path(t: &mut Tracee<'_>, spec: &ArgSpec) -> Result<Translated> {
+    let mut refuse = None;
     let value = match base(t, spec)? {
-        Base::BadFd => Resolved::Unresolved {
-            cleaned: Vec::new(),
-            joined: Vec::new(),
+        Base::BadFd => {
+            refuse = Some(libc::EBADF);
+            Resolved::Unresolved {
+                cleaned: Vec::new(),
+                joined: Vec::new(),
+            }
+            .value()
         }
-        .value(),
         Base::Dir(target) if target.is_absolute() => {
             let root = t.root()?;
             match path::in_view(&root, &target) {
@@ -211,5 +211,6 @@ fn empty_path(t: &mut Tracee<'_>, spec: &ArgSpec) -> Result<Translated> {
         value: Some(value),
         checked: Some(Vec::new()),
         follows_last: false,
+        refuse,
     })
 }

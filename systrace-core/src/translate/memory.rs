@@ -13,7 +13,7 @@
 use systrace_policy::Abi;
 
 use crate::error::{Error, Result};
-use crate::tracer::{Inspect, Pid};
+use crate::tracer::{Inspect, OPEN_HOW_SIZE, Stop};
 
 /// The longest string the kernel accepts as a path (`PATH_MAX`, 4096, counts
 /// the terminating NUL): 4095 bytes.
@@ -48,14 +48,14 @@ fn word_at(bytes: &[u8]) -> u64 {
 /// Reads `n` words of `abi` at `addr`, each zero-extended to `u64`.
 pub fn read_words(
     inspect: &mut dyn Inspect,
-    pid: Pid,
+    stop: &Stop,
     abi: Abi,
     addr: u64,
     n: usize,
 ) -> Result<Vec<u64>> {
     let size = word_size(abi);
     let mut buf = vec![0u8; size * n];
-    inspect.read_exact(pid, addr, &mut buf)?;
+    inspect.read_exact(stop, addr, &mut buf)?;
     Ok(buf.chunks_exact(size).map(word_at).collect())
 }
 
@@ -64,12 +64,12 @@ pub fn read_words(
 /// past them are 0.
 pub fn socketcall_args(
     inspect: &mut dyn Inspect,
-    pid: Pid,
+    stop: &Stop,
     addr: u64,
     nargs: u8,
 ) -> Result<[u64; 6]> {
     let n = usize::from(nargs).min(6);
-    let words = read_words(inspect, pid, Abi::I386, addr, n)?;
+    let words = read_words(inspect, stop, Abi::I386, addr, n)?;
     let mut args = [0u64; 6];
     args[..n].copy_from_slice(&words);
     Ok(args)
@@ -85,12 +85,12 @@ const MMAP_ARG_WORDS: usize = 6;
 /// readable.
 pub fn block_word(
     inspect: &mut dyn Inspect,
-    pid: Pid,
+    stop: &Stop,
     abi: Abi,
     addr: u64,
     index: u8,
 ) -> Result<Option<u64>> {
-    let words = read_words(inspect, pid, abi, addr, MMAP_ARG_WORDS)?;
+    let words = read_words(inspect, stop, abi, addr, MMAP_ARG_WORDS)?;
     Ok(words.get(usize::from(index)).copied())
 }
 
@@ -104,31 +104,35 @@ pub struct OpenHow {
     pub mode: u64,
     /// `RESOLVE_*` flags.
     pub resolve: u64,
+    /// The bytes read.
+    pub bytes: [u8; OPEN_HOW_SIZE],
 }
 
-/// `sizeof(struct open_how)` of its first version, the least the kernel
-/// accepts.
-const OPEN_HOW_SIZE: usize = 24;
-
 /// Reads the `struct open_how` at `addr`.
-pub fn open_how(inspect: &mut dyn Inspect, pid: Pid, addr: u64) -> Result<OpenHow> {
+pub fn open_how(inspect: &mut dyn Inspect, stop: &Stop, addr: u64) -> Result<OpenHow> {
     let mut buf = [0u8; OPEN_HOW_SIZE];
-    inspect.read_exact(pid, addr, &mut buf)?;
+    inspect.read_exact(stop, addr, &mut buf)?;
     Ok(OpenHow {
         flags: word_at(&buf[0..8]),
         mode: word_at(&buf[8..16]),
         resolve: word_at(&buf[16..24]),
+        bytes: buf,
     })
 }
 
 /// The destination address fields of the `struct msghdr` at `addr`:
 /// `msg_name` (a pointer) and `msg_namelen` (an `int`). On the 64-bit ABIs
 /// they are at offsets 0 and 8, on i386 at 0 and 4.
-pub fn msghdr_name(inspect: &mut dyn Inspect, pid: Pid, abi: Abi, addr: u64) -> Result<(u64, u32)> {
+pub fn msghdr_name(
+    inspect: &mut dyn Inspect,
+    stop: &Stop,
+    abi: Abi,
+    addr: u64,
+) -> Result<(u64, u32)> {
     let size = word_size(abi);
     let mut buf = [0u8; 12];
     let buf = &mut buf[..size + 4];
-    inspect.read_exact(pid, addr, buf)?;
+    inspect.read_exact(stop, addr, buf)?;
     let name = word_at(&buf[..size]);
     let len = u32::from_le_bytes([buf[size], buf[size + 1], buf[size + 2], buf[size + 3]]);
     Ok((name, len))
@@ -137,10 +141,10 @@ pub fn msghdr_name(inspect: &mut dyn Inspect, pid: Pid, abi: Abi, addr: u64) -> 
 /// Reads the socket address of `len` bytes at `addr`, at most
 /// [`SOCKADDR_MAX`] of them. `len` is the kernel's `int`: a negative length
 /// reads nothing (the kernel fails the call with `EINVAL`).
-pub fn sockaddr(inspect: &mut dyn Inspect, pid: Pid, addr: u64, len: u32) -> Result<Vec<u8>> {
+pub fn sockaddr(inspect: &mut dyn Inspect, stop: &Stop, addr: u64, len: u32) -> Result<Vec<u8>> {
     let len = usize::try_from(len as i32).unwrap_or(0).min(SOCKADDR_MAX);
     let mut buf = vec![0u8; len];
-    inspect.read_exact(pid, addr, &mut buf)?;
+    inspect.read_exact(stop, addr, &mut buf)?;
     Ok(buf)
 }
 
@@ -153,7 +157,7 @@ pub fn sockaddr(inspect: &mut dyn Inspect, pid: Pid, addr: u64, len: u32) -> Res
 /// address and the limit that was passed): a vector that cannot be shown in
 /// full is not shown in part. An array or string that cannot be read is
 /// [`Error::Fault`].
-pub fn argv(inspect: &mut dyn Inspect, pid: Pid, abi: Abi, addr: u64) -> Result<Vec<Vec<u8>>> {
+pub fn argv(inspect: &mut dyn Inspect, stop: &Stop, abi: Abi, addr: u64) -> Result<Vec<Vec<u8>>> {
     let mut out: Vec<Vec<u8>> = Vec::new();
     if addr == 0 {
         return Ok(out);
@@ -167,9 +171,12 @@ pub fn argv(inspect: &mut dyn Inspect, pid: Pid, abi: Abi, addr: u64) -> Result<
         // an array ending just before an unmapped page is still read.
         let room = 4096 - (at % 4096) as usize;
         let want = (chunk.len().min(room) / size).max(1) * size;
-        let n = inspect.read_memory(pid, at, &mut chunk[..want])?;
+        let n = inspect.read_memory(stop, at, &mut chunk[..want])?;
         if n < size {
-            return Err(Error::Fault { pid, addr: at });
+            return Err(Error::Fault {
+                pid: stop.pid(),
+                addr: at,
+            });
         }
         for bytes in chunk[..n - n % size].chunks_exact(size) {
             let ptr = word_at(bytes);
@@ -178,21 +185,21 @@ pub fn argv(inspect: &mut dyn Inspect, pid: Pid, abi: Abi, addr: u64) -> Result<
             }
             if out.len() == ARGV_MAX_ENTRIES {
                 return Err(Error::TooLong {
-                    pid,
+                    pid: stop.pid(),
                     addr,
                     max: ARGV_MAX_ENTRIES,
                 });
             }
             let sep = usize::from(!out.is_empty());
             let too_long = Error::TooLong {
-                pid,
+                pid: stop.pid(),
                 addr,
                 max: ARGV_MAX_BYTES,
             };
             let Some(budget) = ARGV_MAX_BYTES.checked_sub(used + sep) else {
                 return Err(too_long);
             };
-            let arg = match inspect.read_cstring(pid, ptr, budget) {
+            let arg = match inspect.read_cstring(stop, ptr, budget) {
                 Err(Error::TooLong { .. }) => return Err(too_long),
                 other => other?,
             };

@@ -49,6 +49,14 @@
 //! 0). With aliasing off (`-u`), or for an unknown sub-call, it is plain
 //! `socketcall` with no translated arguments.
 //!
+//! # Descriptor forms
+//!
+//! A path call made on a descriptor (an empty path with `AT_EMPTY_PATH`:
+//! `newfstatat(fd, "", buf, AT_EMPTY_PATH)`, the C library's `fstat`) is
+//! judged as the descriptor call it stands for ([`calls::FD_FORMS`]), as
+//! `socketcall` is: [`Translation::call`] is that call. It still runs as
+//! it was made.
+//!
 //! # Registers
 //!
 //! i386 registers are 32 bits wide: their values are masked to 32 bits
@@ -67,7 +75,7 @@ use systrace_policy::{Abi, CallId};
 use crate::calls::{self, AliasRule, FSREAD, FSWRITE, SyscallDesc};
 use crate::error::Result;
 use crate::format;
-use crate::tracer::{Checked, Inspect, Pid, RawCall};
+use crate::tracer::{Checked, Inspect, RawCall, Stop};
 
 pub use path::{Lookup, NON_EXISTENT, Resolved, resolve};
 
@@ -90,6 +98,10 @@ pub struct Translated {
     /// last component of the path (`stat` does, `lstat`, `unlink` and
     /// `mkdir` do not). `false` for every other translator.
     pub follows_last: bool,
+    /// The errno the kernel fails the call with, where it must be denied
+    /// before it is judged: a `dirfd` that names nothing (`EBADF`), an
+    /// `openat2` lookup that leaves its directory (`EXDEV`).
+    pub refuse: Option<i32>,
 }
 
 /// A stopped call, translated.
@@ -107,9 +119,17 @@ pub struct Translation {
     /// The translated arguments, in the order of the call's description;
     /// empty for a call without translators.
     pub args: Vec<Translated>,
+    /// For `openat2`: its `struct open_how`, as read and judged.
+    pub open_how: Option<[u8; crate::tracer::OPEN_HOW_SIZE]>,
 }
 
 impl Translation {
+    /// The errno to deny the call with before judging it, if the kernel
+    /// would fail it anyway (see [`Translated::refuse`]).
+    pub fn refused(&self) -> Option<i32> {
+        self.args.iter().find_map(|a| a.refuse)
+    }
+
     /// The arguments as a policy evaluates them.
     pub fn policy_args(&self) -> Vec<systrace_policy::Arg<'_>> {
         self.args
@@ -132,7 +152,10 @@ impl Translation {
         let Some(desc) = calls::desc(self.call.abi, self.call.nr) else {
             return Checked::default();
         };
-        let mut checked = Checked::default();
+        let mut checked = Checked {
+            open_how: self.open_how,
+            ..Checked::default()
+        };
         for (spec, t) in desc.args.iter().zip(&self.args) {
             let Some(bytes) = t.checked.as_ref().filter(|_| spec.via == Via::Direct) else {
                 continue;
@@ -143,7 +166,9 @@ impl Translation {
                     checked.args.push((spec.arg, nul_terminated(bytes)));
                 }
                 Translator::String => checked.args.push((spec.arg, nul_terminated(bytes))),
-                Translator::Sockaddr => checked.args.push((spec.arg, bytes.clone())),
+                Translator::Sockaddr | Translator::Limits(_) => {
+                    checked.args.push((spec.arg, bytes.clone()))
+                }
                 _ => {}
             }
         }
@@ -151,8 +176,10 @@ impl Translation {
     }
 }
 
-/// Translates `call` of `pid`. `aliases` false is `-u`: no alias, and i386
-/// `socketcall` is reported as itself.
+/// Translates the call `stop` is at. `aliases` false is `-u`: no alias,
+/// and i386 `socketcall` is reported as itself. `root` is the process's
+/// root directory when the engine knows it already; otherwise it is asked
+/// of `inspect` if needed.
 ///
 /// Fails with [`Error::Fault`](crate::Error::Fault) when memory the call
 /// points to cannot be read, [`Error::TooLong`](crate::Error::TooLong) for a
@@ -162,11 +189,11 @@ impl Translation {
 /// means: deny the call.
 pub fn translate(
     inspect: &mut dyn Inspect,
-    pid: Pid,
-    call: &RawCall,
+    stop: &Stop,
     aliases: bool,
+    root: Option<PathBuf>,
 ) -> Result<Translation> {
-    let mut call = *call;
+    let mut call = *stop.call();
     if call.abi == Abi::I386 {
         for arg in &mut call.args {
             *arg &= 0xffff_ffff;
@@ -177,7 +204,7 @@ pub fn translate(
         if !aliases {
             return Ok(bare(call));
         }
-        match demultiplex(inspect, pid, &call, call_arg, args_arg)? {
+        match demultiplex(inspect, stop, &call, call_arg, args_arg)? {
             Some(direct) => {
                 call = direct;
                 desc = calls::desc(call.abi, call.nr);
@@ -185,10 +212,14 @@ pub fn translate(
             None => return Ok(bare(call)),
         }
     }
+    if let Some(direct) = fd_call(inspect, stop, &call)? {
+        call = direct;
+        desc = calls::desc(call.abi, call.nr);
+    }
     let Some(desc) = desc else {
         return Ok(bare(call));
     };
-    let mut tracee = Tracee::new(inspect, pid, call);
+    let mut tracee = Tracee::new(inspect, stop, call, root);
     let open = OpenFlags::of(&mut tracee, desc)?;
     let args = desc
         .args
@@ -205,6 +236,7 @@ pub fn translate(
         name: calls::display_name(call.abi, call.nr),
         alias,
         args,
+        open_how: open.and_then(|o| o.how),
     })
 }
 
@@ -215,6 +247,7 @@ fn bare(call: RawCall) -> Translation {
         name: calls::display_name(call.abi, call.nr),
         alias: None,
         args: Vec::new(),
+        open_how: None,
     }
 }
 
@@ -222,7 +255,7 @@ fn bare(call: RawCall) -> Translation {
 /// unknown sub-call.
 fn demultiplex(
     inspect: &mut dyn Inspect,
-    pid: Pid,
+    stop: &Stop,
     call: &RawCall,
     call_arg: u8,
     args_arg: u8,
@@ -235,12 +268,45 @@ fn demultiplex(
     let Some(nr) = calls::number(call.abi, target) else {
         return Ok(None);
     };
-    let args = memory::socketcall_args(inspect, pid, reg(call, args_arg), nargs)?;
+    let args = memory::socketcall_args(inspect, stop, reg(call, args_arg), nargs)?;
     Ok(Some(RawCall {
         abi: call.abi,
         nr,
         args,
     }))
+}
+
+/// The descriptor call a path call in its descriptor form stands for
+/// (`newfstatat(fd, "", buf, AT_EMPTY_PATH)` is `fstat(fd, buf)`), if it is
+/// in that form.
+fn fd_call(inspect: &mut dyn Inspect, stop: &Stop, call: &RawCall) -> Result<Option<RawCall>> {
+    let Some((form, nr)) = calls::fd_form(call.abi, call.nr) else {
+        return Ok(None);
+    };
+    if reg(call, form.flags) & crate::consts::AT_EMPTY_PATH == 0 {
+        return Ok(None);
+    }
+    let ptr = reg(call, form.path);
+    if ptr == 0 {
+        // NULL with `AT_EMPTY_PATH` is the empty path on newer kernels.
+        return Ok(Some(fd_registers(call, form, nr)));
+    }
+    let mut first = [0u8; 1];
+    inspect.read_exact(stop, ptr, &mut first)?;
+    Ok((first[0] == 0).then(|| fd_registers(call, form, nr)))
+}
+
+/// `call` as the descriptor call `nr` of `form`.
+fn fd_registers(call: &RawCall, form: &calls::FdForm, nr: u32) -> RawCall {
+    let mut args = [0; 6];
+    for (to, &from) in args.iter_mut().zip(form.registers) {
+        *to = reg(call, from);
+    }
+    RawCall {
+        abi: call.abi,
+        nr,
+        args,
+    }
 }
 
 /// The alias of a call with rule `rule` and, for the open-like rules, open
@@ -272,6 +338,8 @@ struct OpenFlags {
     flags: u64,
     /// `RESOLVE_*` flags (0 but for `openat2`).
     resolve: u64,
+    /// `openat2`'s `struct open_how`, as read.
+    how: Option<[u8; crate::tracer::OPEN_HOW_SIZE]>,
 }
 
 impl OpenFlags {
@@ -283,13 +351,15 @@ impl OpenFlags {
                 // The kernel's `int flags`.
                 flags: reg(&tracee.call, flags_arg) & 0xffff_ffff,
                 resolve: 0,
+                how: None,
             }),
             AliasRule::OpenHow { how_arg } => {
                 let addr = reg(&tracee.call, how_arg);
-                let how = memory::open_how(tracee.inspect, tracee.pid, addr)?;
+                let how = memory::open_how(tracee.inspect, tracee.stop, addr)?;
                 Some(OpenFlags {
                     flags: how.flags,
                     resolve: how.resolve,
+                    how: Some(how.bytes),
                 })
             }
             _ => None,
@@ -302,8 +372,8 @@ impl OpenFlags {
 struct Tracee<'a> {
     /// The backend.
     inspect: &'a mut dyn Inspect,
-    /// The process.
-    pid: Pid,
+    /// The stop.
+    stop: &'a Stop,
     /// The call, registers masked.
     call: RawCall,
     /// The process's root, once asked for.
@@ -313,13 +383,18 @@ struct Tracee<'a> {
 }
 
 impl<'a> Tracee<'a> {
-    /// A fresh cache for `call` of `pid`.
-    fn new(inspect: &'a mut dyn Inspect, pid: Pid, call: RawCall) -> Tracee<'a> {
+    /// A fresh cache for `call` at `stop`, knowing `root` if given.
+    fn new(
+        inspect: &'a mut dyn Inspect,
+        stop: &'a Stop,
+        call: RawCall,
+        root: Option<PathBuf>,
+    ) -> Tracee<'a> {
         Tracee {
             inspect,
-            pid,
+            stop,
             call,
-            root: None,
+            root,
             cwd: None,
         }
     }
@@ -332,7 +407,7 @@ impl<'a> Tracee<'a> {
     /// The process's root directory, in systrace's view.
     fn root(&mut self) -> Result<PathBuf> {
         if self.root.is_none() {
-            self.root = Some(self.inspect.root(self.pid)?);
+            self.root = Some(self.inspect.root(self.stop)?);
         }
         Ok(self.root.clone().unwrap_or_default())
     }
@@ -340,7 +415,7 @@ impl<'a> Tracee<'a> {
     /// The process's working directory, in systrace's view.
     fn cwd(&mut self) -> Result<PathBuf> {
         if self.cwd.is_none() {
-            self.cwd = Some(self.inspect.cwd(self.pid)?);
+            self.cwd = Some(self.inspect.cwd(self.stop)?);
         }
         Ok(self.cwd.clone().unwrap_or_default())
     }

@@ -70,6 +70,14 @@ pub enum Resolved {
     /// The absolute path, every link resolved (the last one per the follow
     /// mode), in the tracee's view. A trailing `/` of the original is kept.
     Path(Vec<u8>),
+    /// An `openat2` lookup with `RESOLVE_BENEATH` that would leave its
+    /// directory (an absolute path or link, `..` above the directory): the
+    /// kernel fails it with `EXDEV`. `cleaned` is the path joined to the
+    /// directory, cleaned lexically, for the marker text.
+    Escapes {
+        /// What the marker text shows.
+        cleaned: Vec<u8>,
+    },
     /// The path could not be resolved: a missing or non-directory
     /// intermediate component, too many links, a directory that cannot be
     /// searched, a magic link to an object without a name, or a result
@@ -95,7 +103,7 @@ impl Resolved {
         match self {
             Resolved::Empty => String::new(),
             Resolved::Path(path) => String::from_utf8_lossy(path).into_owned(),
-            Resolved::Unresolved { cleaned, .. } => {
+            Resolved::Unresolved { cleaned, .. } | Resolved::Escapes { cleaned } => {
                 format!("{NON_EXISTENT}{}", String::from_utf8_lossy(cleaned))
             }
         }
@@ -108,6 +116,7 @@ impl Resolved {
             Resolved::Empty => &[],
             Resolved::Path(path) => path,
             Resolved::Unresolved { joined, .. } => joined,
+            Resolved::Escapes { cleaned } => cleaned,
         }
     }
 }
@@ -138,7 +147,16 @@ pub struct Lookup<'a> {
     in_root: bool,
     no_symlinks: bool,
     no_magic_links: bool,
+    beneath: bool,
     tracee: Option<Pid>,
+}
+
+/// How a walk ended short of a path.
+enum Stuck {
+    /// A component is missing, not a directory, or a link too many.
+    Failed,
+    /// It would leave the directory a `RESOLVE_BENEATH` lookup is bound to.
+    Escaped,
 }
 
 impl<'a> Lookup<'a> {
@@ -151,6 +169,7 @@ impl<'a> Lookup<'a> {
             in_root: false,
             no_symlinks: false,
             no_magic_links: false,
+            beneath: false,
             tracee: None,
         }
     }
@@ -169,6 +188,13 @@ impl<'a> Lookup<'a> {
     /// still printed in the process's own view.
     pub fn in_root(self, in_root: bool) -> Lookup<'a> {
         Lookup { in_root, ..self }
+    }
+
+    /// `openat2`'s `RESOLVE_BENEATH`: the lookup must stay beneath the base
+    /// directory; an absolute path or link, or a `..` above the base,
+    /// makes it [`Resolved::Escapes`].
+    pub fn beneath(self, beneath: bool) -> Lookup<'a> {
+        Lookup { beneath, ..self }
     }
 
     /// `RESOLVE_NO_SYMLINKS`: any link to follow fails the lookup.
@@ -206,12 +232,23 @@ impl<'a> Lookup<'a> {
         }
         let root = segs_of(self.root);
         let base_segs = segs_of(base);
-        let scope = if self.in_root {
+        let scope = if self.in_root || self.beneath {
             base_segs.clone()
         } else {
             root.clone()
         };
         let absolute = path[0] == b'/';
+        let escapes = || match view(&root, &base_segs) {
+            Some(base_view) => Resolved::Escapes {
+                cleaned: clean(&join(&base_view, path)),
+            },
+            None => Resolved::Escapes {
+                cleaned: clean(path),
+            },
+        };
+        if self.beneath && absolute {
+            return escapes();
+        }
         let trailing_slash = path.ends_with(b"/") && path.iter().any(|&b| b != b'/');
         let follow_last = self.follow_last || trailing_slash;
 
@@ -219,14 +256,19 @@ impl<'a> Lookup<'a> {
         // absolute one under `RESOLVE_IN_ROOT`) needs the base to be a
         // directory: `ENOTDIR` for a `dirfd` naming a file, `ENOENT` for a
         // deleted working directory.
-        let uses_base = !absolute || self.in_root;
+        let uses_base = !absolute || self.in_root || self.beneath;
         // Only a lookup that uses the base pays for checking it.
         let base_ok = || base.is_absolute() && fs::metadata(base).is_ok_and(|m| m.is_dir());
         let start = if absolute { &scope } else { &base_segs };
         let walked = if uses_base && !base_ok() {
-            None
+            Err(Stuck::Failed)
         } else {
             self.walk(start.clone(), &scope, path, follow_last)
+        };
+        let walked = match walked {
+            Err(Stuck::Escaped) => return escapes(),
+            Err(Stuck::Failed) => None,
+            Ok(segs) => Some(segs),
         };
         match walked.and_then(|segs| view(&root, &segs)) {
             Some(mut shown) => {
@@ -266,26 +308,30 @@ impl<'a> Lookup<'a> {
     }
 
     /// Walks `path` from the directory `segs`, `..` stopping at `scope`.
-    /// `None` when the lookup fails.
+    /// How it failed when it does.
     fn walk(
         &self,
         mut segs: Vec<Seg>,
         scope: &[Seg],
         path: &[u8],
         follow_last: bool,
-    ) -> Option<Vec<Seg>> {
+    ) -> std::result::Result<Vec<Seg>, Stuck> {
+        use Stuck::Failed;
         let mut pending: VecDeque<Vec<u8>> = components(path).collect();
         let mut links = 0u32;
         let mut is_dir = true;
         while let Some(name) = pending.pop_front() {
             // Every component needs a directory to be looked up in.
             if !is_dir {
-                return None;
+                return Err(Failed);
             }
             let last = pending.is_empty();
             match name.as_slice() {
                 b"." => continue,
                 b".." => {
+                    if self.beneath && host_path(&segs) == host_path(scope) {
+                        return Err(Stuck::Escaped);
+                    }
                     pop(&mut segs, scope);
                     continue;
                 }
@@ -293,7 +339,7 @@ impl<'a> Lookup<'a> {
             }
             if last && !follow_last {
                 segs.push(Seg::plain(name));
-                return Some(segs);
+                return Ok(segs);
             }
             let here = host_path(&segs).join(OsStr::from_bytes(&name));
             let meta = match fs::symlink_metadata(&here) {
@@ -301,9 +347,9 @@ impl<'a> Lookup<'a> {
                 // A missing last component is what the call will create.
                 Err(e) if last && e.kind() == ErrorKind::NotFound => {
                     segs.push(Seg::plain(name));
-                    return Some(segs);
+                    return Ok(segs);
                 }
-                Err(_) => return None,
+                Err(_) => return Err(Failed),
             };
             if !meta.file_type().is_symlink() {
                 is_dir = meta.is_dir();
@@ -311,32 +357,37 @@ impl<'a> Lookup<'a> {
                 continue;
             }
             if self.no_symlinks {
-                return None;
+                return Err(Failed);
             }
             links += 1;
             if links > MAX_SYMLINKS {
-                return None;
+                return Err(Failed);
             }
             let procfs = is_procfs(&meta);
             if procfs {
                 if let Some(seg) = self.proc_self(&name) {
                     segs.push(seg);
-                    is_dir = fs::metadata(host_path(&segs)).ok()?.is_dir();
+                    is_dir = fs::metadata(host_path(&segs)).map_err(|_| Failed)?.is_dir();
                     continue;
                 }
             }
-            let target = fs::read_link(&here).ok()?.into_os_string().into_vec();
+            let target = fs::read_link(&here)
+                .map_err(|_| Failed)?
+                .into_os_string()
+                .into_vec();
             if target.is_empty() {
-                return None;
+                return Err(Failed);
             }
             let absolute = target[0] == b'/';
             if procfs && (absolute || target.contains(&b':')) {
                 // A magic link: `absolute` is systrace's view of the object,
                 // anything else an object without a filename.
                 if self.no_magic_links || !absolute {
-                    return None;
+                    return Err(Failed);
                 }
                 segs.clear();
+            } else if absolute && self.beneath {
+                return Err(Stuck::Escaped);
             } else if absolute {
                 segs = scope.to_vec();
             }
@@ -345,7 +396,7 @@ impl<'a> Lookup<'a> {
                 pending.push_front(part);
             }
         }
-        Some(segs)
+        Ok(segs)
     }
 
     /// The component procfs `self` or `thread-self` stands for in the

@@ -3,7 +3,7 @@
 
 use systrace_policy::Abi;
 
-use crate::calls::{ArgSpec, Translator, Via};
+use crate::calls::{ArgSpec, Translator, Via, Width};
 use crate::error::Result;
 use crate::format::{self, PidTarget};
 
@@ -24,6 +24,7 @@ pub(super) fn translate_arg(
         value,
         checked: None,
         follows_last: false,
+        refuse: None,
     };
     if spec.translator == Translator::Sockaddr {
         return sockaddr(t, spec);
@@ -35,16 +36,17 @@ pub(super) fn translate_arg(
     let value = match spec.translator {
         Translator::Filename(mode) => return filename::translate(t, spec, mode, open, raw),
         Translator::String => {
-            let bytes = t.inspect.read_cstring(t.pid, raw, PATH_MAX_LEN)?;
+            let bytes = t.inspect.read_cstring(t.stop, raw, PATH_MAX_LEN)?;
             return Ok(Translated {
                 name,
                 value: Some(String::from_utf8_lossy(&bytes).into_owned()),
                 checked: Some(bytes),
                 follows_last: false,
+                refuse: None,
             });
         }
         Translator::Argv => {
-            let args = memory::argv(t.inspect, t.pid, abi, raw)?;
+            let args = memory::argv(t.inspect, t.stop, abi, raw)?;
             let args: Vec<_> = args.iter().map(|a| String::from_utf8_lossy(a)).collect();
             format::argv(&args)
         }
@@ -60,6 +62,14 @@ pub(super) fn translate_arg(
         Translator::Signame => format::signame(raw),
         Translator::Cmd => format::fcntl_cmd(raw, abi == Abi::I386),
         Translator::Prot => format::prot(raw),
+        Translator::Request => format::ioctl_request(raw),
+        Translator::SeccompOp => format::seccomp_op(raw),
+        Translator::SeccompFlags => format::seccomp_flags(raw),
+        Translator::Option => format::prctl_option(raw),
+        Translator::Resource => format::rlimit_resource(raw),
+        Translator::CloneFlags => format::clone_flags(raw),
+        Translator::NamespaceFlags => format::namespace_flags(raw),
+        Translator::Limits(width) => return limits(t, spec, width, raw),
         Translator::Sockaddr => return sockaddr(t, spec),
     };
     Ok(printed(Some(value)))
@@ -73,10 +83,10 @@ fn scalar(t: &mut Tracee<'_>, spec: &ArgSpec, open: Option<&OpenFlags>) -> Resul
     Ok(match spec.via {
         Via::Direct => Some(raw),
         Via::Id16 => Some(u64::from(format::widen_id16(raw))),
-        Via::Word(k) => memory::block_word(t.inspect, t.pid, t.call.abi, raw, k)?,
+        Via::Word(k) => memory::block_word(t.inspect, t.stop, t.call.abi, raw, k)?,
         Via::OpenHowFlags => match open {
             Some(open) => Some(open.flags),
-            None => Some(memory::open_how(t.inspect, t.pid, raw)?.flags),
+            None => Some(memory::open_how(t.inspect, t.stop, raw)?.flags),
         },
         Via::MsghdrName => None,
     })
@@ -90,7 +100,7 @@ fn sockaddr(t: &mut Tracee<'_>, spec: &ArgSpec) -> Result<Translated> {
     let name = spec.translator.name();
     let raw = t.reg(spec.arg);
     let (addr, len) = match spec.via {
-        Via::MsghdrName => memory::msghdr_name(t.inspect, t.pid, t.call.abi, raw)?,
+        Via::MsghdrName => memory::msghdr_name(t.inspect, t.stop, t.call.abi, raw)?,
         _ => match spec.len {
             Some(len) => (raw, t.reg(len) as u32),
             None => {
@@ -99,6 +109,7 @@ fn sockaddr(t: &mut Tracee<'_>, spec: &ArgSpec) -> Result<Translated> {
                     value: None,
                     checked: None,
                     follows_last: false,
+                    refuse: None,
                 });
             }
         },
@@ -109,14 +120,54 @@ fn sockaddr(t: &mut Tracee<'_>, spec: &ArgSpec) -> Result<Translated> {
             value: Some(String::from(format::UNKNOWN)),
             checked: None,
             follows_last: false,
+            refuse: None,
         });
     }
-    let bytes = memory::sockaddr(t.inspect, t.pid, addr, len)?;
+    let bytes = memory::sockaddr(t.inspect, t.stop, addr, len)?;
     Ok(Translated {
         name,
         value: format::sockaddr(&bytes).ok(),
         checked: Some(bytes),
         follows_last: false,
+        refuse: None,
+    })
+}
+
+/// The `limits` translator: the `struct rlimit` at `ptr`, two words of
+/// `width`. A null pointer sets nothing (`prlimit64` reading only) and has
+/// no value; one that cannot be read is a fault.
+fn limits(t: &mut Tracee<'_>, spec: &ArgSpec, width: Width, ptr: u64) -> Result<Translated> {
+    let name = spec.translator.name();
+    if ptr == 0 {
+        return Ok(Translated {
+            name,
+            value: None,
+            checked: None,
+            follows_last: false,
+            refuse: None,
+        });
+    }
+    let abi = match width {
+        Width::Bits64 => Abi::X86_64,
+        Width::Long => t.call.abi,
+    };
+    let words = memory::read_words(t.inspect, t.stop, abi, ptr, 2)?;
+    let size = memory::word_size(abi);
+    let infinity = if size == 4 {
+        crate::consts::RLIM32_INFINITY
+    } else {
+        crate::consts::RLIM64_INFINITY
+    };
+    let mut bytes = Vec::with_capacity(2 * size);
+    for w in &words {
+        bytes.extend_from_slice(&w.to_le_bytes()[..size]);
+    }
+    Ok(Translated {
+        name,
+        value: Some(format::limits(words[0], words[1], infinity)),
+        checked: Some(bytes),
+        follows_last: false,
+        refuse: None,
     })
 }
 

@@ -1,5 +1,6 @@
 //! Integration tests of systrace-core.
 mod calls;
+mod classes;
 mod engine;
 mod fault;
 mod format;

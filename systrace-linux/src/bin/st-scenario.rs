@@ -571,7 +571,7 @@ fn int80(_nr: u32) -> i64 {
 
 /// Run a program under the backend, permitting everything.
 fn trace(argv: &[String]) {
-    use systrace_core::{Decision, Event, FastPath, Tracer};
+    use systrace_core::{Checked, Decision, Event, FastPath, Tracer};
     let argv: Vec<OsString> = argv.iter().map(OsString::from).collect();
     let mut backend = match systrace_linux::spawn(&argv, &FastPath::default()) {
         Ok(b) => b,
@@ -581,8 +581,8 @@ fn trace(argv: &[String]) {
         }
     };
     while let Some(event) = backend.next_event().expect("next_event") {
-        if let Event::Syscall { pid, .. } = event {
-            let _ = backend.resume(pid, Decision::Permit);
+        if let Event::Syscall(stop) = event {
+            let _ = backend.resume(stop, Decision::Permit, &Checked::default());
         }
     }
     match backend.root_status() {

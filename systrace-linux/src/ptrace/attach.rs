@@ -39,7 +39,7 @@ use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::io;
 use std::rc::Rc;
 
-use systrace_core::{Error, Event, FastPath, Pid, RawCall, Result};
+use systrace_core::{Error, FastPath, Pid, RawCall, Result};
 use systrace_policy::Abi;
 
 use super::spawn::OPTIONS;
@@ -72,7 +72,7 @@ pub fn attach(pid: Pid) -> Result<Backend> {
         // ESRCH: it ended; its exit is what the wait below reads.
         let _ = ptrace::interrupt(tid);
     }
-    let allowed = Rc::new(Allowed::new());
+    let allowed = Rc::new(Allowed::default());
     let filter = Rc::new(FilterIr::from_fast_path(&FastPath::default(), native));
     let mut procs = HashMap::new();
     let mut replay = VecDeque::new();
@@ -241,15 +241,14 @@ impl Backend {
                 if let Some(proc) = self.procs.get_mut(&pid) {
                     proc.stop = Stop::Call;
                 }
-                self.stats.syscall_stops += 1;
-                self.ready.push_back(Event::Syscall {
+                self.report_stop(
                     pid,
-                    call: RawCall {
+                    RawCall {
                         abi,
                         nr,
                         args: info.args,
                     },
-                });
+                );
                 Ok(())
             }
             (Verdict::Allow, _) | (Verdict::Trace, Some(_)) => self.go(pid, Go::Run(0)),
@@ -264,12 +263,7 @@ impl Backend {
     /// Replace the fast path of a process traced with syscall stops, and of
     /// the other threads of its group.
     pub(super) fn set_user_filter(&mut self, pid: Pid, allowed: Allowed) {
-        let filter = Rc::new(FilterIr::from_fast_path(
-            &FastPath {
-                permit: allowed.clone(),
-            },
-            self.native,
-        ));
+        let filter = Rc::new(FilterIr::from_fast_path(&allowed, self.native));
         let allowed = Rc::new(allowed);
         let mut group = threads(pid).unwrap_or_default();
         group.push(pid);

@@ -145,15 +145,14 @@ impl Backend {
         match (info.op, abi) {
             (INFO_SECCOMP, Some(abi)) => {
                 proc.stop = Stop::Call;
-                self.stats.syscall_stops += 1;
-                self.ready.push_back(Event::Syscall {
+                self.report_stop(
                     pid,
-                    call: RawCall {
+                    RawCall {
                         abi,
                         nr: info.nr_or_rval as u32,
                         args: info.args,
                     },
-                });
+                );
             }
             // An architecture the filter should have killed, or a stop
             // the kernel does not describe as seccomp: fail closed.
@@ -214,8 +213,10 @@ impl Backend {
         // After an exec by another thread, that thread now has the
         // leader's id; it brings its own state.
         let mut expected = None;
+        let mut from = pid;
         if let Ok(former) = ptrace::event_msg(pid) {
             let former = former as Pid;
+            from = former;
             expected = self.protect.pins.take_exec(former);
             if former != pid {
                 if let Some(proc) = self.procs.remove(&former) {
@@ -241,7 +242,11 @@ impl Backend {
             return;
         }
         match procfs::link(pid, "exe") {
-            Ok(image) => self.ready.push_back(Event::Exec { pid, image }),
+            Ok(image) => self.ready.push_back(Event::Exec {
+                pid,
+                former: from,
+                image,
+            }),
             Err(_) => fail_closed(pid),
         }
     }

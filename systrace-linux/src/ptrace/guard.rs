@@ -53,16 +53,16 @@
 //! a plain [`Tracer::resume`](systrace_core::Tracer::resume) of an open is
 //! the unprotected path of the `Tracer` contract.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use systrace_core::{Decision, Pid, RawCall, Result, Tracer};
+use systrace_core::{Decision, Pid, RawCall, Result};
 use systrace_policy::Abi;
 
 use super::rewrite::Plan;
-use super::{Allowed, Backend, Stop, mem, procfs};
+use super::{Backend, Stop, mem, procfs};
 
 /// `EPERM`.
 const EPERM: i32 = libc::EPERM;
@@ -162,18 +162,24 @@ pub(crate) fn kind(abi: Abi, nr: u32) -> Option<Kind> {
     table().get(&(abi, nr)).copied()
 }
 
-/// The calls that must always stop, whatever the fast path says.
+/// The calls that must always stop, whatever the fast path says: the
+/// guarded ones, those after which a thread's standing is worked out again,
+/// and every call the engine's table says always stops. The engine never
+/// puts them in a fast path; the backend makes sure.
 pub(crate) fn never_fast() -> impl Iterator<Item = (Abi, u32)> {
     table()
         .keys()
         .copied()
         .chain(super::pin::resets().iter().copied())
+        .chain(systrace_core::calls::numbers_with(
+            systrace_core::calls::Class::STOPS,
+        ))
 }
 
-/// Take the guarded calls out of a fast path.
-pub(crate) fn sanitize(allowed: &mut Allowed) {
+/// Take the calls that must always stop out of a fast path's calls.
+pub(crate) fn sanitize(permit: &mut BTreeSet<(Abi, u32)>) {
     for key in never_fast() {
-        allowed.remove(&key);
+        permit.remove(&key);
     }
 }
 
@@ -341,7 +347,7 @@ impl Backend {
         );
         match verdict {
             Verdict::Run => None,
-            Verdict::Deny(errno) => Some(self.resume(pid, Decision::Deny(errno))),
+            Verdict::Deny(errno) => Some(self.decided(pid, Decision::Deny(errno))),
             Verdict::RunOnCopy(block) => {
                 Some(self.run_planned(pid, &call, &Plan::copy_of(0, &block)))
             }
@@ -475,9 +481,10 @@ mod tests {
 
     #[test]
     fn the_fast_path_loses_the_guarded_calls() {
-        let mut allowed: Allowed = [(Abi::X86_64, 10), (Abi::X86_64, 0), (Abi::I386, 192)]
-            .into_iter()
-            .collect();
+        let mut allowed: BTreeSet<(Abi, u32)> =
+            [(Abi::X86_64, 10), (Abi::X86_64, 0), (Abi::I386, 192)]
+                .into_iter()
+                .collect();
         sanitize(&mut allowed);
         assert_eq!(allowed.into_iter().collect::<Vec<_>>(), [(Abi::X86_64, 0)]);
     }

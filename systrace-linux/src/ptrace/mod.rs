@@ -94,7 +94,8 @@ use std::path::PathBuf;
 use std::rc::Rc;
 
 use systrace_core::{
-    Checked, Decision, Error, Event, ExitStatus, FastPath, Inspect, Pid, Result, Tracer,
+    Checked, Decision, Error, Event, ExitStatus, FastPath, Inspect, Pid, Result, Stop as CallStop,
+    Tracer,
 };
 use systrace_policy::{Abi, Credentials};
 
@@ -102,20 +103,47 @@ use crate::seccomp::{self, FilterIr};
 use crate::sys::{process, ptrace};
 use inject::InjectError;
 
-/// The calls a process's filters let through without a stop.
-type Allowed = BTreeSet<(Abi, u32)>;
+/// What a process's filters do without a stop: the calls they let through
+/// and those they refuse.
+type Allowed = FastPath;
+
+/// Whether `abi` runs on a `native` machine.
+fn runs_on(abi: Abi, native: Abi) -> bool {
+    abi == native || (native == Abi::X86_64 && abi == Abi::I386)
+}
 
 /// The part of `fast` the filters of a `native` machine can act on, less
-/// the calls the guard of the argument area must see (`guard.rs`).
+/// the calls that must always stop (`guard.rs`).
 pub(crate) fn effective(fast: &FastPath, native: Abi) -> Allowed {
-    let mut allowed = fast
+    let mut permit: BTreeSet<(Abi, u32)> = fast
         .permit
         .iter()
         .copied()
-        .filter(|&(abi, _)| abi == native || (native == Abi::X86_64 && abi == Abi::I386))
+        .filter(|&(abi, _)| runs_on(abi, native))
         .collect();
-    guard::sanitize(&mut allowed);
-    allowed
+    guard::sanitize(&mut permit);
+    let refuse = fast
+        .refuse
+        .iter()
+        .copied()
+        .filter(|&(abi, _, _)| runs_on(abi, native))
+        .collect();
+    FastPath { permit, refuse }
+}
+
+/// Whether filters that do `old` already do no more than `new`: nothing
+/// runs without a stop that `new` stops, nothing `new` refuses runs.
+fn within(old: &Allowed, new: &Allowed) -> bool {
+    old.permit.is_subset(&new.permit) && new.refuse.is_subset(&old.refuse)
+}
+
+/// What `old` and `new` do together: the calls both let through, those
+/// either refuses.
+fn narrowed(old: &Allowed, new: &Allowed) -> Allowed {
+    FastPath {
+        permit: old.permit.intersection(&new.permit).copied().collect(),
+        refuse: old.refuse.union(&new.refuse).copied().collect(),
+    }
 }
 
 /// Counters of what the backend did.
@@ -265,6 +293,8 @@ pub struct Backend {
     stats: Stats,
     /// Protected argument areas and the calls stopped at.
     protect: protect::Protect,
+    /// The identity of the last stop reported.
+    last_stop: u64,
     _one_thread: PhantomData<*const ()>,
 }
 
@@ -290,6 +320,7 @@ impl Backend {
             native,
             stats: Stats::default(),
             protect: protect::Protect::default(),
+            last_stop: 0,
             _one_thread: PhantomData,
         }
     }
@@ -493,6 +524,41 @@ impl Backend {
     }
 }
 
+impl Backend {
+    /// Carry out `decision` for the call `pid` is stopped at, on the
+    /// process's own memory (the guard of the argument area may still deny
+    /// a permit).
+    fn decided(&mut self, pid: Pid, decision: Decision) -> Result<()> {
+        self.protect.pins.release(pid);
+        if decision == Decision::Permit {
+            if let Some(done) = self.guard_permit(pid) {
+                return done;
+            }
+        }
+        let proc = self.procs.get_mut(&pid).ok_or(Error::Gone { pid })?;
+        if proc.stop != Stop::Call {
+            return Err(not_stopped(pid, "resume"));
+        }
+        proc.stop = Stop::Running;
+        let syscall_stops = proc.user_filter.is_some();
+        let result = match decision {
+            Decision::Permit => self.go(pid, Go::Run(0)),
+            Decision::Deny(errno) => self.deny_and_go(pid, errno, syscall_stops),
+            Decision::Kill => process::kill(pid, libc::SIGKILL),
+        };
+        result.map_err(|e| procfs::error(pid, "resume", e))
+    }
+
+    /// Report `pid` stopped at `call`: a new stop, recorded.
+    fn report_stop(&mut self, pid: Pid, call: systrace_core::RawCall) {
+        self.last_stop += 1;
+        let stop = CallStop::new(pid, self.last_stop, call);
+        self.protect.at_call(&stop);
+        self.stats.syscall_stops += 1;
+        self.ready.push_back(Event::Syscall(stop));
+    }
+}
+
 fn not_stopped(pid: Pid, what: &str) -> Error {
     Error::os(
         format!("{what}: process {pid} is not stopped at a system call"),
@@ -504,9 +570,6 @@ impl Tracer for Backend {
     fn next_event(&mut self) -> Result<Option<Event>> {
         loop {
             if let Some(event) = self.ready.pop_front() {
-                if let Event::Syscall { pid, call } = &event {
-                    self.protect.at_call(*pid, call);
-                }
                 return Ok(Some(event));
             }
             self.release_held();
@@ -528,30 +591,15 @@ impl Tracer for Backend {
         }
     }
 
-    fn resume(&mut self, pid: Pid, decision: Decision) -> Result<()> {
-        self.protect.pins.release(pid);
-        if decision == Decision::Permit {
-            // The guard of the argument area may deny it (`guard.rs`).
-            if let Some(done) = self.guard_permit(pid) {
-                return done;
-            }
-        }
-        let proc = self.procs.get_mut(&pid).ok_or(Error::Gone { pid })?;
-        if proc.stop != Stop::Call {
+    fn resume(&mut self, stop: CallStop, decision: Decision, checked: &Checked) -> Result<()> {
+        let pid = stop.pid();
+        if !self.protect.is_current(&stop) {
             return Err(not_stopped(pid, "resume"));
         }
-        proc.stop = Stop::Running;
-        let syscall_stops = proc.user_filter.is_some();
-        let result = match decision {
-            Decision::Permit => self.go(pid, Go::Run(0)),
-            Decision::Deny(errno) => self.deny_and_go(pid, errno, syscall_stops),
-            Decision::Kill => process::kill(pid, libc::SIGKILL),
-        };
-        result.map_err(|e| procfs::error(pid, "resume", e))
-    }
-
-    fn permit_checked(&mut self, pid: Pid, checked: &Checked) -> Result<()> {
-        self.permit_protected(pid, checked)
+        if decision == Decision::Permit && !checked.is_empty() {
+            return self.permit_protected(pid, checked);
+        }
+        self.decided(pid, decision)
     }
 
     fn protects_arguments(&self) -> bool {
@@ -568,10 +616,10 @@ impl Tracer for Backend {
             self.set_user_filter(pid, new);
             return Ok(());
         }
-        if proc.allowed.is_subset(&new) {
+        if within(&proc.allowed, &new) {
             return Ok(());
         }
-        let narrowed: Allowed = proc.allowed.intersection(&new).copied().collect();
+        let narrowed = narrowed(&proc.allowed, &new);
         if proc.stop == Stop::Unborn {
             self.await_first_stop(pid)?;
         }
@@ -588,12 +636,7 @@ impl Tracer for Backend {
                 });
             }
         };
-        let prog = match seccomp::compile(
-            &FastPath {
-                permit: narrowed.clone(),
-            },
-            self.native,
-        ) {
+        let prog = match seccomp::compile(&narrowed, self.native) {
             Ok(prog) => prog,
             Err(e) => {
                 fail_closed(pid);
@@ -639,42 +682,48 @@ impl Tracer for Backend {
 }
 
 impl Inspect for Backend {
-    fn read_memory(&mut self, pid: Pid, addr: u64, buf: &mut [u8]) -> Result<usize> {
-        let n = mem::read(pid, addr, buf)?;
-        // What the engine sees of an `openat2`'s `open_how` is what the
-        // call gets (`protect.rs`).
-        self.protect.saw(pid, addr, &buf[..n]);
-        Ok(n)
+    fn read_memory(&mut self, stop: &CallStop, addr: u64, buf: &mut [u8]) -> Result<usize> {
+        mem::read(stop.pid(), addr, buf)
     }
 
-    fn read_cstring(&mut self, pid: Pid, addr: u64, max: usize) -> Result<Vec<u8>> {
-        let bytes = systrace_core::tracer::read_cstring(self, pid, addr, max)?;
-        // The path of an `openat2` as the engine read it (`protect.rs`).
-        self.protect.saw_path(pid, addr, &bytes);
-        Ok(bytes)
+    fn cwd(&mut self, stop: &CallStop) -> Result<PathBuf> {
+        procfs::link(stop.pid(), "cwd")
     }
 
-    fn cwd(&mut self, pid: Pid) -> Result<PathBuf> {
-        procfs::link(pid, "cwd")
+    fn root(&mut self, stop: &CallStop) -> Result<PathBuf> {
+        procfs::link(stop.pid(), "root")
     }
 
-    fn root(&mut self, pid: Pid) -> Result<PathBuf> {
-        procfs::link(pid, "root")
+    fn fd_path(&mut self, stop: &CallStop, fd: i32) -> Result<PathBuf> {
+        procfs::link(stop.pid(), &format!("fd/{fd}"))
     }
 
-    fn fd_path(&mut self, pid: Pid, fd: i32) -> Result<PathBuf> {
-        procfs::link(pid, &format!("fd/{fd}"))
+    fn credentials(&mut self, stop: &CallStop) -> Result<Credentials> {
+        procfs::credentials(stop.pid())
     }
 
     fn image(&mut self, pid: Pid) -> Result<PathBuf> {
         procfs::link(pid, "exe")
     }
 
-    fn credentials(&mut self, pid: Pid) -> Result<Credentials> {
-        procfs::credentials(pid)
+    fn thread_group(&mut self, tid: Pid) -> Result<Pid> {
+        procfs::status_number(tid, "Tgid", 0).map(|t| t as Pid)
     }
 
-    fn reaches_without_links(&mut self, pid: Pid, path: &[u8], follow_last: bool) -> bool {
+    fn process_group(&mut self, pid: Pid) -> Result<Pid> {
+        procfs::process_group(pid)
+    }
+
+    fn pidfd_process(&mut self, stop: &CallStop, fd: i32) -> Result<Option<Pid>> {
+        procfs::pidfd_process(stop.pid(), fd)
+    }
+
+    fn tracer_process(&self) -> Pid {
+        std::process::id() as Pid
+    }
+
+    fn reaches_without_links(&mut self, stop: &CallStop, path: &[u8], follow_last: bool) -> bool {
+        let pid = stop.pid();
         let call = self.protect.call(pid);
         self.protect
             .pins

@@ -67,6 +67,34 @@ pub(crate) fn status_number(pid: Pid, key: &str, index: usize) -> Result<u32> {
         })
 }
 
+/// The process group of `pid`: the fifth field of `/proc/PID/stat`, after
+/// the parenthesised command name.
+pub(crate) fn process_group(pid: Pid) -> Result<Pid> {
+    let path = format!("/proc/{pid}/stat");
+    let stat = std::fs::read_to_string(&path).map_err(|e| error(pid, &path, e))?;
+    stat.rsplit_once(')')
+        .and_then(|(_, rest)| rest.split_whitespace().nth(2)?.parse().ok())
+        .ok_or_else(|| {
+            Error::os(
+                format!("{path}: no process group"),
+                io::ErrorKind::InvalidData.into(),
+            )
+        })
+}
+
+/// The process descriptor `fd` of `pid` refers to: its `Pid:` line in
+/// `/proc/PID/fdinfo/FD`; `None` for a descriptor that is no pidfd (or a
+/// pidfd whose process is gone, `-1`).
+pub(crate) fn pidfd_process(pid: Pid, fd: i32) -> Result<Option<Pid>> {
+    let path = format!("/proc/{pid}/fdinfo/{fd}");
+    let info = std::fs::read_to_string(&path).map_err(|e| error(pid, &path, e))?;
+    Ok(info
+        .lines()
+        .find_map(|l| l.strip_prefix("Pid:"))
+        .and_then(|v| v.trim().parse::<Pid>().ok())
+        .filter(|&p| p > 0))
+}
+
 /// The effective uid and gid (second fields of `Uid:` and `Gid:`).
 pub(crate) fn credentials(pid: Pid) -> Result<Credentials> {
     Ok(Credentials {

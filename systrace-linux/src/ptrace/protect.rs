@@ -164,17 +164,14 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use systrace_core::{Checked, Decision, Error, Inspect, Pid, RawCall, Result, Tracer};
+use systrace_core::{Checked, Decision, Error, Pid, RawCall, Result, Stop as CallStop};
 use systrace_policy::Abi;
 
 use super::area::{Back, inject_at_stop, map_area, mapped};
 use super::inject::{self, InjectError};
 use super::pin::Pins;
 use super::regs::{self, Mode};
-use super::rewrite::{
-    AT_FDCWD, OPEN_HOW_SIZE, Open, Openat2Read, Plan, RESOLVE_IN_ROOT, Value, checked_path,
-    mode_of, open_flags, open_kind, plan_for, word,
-};
+use super::rewrite::{Plan, Value, checked_path, mode_of, open_flags, open_kind, plan_for};
 use super::{Backend, Go, Held, Stop, fail_closed, guard, mem, not_stopped, procfs};
 use crate::sys::ptrace;
 use crate::sys::vm;
@@ -255,15 +252,6 @@ impl Space {
     }
 }
 
-/// What the engine read of an `openat2`'s `open_how` at the current stop.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum HowSeen {
-    /// These bytes (every read the same).
-    Bytes([u8; OPEN_HOW_SIZE]),
-    /// Reads that differ: the process is changing it.
-    Changed,
-}
-
 /// The backend's record of areas, slots and stopped calls.
 #[derive(Debug, Default)]
 pub(crate) struct Protect {
@@ -271,73 +259,36 @@ pub(crate) struct Protect {
     off: bool,
     /// Each thread's address space.
     spaces: HashMap<Pid, Rc<RefCell<Space>>>,
-    /// The call each thread is stopped at (i386 arguments masked).
-    calls: HashMap<Pid, RawCall>,
-    /// What the engine read of an `openat2`'s `open_how` at that stop.
-    how: HashMap<Pid, HowSeen>,
-    /// What it read of that `openat2`'s path (`None`: reads that differ).
-    path: HashMap<Pid, Option<Vec<u8>>>,
+    /// The stop each thread is at: its identity and call (i386 arguments
+    /// masked).
+    calls: HashMap<Pid, (u64, RawCall)>,
     /// Paths pinned through the tracer's descriptors (`pin.rs`).
     pub(super) pins: Pins,
 }
 
 impl Protect {
-    /// `pid` stopped at `call`, which the engine is about to decide.
-    pub(crate) fn at_call(&mut self, pid: Pid, call: &RawCall) {
-        let mut call = *call;
+    /// `stop` was reported: the engine is about to decide it.
+    pub(crate) fn at_call(&mut self, stop: &CallStop) {
+        let mut call = *stop.call();
         if call.abi == Abi::I386 {
             for arg in &mut call.args {
                 *arg &= 0xffff_ffff;
             }
         }
-        self.pins.at_call(pid, &call);
-        self.calls.insert(pid, call);
-        self.how.remove(&pid);
-        self.path.remove(&pid);
+        self.pins.at_call(stop.pid(), &call);
+        self.calls.insert(stop.pid(), (stop.id(), call));
+    }
+
+    /// Whether `stop` is the stop its thread is at.
+    pub(crate) fn is_current(&self, stop: &CallStop) -> bool {
+        self.calls
+            .get(&stop.pid())
+            .is_some_and(|&(id, _)| id == stop.id())
     }
 
     /// The call `pid` was last reported stopped at.
     pub(crate) fn call(&self, pid: Pid) -> Option<RawCall> {
-        self.calls.get(&pid).copied()
-    }
-
-    /// The engine read `bytes` at `addr` of `pid`: keep them if they are
-    /// the `open_how` of the `openat2` it is deciding.
-    pub(crate) fn saw(&mut self, pid: Pid, addr: u64, bytes: &[u8]) {
-        let Some(call) = self.calls.get(&pid) else {
-            return;
-        };
-        if open_kind(call.abi, call.nr) != Some(Open::At2)
-            || call.args[2] != addr
-            || bytes.len() < OPEN_HOW_SIZE
-        {
-            return;
-        }
-        let mut now = [0; OPEN_HOW_SIZE];
-        now.copy_from_slice(&bytes[..OPEN_HOW_SIZE]);
-        let seen = match self.how.get(&pid) {
-            None => HowSeen::Bytes(now),
-            Some(HowSeen::Bytes(before)) if *before == now => return,
-            Some(_) => HowSeen::Changed,
-        };
-        self.how.insert(pid, seen);
-    }
-
-    /// The engine read the string `bytes` at `addr` of `pid`: keep it if
-    /// it is the path of the `openat2` it is deciding.
-    pub(crate) fn saw_path(&mut self, pid: Pid, addr: u64, bytes: &[u8]) {
-        let Some(call) = self.calls.get(&pid) else {
-            return;
-        };
-        if open_kind(call.abi, call.nr) != Some(Open::At2) || call.args[1] != addr {
-            return;
-        }
-        let seen = match self.path.get(&pid) {
-            None => Some(bytes.to_vec()),
-            Some(Some(before)) if before == bytes => return,
-            Some(_) => None,
-        };
-        self.path.insert(pid, seen);
+        self.calls.get(&pid).map(|&(_, call)| call)
     }
 
     /// `child` was created by `parent`: it shares its area or has a copy.
@@ -362,8 +313,6 @@ impl Protect {
             space.borrow_mut().release(pid);
         }
         self.calls.remove(&pid);
-        self.how.remove(&pid);
-        self.path.remove(&pid);
         self.pins.forget(pid);
     }
 
@@ -434,15 +383,15 @@ impl Backend {
         }
         let call = match (self.protect.call(pid), self.procs.get(&pid)) {
             (Some(call), Some(p)) if p.stop == Stop::Call => call,
-            _ => return self.resume(pid, Decision::Permit),
+            _ => return self.decided(pid, Decision::Permit),
         };
-        let how = self.protect.how.get(&pid).copied();
+        let how = checked.open_how;
         if let Some(open) = open_kind(call.abi, call.nr) {
             let flags = open_flags(open, &call, how.as_ref());
             let refused =
                 checked_path(open, checked).and_then(|path| guard::check_open(pid, path, flags));
             if let Some(errno) = refused {
-                return self.resume(pid, Decision::Deny(errno));
+                return self.decided(pid, Decision::Deny(errno));
             }
         }
         if self.protect.off || checked.args.is_empty() {
@@ -451,49 +400,23 @@ impl Backend {
         self.protect.pins.release(pid);
         if let Err(errno) = self.protect.pins.expect_exec(pid, &call, checked) {
             self.stats.pin_denials += 1;
-            return self.resume(pid, Decision::Deny(errno));
+            return self.decided(pid, Decision::Deny(errno));
         }
         let pinned = match self.protect.pins.pin(pid, &call, checked) {
             Ok(pinned) => pinned,
             Err(errno) => {
                 self.stats.pin_denials += 1;
-                return self.resume(pid, Decision::Deny(errno));
+                return self.decided(pid, Decision::Deny(errno));
             }
         };
         if pinned.is_some() {
             self.stats.pinned_calls += 1;
         }
         let checked = pinned.as_ref().unwrap_or(checked);
-        let scope = self.scope(pid, &call, how.as_ref());
-        let seen = Openat2Read {
-            how: how.as_ref(),
-            path: self.protect.path.get(&pid).map(Option::as_deref),
-        };
-        match plan_for(&call, checked, seen, scope.as_deref()) {
+        match plan_for(&call, checked) {
             Ok(plan) => self.run_planned(pid, &call, &plan),
-            Err(errno) => self.resume(pid, Decision::Deny(errno)),
+            Err(errno) => self.decided(pid, Decision::Deny(errno)),
         }
-    }
-
-    /// For an `openat2` scoped to its `dirfd` by `RESOLVE_IN_ROOT`: the
-    /// directory that names, in the process's view.
-    fn scope(&mut self, pid: Pid, call: &RawCall, how: Option<&HowSeen>) -> Option<Vec<u8>> {
-        let Some(HowSeen::Bytes(b)) = how else {
-            return None;
-        };
-        if open_kind(call.abi, call.nr) != Some(Open::At2)
-            || word(&b[16..24]) & RESOLVE_IN_ROOT == 0
-        {
-            return None;
-        }
-        let dirfd = call.args[0] as u32 as i32;
-        let dir = if dirfd == AT_FDCWD as i32 {
-            self.cwd(pid)
-        } else {
-            self.fd_path(pid, dirfd)
-        };
-        let root = self.root(pid).ok()?;
-        systrace_core::translate::path::in_view(&root, &dir.ok()?)
     }
 
     /// Let `pid`, stopped at `call`, make it with `plan` in its slot.
@@ -502,16 +425,16 @@ impl Backend {
             return self.permit_now(pid);
         }
         if plan.bytes.len() as u64 > SLOT_SIZE {
-            return self.resume(pid, Decision::Deny(libc::ENAMETOOLONG));
+            return self.decided(pid, Decision::Deny(libc::ENAMETOOLONG));
         }
         let slot = match self.slot_for(pid, call)? {
             Slot::At(slot) => slot,
-            Slot::Deny(errno) => return self.resume(pid, Decision::Deny(errno)),
+            Slot::Deny(errno) => return self.decided(pid, Decision::Deny(errno)),
             Slot::Ran => return Ok(()),
         };
         let mode = mode_of(call.abi);
         if mode == Mode::Bits32 && slot + SLOT_SIZE > 1 << 32 {
-            return self.resume(pid, Decision::Deny(libc::EFAULT));
+            return self.decided(pid, Decision::Deny(libc::EFAULT));
         }
         let regs: Vec<(u8, u64)> = plan
             .regs

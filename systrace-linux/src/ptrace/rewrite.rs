@@ -2,18 +2,15 @@
 //! following symbolic links: the plan of registers and slot bytes for one
 //! permitted call (see `protect` for the area the bytes go to).
 
-use systrace_core::{Checked, RawCall};
+use systrace_core::{Checked, OPEN_HOW_SIZE, RawCall};
 use systrace_policy::Abi;
 
-use super::protect::HowSeen;
 use super::regs::Mode;
 
 /// `openat2`, the same number on x86-64, i386 and AArch64.
 pub(super) const NR_OPENAT2: u64 = 437;
 /// `AT_FDCWD`.
 pub(super) const AT_FDCWD: i64 = -100;
-/// `sizeof(struct open_how)`.
-pub(super) const OPEN_HOW_SIZE: usize = 24;
 
 /// `O_WRONLY`.
 pub(super) const O_WRONLY: u64 = 0o1;
@@ -145,32 +142,9 @@ impl Plan {
     }
 }
 
-/// What the engine read of an `openat2`'s memory arguments at its stop.
-#[derive(Clone, Copy, Debug, Default)]
-pub(super) struct Openat2Read<'a> {
-    /// Its `open_how`.
-    pub(super) how: Option<&'a HowSeen>,
-    /// Its path, `Some(None)` when two reads differed.
-    pub(super) path: Option<Option<&'a [u8]>>,
-}
-
-/// The plan for permitting `call` with `checked`; `seen` is what the
-/// engine read of an `openat2`, `scope` the directory its `dirfd` names
-/// (process's view; needed with `RESOLVE_IN_ROOT`). `Err(errno)` denies
-/// the call.
-pub(super) fn plan_for(
-    call: &RawCall,
-    checked: &Checked,
-    seen: Openat2Read<'_>,
-    scope: Option<&[u8]>,
-) -> std::result::Result<Plan, i32> {
-    if open_kind(call.abi, call.nr) == Some(Open::At2) && call.args[3] >= OPEN_HOW_SIZE as u64 {
-        if let Some(HowSeen::Bytes(b)) = seen.how {
-            if word(&b[16..24]) & RESOLVE_BENEATH != 0 {
-                return beneath_as_read(seen.path, b);
-            }
-        }
-    }
+/// The plan for permitting `call` with `checked`. `Err(errno)` denies the
+/// call.
+pub(super) fn plan_for(call: &RawCall, checked: &Checked) -> std::result::Result<Plan, i32> {
     let mut plan = Plan::default();
     for (arg, data) in &checked.args {
         if *arg >= 6 {
@@ -185,7 +159,7 @@ pub(super) fn plan_for(
         plan.set(*arg, Value::Slot(at));
     }
     if let Some(open) = open_kind(call.abi, call.nr) {
-        reopen(&mut plan, call, open, checked, seen, scope)?;
+        reopen(&mut plan, call, open, checked)?;
     }
     Ok(plan)
 }
@@ -198,13 +172,18 @@ pub(super) fn checked_path(open: Open, checked: &Checked) -> Option<&[u8]> {
 
 /// Make an open-like call `openat2` without links, when its checked path
 /// allows (see the module documentation).
+///
+/// An `openat2` is made with the `open_how` the engine judged. Its
+/// `RESOLVE_BENEATH` and `RESOLVE_IN_ROOT` are about the `dirfd`, which
+/// another thread may swap meanwhile; the translator resolved the path
+/// within that directory as it was at the stop (and denied what would
+/// leave it), so the absolute name it checked says the same without them,
+/// and is made without links.
 pub(super) fn reopen(
     plan: &mut Plan,
     call: &RawCall,
     open: Open,
     checked: &Checked,
-    seen: Openat2Read<'_>,
-    scope: Option<&[u8]>,
 ) -> std::result::Result<(), i32> {
     let Some(path) = checked_path(open, checked) else {
         return Ok(());
@@ -223,22 +202,20 @@ pub(super) fn reopen(
             if a[3] < OPEN_HOW_SIZE as u64 {
                 return Err(libc::EINVAL);
             }
-            match seen.how {
-                Some(HowSeen::Bytes(b)) => (word(&b[0..8]), word(&b[8..16]), word(&b[16..24])),
-                Some(HowSeen::Changed) => return Err(libc::EPERM),
+            match &checked.open_how {
+                Some(b) => (word(&b[0..8]), word(&b[8..16]), word(&b[16..24])),
                 None => return Err(libc::EFAULT),
             }
         }
     };
-    if absolute && resolve & RESOLVE_IN_ROOT != 0 {
-        // The absolute name the translator resolved within the `dirfd`
-        // says the same without the flags, if it lies there.
-        if !scope.is_some_and(|dir| beneath(path, dir)) {
-            return Err(libc::EXDEV);
-        }
-        resolve &= !RESOLVE_IN_ROOT;
+    let scoped = resolve & (RESOLVE_IN_ROOT | RESOLVE_BENEATH) != 0;
+    if scoped && !absolute {
+        // Not resolved to a name within the directory: never made on the
+        // live `dirfd`.
+        return Err(libc::ENOENT);
     }
-    if pinned {
+    resolve &= !(RESOLVE_IN_ROOT | RESOLVE_BENEATH);
+    if pinned || scoped {
         resolve |= RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
     }
     let mut how = Vec::with_capacity(OPEN_HOW_SIZE);
@@ -265,39 +242,6 @@ pub(super) fn reopen(
     plan.set(2, Value::Slot(at));
     plan.set(3, Value::Word(OPEN_HOW_SIZE as u64));
     Ok(())
-}
-
-/// An `openat2` with `RESOLVE_BENEATH`: the kernel refuses an absolute
-/// path, an absolute link and a climb out of the `dirfd` (`EXDEV`), even
-/// when the name they lead to lies beneath it, so the call is not made
-/// absolute. It runs on a copy of the path exactly as the engine read it,
-/// with its `dirfd` and the `open_how` the engine read, and the kernel
-/// applies the flag itself.
-fn beneath_as_read(
-    path: Option<Option<&[u8]>>,
-    how: &[u8; OPEN_HOW_SIZE],
-) -> std::result::Result<Plan, i32> {
-    let path = match path {
-        Some(Some(path)) => path,
-        Some(None) => return Err(libc::EPERM),
-        None => return Err(libc::EFAULT),
-    };
-    let mut bytes = path.to_vec();
-    bytes.push(0);
-    let mut plan = Plan::default();
-    let path_at = plan.push(&bytes);
-    let how_at = plan.push(how);
-    plan.set(1, Value::Slot(path_at));
-    plan.set(2, Value::Slot(how_at));
-    plan.set(3, Value::Word(OPEN_HOW_SIZE as u64));
-    Ok(plan)
-}
-
-/// Whether `path` is `dir` or lies beneath it (both absolute, clean).
-pub(super) fn beneath(path: &[u8], dir: &[u8]) -> bool {
-    let dir = dir.strip_suffix(b"/").unwrap_or(dir);
-    path.strip_prefix(dir)
-        .is_some_and(|rest| rest.is_empty() || rest.starts_with(b"/"))
 }
 
 /// A little-endian `u64`.
@@ -331,12 +275,12 @@ pub(super) fn through_procfs(path: &[u8]) -> bool {
 
 /// The open flags of an open-like call, for the guard: from the registers,
 /// or the `open_how` the engine read.
-pub(super) fn open_flags(open: Open, call: &RawCall, how: Option<&HowSeen>) -> u64 {
+pub(super) fn open_flags(open: Open, call: &RawCall, how: Option<&[u8; OPEN_HOW_SIZE]>) -> u64 {
     match (open, how) {
         (Open::Plain, _) => call.args[1],
         (Open::Creat, _) => O_CREAT | O_WRONLY | O_TRUNC,
         (Open::At, _) => call.args[2],
-        (Open::At2, Some(HowSeen::Bytes(b))) => word(&b[0..8]),
+        (Open::At2, Some(b)) => word(&b[0..8]),
         // Not known: judged as a write.
         (Open::At2, _) => 2,
     }
@@ -363,10 +307,6 @@ mod tests {
         }
     }
 
-    fn read(how: Option<&HowSeen>) -> Openat2Read<'_> {
-        Openat2Read { how, path: None }
-    }
-
     fn how_of(plan: &Plan) -> (u64, u64, u64) {
         let Some(&(_, Value::Slot(at))) = plan.regs.iter().find(|(a, _)| *a == 2) else {
             panic!("no open_how: {plan:?}");
@@ -381,7 +321,7 @@ mod tests {
 
     #[test]
     fn an_absolute_open_becomes_openat2_without_links() {
-        let plan = plan_for(&openat(0o1102, 0o100644), &path("/tmp/x"), read(None), None).unwrap();
+        let plan = plan_for(&openat(0o1102, 0o100644), &path("/tmp/x")).unwrap();
         assert_eq!(plan.nr, Some(NR_OPENAT2));
         assert_eq!(&plan.bytes[..7], b"/tmp/x\0");
         assert_eq!(reg(&plan, 0), Some(Value::Word(AT_FDCWD as u64)));
@@ -397,23 +337,11 @@ mod tests {
     fn flags_and_mode_are_cleaned_as_open_cleans_them() {
         // A mode without O_CREAT, an unknown flag: openat ignores both,
         // openat2 would refuse them.
-        let plan = plan_for(
-            &openat(0x8000_0000 | 0o2, 0o777),
-            &path("/tmp/x"),
-            read(None),
-            None,
-        )
-        .unwrap();
+        let plan = plan_for(&openat(0x8000_0000 | 0o2, 0o777), &path("/tmp/x")).unwrap();
         assert_eq!(how_of(&plan).0, 0o2);
         assert_eq!(how_of(&plan).1, 0);
         // O_PATH keeps only its own flags.
-        let plan = plan_for(
-            &openat(O_PATH | O_NOFOLLOW | 0o1002, 0),
-            &path("/tmp/x"),
-            read(None),
-            None,
-        )
-        .unwrap();
+        let plan = plan_for(&openat(O_PATH | O_NOFOLLOW | 0o1002, 0), &path("/tmp/x")).unwrap();
         assert_eq!(how_of(&plan).0, O_PATH | O_NOFOLLOW);
         // creat.
         let creat = RawCall {
@@ -425,7 +353,7 @@ mod tests {
             args: vec![(0, b"/tmp/new\0".to_vec())],
             ..Checked::default()
         };
-        let plan = plan_for(&creat, &checked, read(None), None).unwrap();
+        let plan = plan_for(&creat, &checked).unwrap();
         assert_eq!(how_of(&plan), (0o1101, 0o600, 0x6));
         assert_eq!(
             reg(&plan, 0),
@@ -444,102 +372,55 @@ mod tests {
             "/dev/fd/63",
             "rel/x",
         ] {
-            let plan = plan_for(&openat(0, 0), &path(p), read(None), None).unwrap();
+            let plan = plan_for(&openat(0, 0), &path(p)).unwrap();
             assert_eq!(plan.nr, None, "{p}");
             assert_eq!(plan.regs, [(1, Value::Slot(0))], "{p}");
         }
-        let plan = plan_for(&openat(0, 0), &path("/process/x"), read(None), None).unwrap();
+        let plan = plan_for(&openat(0, 0), &path("/process/x")).unwrap();
         assert_eq!(plan.nr, Some(NR_OPENAT2), "only /proc itself");
     }
 
-    #[test]
-    fn openat2_beneath_runs_on_the_path_as_read() {
+    fn openat2(resolve: u64, p: &str) -> (RawCall, Checked) {
         let call = RawCall {
             abi: Abi::X86_64,
             nr: 437,
             args: [7, 0x1000, 0x2000, 24, 0, 0],
         };
-        let mut bytes = [0u8; 24];
-        bytes[16] = RESOLVE_BENEATH as u8;
-        let how = HowSeen::Bytes(bytes);
-        let with_path = |path| Openat2Read {
-            how: Some(&how),
-            path,
-        };
-        let plan = plan_for(
-            &call,
-            &path("/srv/x"),
-            with_path(Some(Some(b"/srv/x"))),
-            None,
-        )
-        .unwrap();
-        let Some(Value::Slot(at)) = reg(&plan, 1) else {
-            panic!("{plan:?}");
-        };
-        assert_eq!(&plan.bytes[at as usize..at as usize + 7], b"/srv/x\0");
-        assert_eq!(how_of(&plan), (0, 0, RESOLVE_BENEATH), "flags as read");
-        assert_eq!(
-            (reg(&plan, 0), plan.nr),
-            (None, None),
-            "dirfd and call kept"
-        );
-        assert_eq!(
-            plan_for(&call, &path("/srv/x"), with_path(Some(None)), None),
-            Err(libc::EPERM)
-        );
-        assert_eq!(
-            plan_for(&call, &path("/srv/x"), with_path(None), None),
-            Err(libc::EFAULT)
-        );
+        let mut how = [0u8; 24];
+        how[0] = 0o102;
+        how[8] = 0o44;
+        how[16..24].copy_from_slice(&resolve.to_le_bytes());
+        let mut checked = path(p);
+        checked.open_how = Some(how);
+        (call, checked)
     }
 
     #[test]
-    fn openat2_keeps_the_how_the_engine_saw() {
-        let call = RawCall {
-            abi: Abi::X86_64,
-            nr: 437,
-            args: [7, 0x1000, 0x2000, 24, 0, 0],
-        };
-        // RESOLVE_NO_XDEV (1) | RESOLVE_IN_ROOT.
-        let mut seen = [0u8; 24];
-        seen[0] = 0o102;
-        seen[8] = 0o44;
-        seen[16] = 0x01 | RESOLVE_IN_ROOT as u8;
-        let how = HowSeen::Bytes(seen);
-        let plan = plan_for(&call, &path("/srv/x"), read(Some(&how)), Some(b"/srv")).unwrap();
-        assert_eq!(
-            how_of(&plan),
-            (0o102, 0o44, 0x01 | 0x6),
-            "scoped, then pinned"
-        );
-        assert_eq!(reg(&plan, 0), Some(Value::Word(AT_FDCWD as u64)));
-        // Resolved outside the dirfd's directory, or it is not known.
-        for scope in [Some(&b"/sr"[..]), Some(b"/srv/x/y"), None] {
-            assert_eq!(
-                plan_for(&call, &path("/srv/x"), read(Some(&how)), scope),
-                Err(libc::EXDEV)
-            );
+    fn a_scoped_openat2_runs_absolute_without_links() {
+        // RESOLVE_NO_XDEV (1) stays; the scope goes, links are refused.
+        for scope in [RESOLVE_IN_ROOT, RESOLVE_BENEATH] {
+            let (call, checked) = openat2(0x01 | scope, "/srv/x");
+            let plan = plan_for(&call, &checked).unwrap();
+            assert_eq!(how_of(&plan), (0o102, 0o44, 0x01 | 0x6));
+            assert_eq!(reg(&plan, 0), Some(Value::Word(AT_FDCWD as u64)));
+            assert_eq!(plan.nr, Some(NR_OPENAT2));
+            // Never made on the live dirfd.
+            let (call, checked) = openat2(scope, "x");
+            assert_eq!(plan_for(&call, &checked), Err(libc::ENOENT));
         }
-        // Relative: the dirfd and the resolve flags stay.
-        let plan = plan_for(&call, &path("x"), read(Some(&how)), None).unwrap();
-        assert_eq!(how_of(&plan).2, 0x01 | RESOLVE_IN_ROOT);
-        assert_eq!(reg(&plan, 0), None);
-        assert_eq!(plan.nr, Some(NR_OPENAT2));
-        // Reads that differed, or none: denied.
-        assert_eq!(
-            plan_for(&call, &path("/x"), read(Some(&HowSeen::Changed)), None),
-            Err(libc::EPERM)
-        );
-        assert_eq!(
-            plan_for(&call, &path("/x"), read(None), None),
-            Err(libc::EFAULT)
-        );
-        let mut short = call;
+    }
+
+    #[test]
+    fn openat2_keeps_the_how_the_engine_judged() {
+        let (call, checked) = openat2(0, "/srv/x");
+        let plan = plan_for(&call, &checked).unwrap();
+        assert_eq!(how_of(&plan), (0o102, 0o44, 0x6));
+        let (call, mut checked) = openat2(0, "/x");
+        checked.open_how = None;
+        assert_eq!(plan_for(&call, &checked), Err(libc::EFAULT));
+        let (mut short, checked) = openat2(0, "/x");
         short.args[3] = 16;
-        assert_eq!(
-            plan_for(&short, &path("/x"), read(Some(&how)), None),
-            Err(libc::EINVAL)
-        );
+        assert_eq!(plan_for(&short, &checked), Err(libc::EINVAL));
     }
 
     #[test]
@@ -553,7 +434,7 @@ mod tests {
             args: vec![(0, b"/a/b\0".to_vec()), (1, b"/a/c\0".to_vec())],
             ..Checked::default()
         };
-        let plan = plan_for(&rename, &checked, read(None), None).unwrap();
+        let plan = plan_for(&rename, &checked).unwrap();
         assert_eq!(plan.nr, None);
         assert_eq!(plan.regs, [(0, Value::Slot(0)), (1, Value::Slot(8))]);
         assert_eq!(&plan.bytes, b"/a/b\0\0\0\0/a/c\0");
@@ -570,16 +451,13 @@ mod tests {
             args: vec![(1, vec![0])],
             ..Checked::default()
         };
-        assert_eq!(
-            plan_for(&utimensat, &checked, read(None), None),
-            Ok(Plan::default())
-        );
+        assert_eq!(plan_for(&utimensat, &checked), Ok(Plan::default()));
         let empty = RawCall {
             args: [3, 0x2000, 0x1000, 0x1000, 0, 0],
             ..utimensat
         };
         assert_eq!(
-            plan_for(&empty, &checked, read(None), None).unwrap().regs,
+            plan_for(&empty, &checked).unwrap().regs,
             [(1, Value::Slot(0))],
             "an empty path (AT_EMPTY_PATH) is copied"
         );

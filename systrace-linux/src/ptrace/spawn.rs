@@ -158,12 +158,7 @@ pub fn spawn_with(
     let program = argv.first().ok_or(SpawnError::Empty)?;
     let native = Abi::native();
     // Without the calls the argument area's guard must see (`guard.rs`).
-    let filter = seccomp::compile(
-        &FastPath {
-            permit: super::effective(fast, native),
-        },
-        native,
-    )?;
+    let filter = seccomp::compile(&super::effective(fast, native), native)?;
     let plan = ExecPlan::new(
         candidates(program)?,
         argv.iter().map(|a| cstring(a)).collect::<Result<_, _>>()?,

@@ -6,9 +6,7 @@ use std::collections::BTreeMap;
 use systrace_core::FastPath;
 use systrace_policy::Abi;
 
-use super::consts::{
-    NR_CLONE3, NR_IO_URING_SETUP, RET_ALLOW, RET_ERRNO, RET_KILL_PROCESS, RET_TRACE,
-};
+use super::consts::{RET_ALLOW, RET_ERRNO, RET_KILL_PROCESS, RET_TRACE};
 use super::{audit_arch, consts};
 
 /// What the filter answers for a call.
@@ -35,19 +33,6 @@ impl Verdict {
         }
     }
 }
-
-/// Calls refused on every architecture whatever the policy says, with the
-/// errno they fail with:
-///
-/// * `io_uring_setup`, since a ring's operations run without syscalls and
-///   so without stops;
-/// * `clone3`, whose flags lie in memory where a filter cannot see
-///   `CLONE_UNTRACED` (a child made with it is not traced). `ENOSYS` makes
-///   the C libraries fall back to `clone`, whose flags the engine checks.
-pub const REFUSED: &[(u32, Verdict)] = &[
-    (NR_IO_URING_SETUP, Verdict::Errno(libc::ENOSYS as u16)),
-    (NR_CLONE3, Verdict::Errno(libc::ENOSYS as u16)),
-];
 
 /// The numbers of one architecture, cut into ranges: a sorted list of
 /// `(first number, verdict)` segments that starts at 0 and covers every
@@ -151,7 +136,13 @@ impl FilterIr {
                     .filter(|&&(a, _)| a == abi)
                     .map(|&(_, nr)| (nr, Verdict::Allow))
                     .collect();
-                points.extend(REFUSED.iter().copied());
+                // The engine's quiet refusals, whatever the policy says.
+                points.extend(
+                    fast.refuse
+                        .iter()
+                        .filter(|&&(a, _, _)| a == abi)
+                        .map(|&(_, nr, errno)| (nr, Verdict::Errno(errno as u16))),
+                );
                 let refuse_bits = (abi == Abi::X86_64)
                     .then_some((consts::X32_SYSCALL_BIT, Verdict::Errno(libc::ENOSYS as u16)));
                 ArchRules {

@@ -14,9 +14,10 @@
 //!
 //! What the filter does, on x86-64: `seccomp_data.arch` picks a block.
 //! For `AUDIT_ARCH_X86_64`, x32 calls (`nr & 0x40000000`) fail with
-//! `ENOSYS`; for it and `AUDIT_ARCH_I386`, `io_uring_setup` (425) fails with
-//! `ENOSYS` (a ring's operations could not be interposed); numbers in the
-//! fast path are `SECCOMP_RET_ALLOW`, every other one `SECCOMP_RET_TRACE`.
+//! `ENOSYS`; for it and `AUDIT_ARCH_I386`, the engine's quiet refusals
+//! ([`FastPath::refuse`]: `clone3`, `io_uring_setup`) fail with their
+//! errno; numbers in the fast path are `SECCOMP_RET_ALLOW`, every other
+//! one `SECCOMP_RET_TRACE`.
 //! An unknown architecture is `SECCOMP_RET_KILL_PROCESS`. On AArch64 the
 //! one block is `AUDIT_ARCH_AARCH64`, without the x32 test.
 //!
@@ -108,10 +109,6 @@ pub mod consts {
 
     /// `__X32_SYSCALL_BIT`.
     pub const X32_SYSCALL_BIT: u32 = 0x4000_0000;
-    /// `io_uring_setup`, the same number in every table systrace knows.
-    pub const NR_IO_URING_SETUP: u32 = 425;
-    /// `clone3`, the same number on x86-64, i386 and aarch64.
-    pub const NR_CLONE3: u32 = 435;
     /// `BPF_MAXINSNS`: the most instructions one filter may have.
     pub const MAX_INSNS: usize = 4096;
 }

@@ -6,10 +6,10 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{self, Receiver};
 use std::time::Duration;
 
-use systrace_core::{Decision, Event, ExitStatus, Pid, Tracer};
+use systrace_core::{Checked, Decision, Event, ExitStatus, FastPath, Pid, Tracer};
 use systrace_linux::attach;
 
-use crate::harness::{GETPID, ST, alive, opened};
+use crate::harness::{GETPID, ST, Seen, alive, opened};
 
 /// A guard against a hang, never a measure: a line the test waits for
 /// comes within milliseconds.
@@ -101,11 +101,15 @@ fn attach_deny_then_detach_and_it_runs_on() {
     let mut detached = false;
     while let Some(event) = backend.next_event().unwrap() {
         match event {
-            Event::Syscall { pid: tid, call } if (call.abi, call.nr) == GETPID => {
-                denied.insert(tid);
-                backend.resume(tid, Decision::Deny(libc::EACCES)).unwrap();
+            Event::Syscall(stop) if (stop.call().abi, stop.call().nr) == GETPID => {
+                denied.insert(stop.pid());
+                backend
+                    .resume(stop, Decision::Deny(libc::EACCES), &Checked::default())
+                    .unwrap();
             }
-            Event::Syscall { pid: tid, .. } => backend.resume(tid, Decision::Permit).unwrap(),
+            Event::Syscall(stop) => backend
+                .resume(stop, Decision::Permit, &Checked::default())
+                .unwrap(),
             other => panic!("unexpected {other:?}"),
         }
         while let Ok(line) = rx.try_recv() {
@@ -146,16 +150,17 @@ fn children_of_an_attached_process_are_followed() {
     let mut events = Vec::new();
     let mut denied = Vec::new();
     while let Some(event) = backend.next_event().unwrap() {
-        if let Event::Syscall { pid, call } = &event {
-            let decision = if opened(&mut backend, *pid, call).as_deref() == Some("/etc/passwd") {
-                denied.push(*pid);
+        let seen = Seen::from(&event);
+        if let Event::Syscall(stop) = event {
+            let decision = if opened(&mut backend, &stop).as_deref() == Some("/etc/passwd") {
+                denied.push(stop.pid());
                 Decision::Deny(libc::EACCES)
             } else {
                 Decision::Permit
             };
-            backend.resume(*pid, decision).unwrap();
+            backend.resume(stop, decision, &Checked::default()).unwrap();
         }
-        events.push(event);
+        events.push(seen);
     }
     let output: Vec<String> = rx.iter().collect();
     let children: Vec<&String> = output.iter().filter(|l| l.starts_with("child ")).collect();
@@ -172,14 +177,14 @@ fn children_of_an_attached_process_are_followed() {
     let spawned: BTreeSet<Pid> = events
         .iter()
         .filter_map(|e| match e {
-            Event::Spawn { child, .. } => Some(*child),
+            Seen::Spawn { child, .. } => Some(*child),
             _ => None,
         })
         .collect();
     let ended: BTreeSet<Pid> = events
         .iter()
         .filter_map(|e| match e {
-            Event::Exit { pid, .. } => Some(*pid),
+            Seen::Exit { pid, .. } => Some(*pid),
             _ => None,
         })
         .collect();
@@ -190,7 +195,7 @@ fn children_of_an_attached_process_are_followed() {
     let execs = events
         .iter()
         .filter(
-            |e| matches!(e, Event::Exec { pid, image: i } if spawned.contains(pid) && *i == image),
+            |e| matches!(e, Seen::Exec { pid, image: i, .. } if spawned.contains(pid) && *i == image),
         )
         .count();
     assert_eq!(execs, 2);
@@ -204,16 +209,20 @@ fn fast_path_of_an_attached_process_is_applied_by_the_backend() {
     let pid = child.id() as Pid;
     rx.recv_timeout(PATIENCE).expect("a line");
     let mut backend = attach(pid).expect("attach");
-    let fast = systrace_core::FastPath {
+    let fast = FastPath {
         permit: [GETPID].into_iter().collect(),
+        ..FastPath::default()
     };
     backend.set_fast_path(pid, &fast).unwrap();
     let mut calls = 0;
     while let Some(event) = backend.next_event().unwrap() {
-        if let Event::Syscall { pid: tid, call } = event {
+        if let Event::Syscall(stop) = event {
+            let (tid, call) = (stop.pid(), *stop.call());
             assert_ne!((call.abi, call.nr), GETPID, "getpid is in the fast path");
             calls += 1;
-            backend.resume(tid, Decision::Permit).unwrap();
+            backend
+                .resume(stop, Decision::Permit, &Checked::default())
+                .unwrap();
             if calls == 20 {
                 backend.detach(tid).unwrap();
             }
@@ -270,14 +279,15 @@ fn a_process_attached_while_stopped_runs_on_after_sigcont() {
     let sender = std::thread::spawn(move || kill("18")); // SIGCONT
     let mut denied = 0;
     while let Some(event) = backend.next_event().unwrap() {
-        if let Event::Syscall { pid: tid, call } = event {
+        if let Event::Syscall(stop) = event {
+            let (tid, call) = (stop.pid(), *stop.call());
             let decision = if (call.abi, call.nr) == GETPID {
                 denied += 1;
                 Decision::Deny(libc::EPERM)
             } else {
                 Decision::Permit
             };
-            backend.resume(tid, decision).unwrap();
+            backend.resume(stop, decision, &Checked::default()).unwrap();
             if denied == 3 {
                 backend.detach(tid).unwrap();
             }

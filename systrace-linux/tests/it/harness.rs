@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use systrace_core::{Decision, Event, ExitStatus, FastPath, Inspect, Pid, RawCall, Tracer};
+use systrace_core::{
+    Checked, Decision, Event, ExitStatus, FastPath, Inspect, Pid, RawCall, Stop, Tracer,
+};
 use systrace_linux::{Backend, Stats, spawn};
 use systrace_policy::Abi;
 
@@ -30,13 +32,73 @@ pub const OPENAT: (Abi, u32) = native(libc::SYS_openat);
 /// `getpid`.
 pub const GETPID: (Abi, u32) = native(libc::SYS_getpid);
 
+/// An event, as recorded after it was handled (a stop is given back when
+/// it is resumed; what it was is kept).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Seen {
+    /// [`Event::Syscall`].
+    Syscall {
+        /// The thread.
+        pid: Pid,
+        /// The call.
+        call: RawCall,
+    },
+    /// [`Event::Exec`].
+    Exec {
+        /// The process.
+        pid: Pid,
+        /// The thread that made the `execve`.
+        former: Pid,
+        /// The new image.
+        image: PathBuf,
+    },
+    /// [`Event::Spawn`].
+    Spawn {
+        /// The creator.
+        parent: Pid,
+        /// The new one.
+        child: Pid,
+    },
+    /// [`Event::Exit`].
+    Exit {
+        /// The thread.
+        pid: Pid,
+        /// How.
+        status: ExitStatus,
+    },
+}
+
+impl From<&Event> for Seen {
+    fn from(e: &Event) -> Seen {
+        match e {
+            Event::Syscall(stop) => Seen::Syscall {
+                pid: stop.pid(),
+                call: *stop.call(),
+            },
+            Event::Exec { pid, former, image } => Seen::Exec {
+                pid: *pid,
+                former: *former,
+                image: image.clone(),
+            },
+            Event::Spawn { parent, child } => Seen::Spawn {
+                parent: *parent,
+                child: *child,
+            },
+            Event::Exit { pid, status } => Seen::Exit {
+                pid: *pid,
+                status: *status,
+            },
+        }
+    }
+}
+
 /// What a run produced.
 #[derive(Debug)]
 pub struct Outcome {
     /// The root process.
     pub root: Pid,
     /// Every event, in order.
-    pub events: Vec<Event>,
+    pub events: Vec<Seen>,
     /// How the root ended.
     pub status: Option<ExitStatus>,
     /// What the scenario printed.
@@ -51,7 +113,7 @@ impl Outcome {
     /// The calls reported, with their pids.
     pub fn calls(&self) -> impl Iterator<Item = (Pid, RawCall)> + '_ {
         self.events.iter().filter_map(|e| match e {
-            Event::Syscall { pid, call } => Some((*pid, *call)),
+            Seen::Syscall { pid, call } => Some((*pid, *call)),
             _ => None,
         })
     }
@@ -66,15 +128,15 @@ impl Outcome {
         self.events
             .iter()
             .filter_map(|e| match e {
-                Event::Spawn { child, .. } => Some(*child),
+                Seen::Spawn { child, .. } => Some(*child),
                 _ => None,
             })
             .collect()
     }
 }
 
-type Decide<'a> = Box<dyn FnMut(&mut Backend, Pid, &RawCall) -> Decision + 'a>;
-type OnEvent<'a> = Box<dyn FnMut(&mut Backend, &Event) + 'a>;
+type Decide<'a> = Box<dyn FnMut(&mut Backend, &Stop) -> Decision + 'a>;
+type OnEvent<'a> = Box<dyn FnMut(&mut Backend, &Seen) + 'a>;
 type OnStart<'a> = Box<dyn FnMut(&mut Backend) + 'a>;
 
 /// A run to set up.
@@ -90,7 +152,7 @@ impl<'a> Run<'a> {
     pub fn new() -> Run<'a> {
         Run {
             fast: FastPath::default(),
-            decide: Box::new(|_, _, _| Decision::Permit),
+            decide: Box::new(|_, _| Decision::Permit),
             on_event: Box::new(|_, _| {}),
             on_start: Box::new(|_| {}),
         }
@@ -98,23 +160,28 @@ impl<'a> Run<'a> {
 
     /// Run these calls without stops.
     pub fn fast(mut self, calls: &[(Abi, u32)]) -> Run<'a> {
-        self.fast = FastPath {
-            permit: calls.iter().copied().collect(),
-        };
+        self.fast.permit = calls.iter().copied().collect();
+        self
+    }
+
+    /// Refuse these calls in the kernel, with `ENOSYS`, as the engine's quiet
+    /// refusals are.
+    pub fn refuse(mut self, calls: &[(Abi, u32)]) -> Run<'a> {
+        self.fast.refuse = calls
+            .iter()
+            .map(|&(abi, nr)| (abi, nr, libc::ENOSYS))
+            .collect();
         self
     }
 
     /// Decide calls with `f`.
-    pub fn decide(
-        mut self,
-        f: impl FnMut(&mut Backend, Pid, &RawCall) -> Decision + 'a,
-    ) -> Run<'a> {
+    pub fn decide(mut self, f: impl FnMut(&mut Backend, &Stop) -> Decision + 'a) -> Run<'a> {
         self.decide = Box::new(f);
         self
     }
 
     /// See every event (a call after it was decided and resumed).
-    pub fn on_event(mut self, f: impl FnMut(&mut Backend, &Event) + 'a) -> Run<'a> {
+    pub fn on_event(mut self, f: impl FnMut(&mut Backend, &Seen) + 'a) -> Run<'a> {
         self.on_event = Box::new(f);
         self
     }
@@ -143,15 +210,16 @@ impl<'a> Run<'a> {
         let start = Instant::now();
         let mut events = Vec::new();
         while let Some(event) = backend.next_event().expect("next_event") {
-            if let Event::Syscall { pid, call } = &event {
-                let decision = (self.decide)(&mut backend, *pid, call);
-                match backend.resume(*pid, decision) {
+            let seen = Seen::from(&event);
+            if let Event::Syscall(stop) = event {
+                let decision = (self.decide)(&mut backend, &stop);
+                match backend.resume(stop, decision, &Checked::default()) {
                     Ok(()) | Err(systrace_core::Error::Gone { .. }) => {}
                     Err(e) => panic!("resume: {e}"),
                 }
             }
-            (self.on_event)(&mut backend, &event);
-            events.push(event);
+            (self.on_event)(&mut backend, &seen);
+            events.push(seen);
         }
         Outcome {
             root,
@@ -164,12 +232,13 @@ impl<'a> Run<'a> {
     }
 }
 
-/// The path an `openat` opens, if `call` is one.
-pub fn opened(backend: &mut Backend, pid: Pid, call: &RawCall) -> Option<String> {
+/// The path an `openat` opens, if `stop` is at one.
+pub fn opened(backend: &mut Backend, stop: &Stop) -> Option<String> {
+    let call = stop.call();
     if (call.abi, call.nr) != OPENAT {
         return None;
     }
-    let bytes = backend.read_cstring(pid, call.args[1], 4096).ok()?;
+    let bytes = backend.read_cstring(stop, call.args[1], 4096).ok()?;
     Some(String::from_utf8_lossy(&bytes).into_owned())
 }
 

@@ -8,7 +8,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use systrace_core::{Decision, Event, ExitStatus, FastPath, Tracer};
+use systrace_core::{Checked, Decision, Event, ExitStatus, FastPath, Tracer};
 use systrace_linux::{Backend, SpawnError, spawn};
 use systrace_policy::Abi;
 
@@ -98,9 +98,12 @@ pub(crate) fn spawn_retrying(path: &Path, fast: &FastPath) -> Backend {
 fn run(backend: &mut Backend) -> Vec<(Abi, u32)> {
     let mut calls = Vec::new();
     while let Some(event) = backend.next_event().unwrap() {
-        if let Event::Syscall { pid, call } = event {
+        if let Event::Syscall(stop) = event {
+            let call = *stop.call();
             calls.push((call.abi, call.nr));
-            backend.resume(pid, Decision::Permit).unwrap();
+            backend
+                .resume(stop, Decision::Permit, &Checked::default())
+                .unwrap();
         }
     }
     calls
@@ -119,6 +122,7 @@ fn a_32_bit_process_is_judged_by_the_i386_table() {
 
     let fast = FastPath {
         permit: [(Abi::I386, 20)].into_iter().collect(),
+        ..FastPath::default()
     };
     let mut backend = spawn_retrying(&path, &fast);
     let calls = run(&mut backend);
@@ -131,11 +135,13 @@ fn narrowing_a_32_bit_process_injects_through_int_0x80() {
     let path = write_program(25);
     let fast = FastPath {
         permit: [(Abi::I386, 20), (Abi::I386, 4)].into_iter().collect(),
+        ..FastPath::default()
     };
     let mut backend = spawn_retrying(&path, &fast);
     let root = backend.root();
     let only_write = FastPath {
         permit: [(Abi::I386, 4)].into_iter().collect(),
+        ..FastPath::default()
     };
     backend.set_fast_path(root, &only_write).unwrap();
     assert_eq!(backend.stats().filters_injected, 1);
@@ -205,9 +211,12 @@ fn an_assembled_i386_program_is_judged_by_i386_numbers() {
         ];
         let outcome = crate::harness::Run::new()
             .fast(fast)
-            .decide(move |_, _, c| match deny {
-                Some(call) if (c.abi, c.nr) == call => Decision::Deny(libc::EACCES),
-                _ => Decision::Permit,
+            .decide(move |_, stop| {
+                let c = stop.call();
+                match deny {
+                    Some(call) if (c.abi, c.nr) == call => Decision::Deny(libc::EACCES),
+                    _ => Decision::Permit,
+                }
             })
             .argv(&argv, &out);
         let _ = std::fs::remove_file(&out);

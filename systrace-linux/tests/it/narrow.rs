@@ -3,10 +3,10 @@
 
 use std::time::Instant;
 
-use systrace_core::{Event, FastPath, Tracer};
+use systrace_core::{FastPath, Tracer};
 use systrace_policy::Abi;
 
-use crate::harness::{GETPID, Run, ST, native};
+use crate::harness::{GETPID, Run, ST, Seen, native};
 
 #[test]
 fn narrowing_after_exec_makes_calls_stop_again() {
@@ -14,7 +14,7 @@ fn narrowing_after_exec_makes_calls_stop_again() {
     let outcome = Run::new()
         .fast(&[GETPID])
         .on_event(|b, e| {
-            if let Event::Exec { pid, .. } = e {
+            if let Seen::Exec { pid, .. } = e {
                 b.set_fast_path(*pid, &FastPath::default()).expect("inject");
                 narrowed += 1;
             }
@@ -41,11 +41,12 @@ fn a_wider_fast_path_needs_no_injection() {
         permit: [GETPID, native(libc::SYS_read), (Abi::I386, 20)]
             .into_iter()
             .collect(),
+        ..FastPath::default()
     };
     let outcome = Run::new()
         .fast(&[GETPID])
         .on_event(|b, e| {
-            if let Event::Exec { pid, .. } = e {
+            if let Seen::Exec { pid, .. } = e {
                 b.set_fast_path(*pid, &wider).unwrap();
             }
         })
@@ -63,11 +64,12 @@ fn narrowing_keeps_what_both_allow() {
     let gettid = native(libc::SYS_gettid);
     let after = FastPath {
         permit: [getppid, gettid].into_iter().collect(),
+        ..FastPath::default()
     };
     let outcome = Run::new()
         .fast(&[GETPID, getppid])
         .on_event(|b, e| {
-            if let Event::Exec { pid, .. } = e {
+            if let Seen::Exec { pid, .. } = e {
                 b.set_fast_path(*pid, &after).unwrap();
             }
         })
@@ -81,11 +83,12 @@ fn narrowing_keeps_what_both_allow() {
 fn narrowing_twice_at_one_exec_stop() {
     let first = FastPath {
         permit: [GETPID, native(libc::SYS_read)].into_iter().collect(),
+        ..FastPath::default()
     };
     let outcome = Run::new()
         .fast(&[GETPID, native(libc::SYS_read), native(libc::SYS_write)])
         .on_event(|b, e| {
-            if let Event::Exec { pid, .. } = e {
+            if let Seen::Exec { pid, .. } = e {
                 b.set_fast_path(*pid, &first).unwrap();
                 b.set_fast_path(*pid, &FastPath::default()).unwrap();
             }
@@ -104,7 +107,7 @@ fn narrowing_a_new_child_at_its_first_stop() {
     let outcome = Run::new()
         .fast(&[GETPID])
         .on_event(|b, e| {
-            if let Event::Spawn { child, .. } = e {
+            if let Seen::Spawn { child, .. } = e {
                 b.set_fast_path(*child, &FastPath::default()).unwrap();
                 child_pid = Some(*child);
             }
@@ -123,7 +126,7 @@ fn narrowing_a_new_child_at_its_first_stop() {
         outcome
             .events
             .iter()
-            .any(|e| matches!(e, Event::Exit { pid, .. } if *pid == child))
+            .any(|e| matches!(e, Seen::Exit { pid, .. } if *pid == child))
     );
 }
 

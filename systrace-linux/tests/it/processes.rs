@@ -5,11 +5,11 @@ use std::ffi::OsString;
 use std::process::Command;
 use std::time::Duration;
 
-use systrace_core::{Decision, Event, ExitStatus, FastPath, Inspect, Pid, Tracer};
+use systrace_core::{Checked, Decision, Event, ExitStatus, FastPath, Pid, Tracer};
 use systrace_linux::{SpawnError, SpawnOptions, spawn_with};
 use systrace_policy::{Abi, Credentials};
 
-use crate::harness::{Run, ST, alive, native, opened, scratch};
+use crate::harness::{Run, ST, Seen, alive, native, opened, scratch};
 
 /// `getppid`.
 const GETPPID: (Abi, u32) = native(libc::SYS_getppid);
@@ -26,12 +26,15 @@ fn a_fork_bomb_is_followed_to_the_last_child() {
     const N: usize = 300;
     let mut denied = BTreeSet::new();
     let outcome = Run::new()
-        .decide(|b, pid, call| {
-            if opened(b, pid, call).as_deref() == Some("/etc/passwd") {
-                assert!(denied.insert(pid), "{pid} asked twice");
-                Decision::Deny(libc::EACCES)
-            } else {
-                Decision::Permit
+        .decide(|b, stop| {
+            let pid = stop.pid();
+            {
+                if opened(b, stop).as_deref() == Some("/etc/passwd") {
+                    assert!(denied.insert(pid), "{pid} asked twice");
+                    Decision::Deny(libc::EACCES)
+                } else {
+                    Decision::Permit
+                }
             }
         })
         .scenario(&["fork-bomb", &N.to_string(), "/etc/passwd"]);
@@ -51,7 +54,7 @@ fn a_fork_bomb_is_followed_to_the_last_child() {
     // Every exit was reported, once.
     let mut exits: BTreeMap<Pid, Vec<ExitStatus>> = BTreeMap::new();
     for e in &outcome.events {
-        if let Event::Exit { pid, status } = e {
+        if let Seen::Exit { pid, status } = e {
             exits.entry(*pid).or_default().push(*status);
         }
     }
@@ -145,16 +148,28 @@ fn credentials_are_taken_before_the_program_runs() {
     };
     let mut backend = spawn_with(&argv, &FastPath::default(), &options).unwrap();
     let root = backend.root();
+    let status = std::fs::read_to_string(format!("/proc/{root}/status")).unwrap();
+    let ids = |key: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(key))
+            .and_then(|rest| rest.split_whitespace().nth(1)?.parse::<u32>().ok())
+    };
     assert_eq!(
-        backend.credentials(root).unwrap(),
+        Credentials {
+            uid: ids("Uid:").unwrap(),
+            gid: ids("Gid:").unwrap(),
+        },
         Credentials {
             uid: 65534,
             gid: 65534
         }
     );
     while let Some(event) = backend.next_event().unwrap() {
-        if let Event::Syscall { pid, .. } = event {
-            backend.resume(pid, Decision::Permit).unwrap();
+        if let Event::Syscall(stop) = event {
+            backend
+                .resume(stop, Decision::Permit, &Checked::default())
+                .unwrap();
         }
     }
     assert_eq!(backend.root_status(), Some(ExitStatus::Code(0)));

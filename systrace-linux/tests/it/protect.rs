@@ -10,7 +10,7 @@ use std::path::Path;
 
 use systrace_core::calls;
 use systrace_core::translate::translate;
-use systrace_core::{Checked, Decision, Error, Event, FastPath, Pid, RawCall, Tracer};
+use systrace_core::{Checked, Decision, Error, Event, FastPath, Pid, Stop, Tracer};
 use systrace_linux::{Backend, Stats, attach, spawn};
 
 use crate::harness::{ST, scratch};
@@ -26,17 +26,28 @@ struct Protected {
     checked: BTreeMap<String, u64>,
     /// `Exec` events.
     execs: u64,
+    /// Calls denied before they were judged, by errno.
+    refused: BTreeMap<i32, u64>,
 }
 
-/// The checked arguments of a call, as the engine hands them over.
-fn checked_args(backend: &mut Backend, pid: Pid, call: &RawCall) -> Option<(String, Checked)> {
-    let tr = translate(backend, pid, call, true).ok()?;
-    if tr.call.nr != call.nr {
-        return None;
+/// How the engine hands a call over: denied before it is judged (what the
+/// kernel would fail anyway), or its checked arguments, if any.
+fn checked_args(backend: &mut Backend, stop: &Stop) -> Result<Option<(String, Checked)>, i32> {
+    let call = stop.call();
+    let Ok(tr) = translate(backend, stop, true, None) else {
+        return Ok(None);
+    };
+    if let Some(errno) = tr.refused() {
+        return Err(errno);
     }
-    let desc = calls::desc(tr.call.abi, tr.call.nr)?;
+    if tr.call.nr != call.nr {
+        return Ok(None);
+    }
+    let Some(desc) = calls::desc(tr.call.abi, tr.call.nr) else {
+        return Ok(None);
+    };
     let checked = tr.checked();
-    (!checked.args.is_empty()).then(|| (desc.name.to_owned(), checked))
+    Ok((!checked.args.is_empty()).then(|| (desc.name.to_owned(), checked)))
 }
 
 /// Handle events to the end, permitting every call.
@@ -45,17 +56,25 @@ fn drive(mut backend: Backend, out: &Path) -> Protected {
     let root = backend.root();
     seen.areas.insert(root, backend.argument_areas(root));
     while let Some(event) = backend.next_event().expect("next_event") {
-        let resumed = match &event {
-            Event::Syscall { pid, call } => match checked_args(&mut backend, *pid, call) {
-                Some((name, checked)) => {
+        let resumed = match event {
+            Event::Syscall(stop) => match checked_args(&mut backend, &stop) {
+                Ok(Some((name, checked))) => {
                     *seen.checked.entry(name).or_default() += 1;
-                    backend.permit_checked(*pid, &checked)
+                    backend.resume(stop, Decision::Permit, &checked)
                 }
-                None => backend.resume(*pid, Decision::Permit),
+                Ok(None) => backend.resume(stop, Decision::Permit, &Checked::default()),
+                Err(errno) => {
+                    *seen.refused.entry(errno).or_default() += 1;
+                    backend.resume(stop, Decision::Deny(errno), &Checked::default())
+                }
             },
-            Event::Spawn { child: pid, .. } | Event::Exec { pid, .. } => {
-                seen.execs += u64::from(matches!(event, Event::Exec { .. }));
-                seen.areas.insert(*pid, backend.argument_areas(*pid));
+            Event::Spawn { child: pid, .. } => {
+                seen.areas.insert(pid, backend.argument_areas(pid));
+                Ok(())
+            }
+            Event::Exec { pid, .. } => {
+                seen.execs += 1;
+                seen.areas.insert(pid, backend.argument_areas(pid));
                 Ok(())
             }
             Event::Exit { .. } => Ok(()),
@@ -265,7 +284,15 @@ fn openat2_beneath_means_what_the_kernel_says() {
     );
     let seen = run(&args);
     assert_eq!(seen.output, "errno 18\n[\nerrno 18\n");
-    assert_eq!(seen.checked.get("openat2"), Some(&3), "{:?}", seen.checked);
+    // The two that leave the directory are denied as the kernel denies
+    // them; the one beneath runs on the absolute name checked.
+    assert_eq!(seen.checked.get("openat2"), Some(&1), "{:?}", seen.checked);
+    assert_eq!(
+        seen.refused.get(&libc::EXDEV),
+        Some(&2),
+        "{:?}",
+        seen.refused
+    );
 }
 
 #[test]
@@ -327,16 +354,19 @@ fn an_i386_process_has_its_area_below_4_gib_and_32_bit_pointers_to_it() {
     // 32-bit register can point there.
     let mut protected = 0;
     while let Some(event) = backend.next_event().unwrap() {
-        if let Event::Syscall { pid, call } = event {
+        if let Event::Syscall(stop) = event {
+            let call = *stop.call();
             if call.nr == 4 {
                 let checked = Checked {
                     args: vec![(1, b"done\n".to_vec())],
                     ..Checked::default()
                 };
-                backend.permit_checked(pid, &checked).unwrap();
+                backend.resume(stop, Decision::Permit, &checked).unwrap();
                 protected += 1;
             } else {
-                backend.resume(pid, Decision::Permit).unwrap();
+                backend
+                    .resume(stop, Decision::Permit, &Checked::default())
+                    .unwrap();
             }
         }
     }

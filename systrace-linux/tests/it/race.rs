@@ -15,7 +15,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use systrace_core::translate::translate;
-use systrace_core::{Decision, Error, Event, FastPath, Pid, RawCall, Tracer};
+use systrace_core::{Checked, Decision, Error, Event, FastPath, Stop, Tracer};
 use systrace_linux::{Backend, Stats, spawn};
 use systrace_policy::Abi;
 
@@ -101,6 +101,7 @@ fn run(protect: bool, args: &[&str]) -> Race {
     argv.extend(args.iter().map(OsString::from));
     let fast = FastPath {
         permit: FAST.into_iter().map(native).collect(),
+        ..FastPath::default()
     };
     let mut backend = spawn(&argv, &fast).expect("spawn");
     backend.set_argument_protection(protect);
@@ -108,11 +109,11 @@ fn run(protect: bool, args: &[&str]) -> Race {
     let areas = backend.argument_areas(backend.root());
     let (mut permitted, mut denied, mut i386) = (0, 0, 0);
     while let Some(event) = backend.next_event().expect("next_event") {
-        if let Event::Syscall { pid, call } = event {
-            if call.abi == Abi::I386 {
+        if let Event::Syscall(stop) = event {
+            if stop.call().abi == Abi::I386 {
                 i386 += 1;
             }
-            match decide(&mut backend, pid, &call, &mut permitted, &mut denied) {
+            match decide(&mut backend, stop, &mut permitted, &mut denied) {
                 Ok(()) | Err(Error::Gone { .. }) => {}
                 Err(e) => panic!("resume: {e}"),
             }
@@ -141,17 +142,17 @@ const EXECVE: (Abi, u32) = native(libc::SYS_execve);
 
 fn decide(
     backend: &mut Backend,
-    pid: Pid,
-    call: &RawCall,
+    stop: Stop,
     permitted: &mut u64,
     denied: &mut u64,
 ) -> systrace_core::Result<()> {
+    let call = *stop.call();
     if ![OPENAT, I386_OPEN, NEWFSTATAT, I386_STAT64, EXECVE].contains(&(call.abi, call.nr)) {
-        return backend.resume(pid, Decision::Permit);
+        return backend.resume(stop, Decision::Permit, &Checked::default());
     }
-    let checked = match translate(backend, pid, call, true) {
+    let checked = match translate(backend, &stop, true, None) {
         Ok(tr) => tr.checked(),
-        Err(_) => return backend.resume(pid, Decision::Deny(libc::EFAULT)),
+        Err(_) => return backend.resume(stop, Decision::Deny(libc::EFAULT), &Checked::default()),
     };
     if checked
         .args
@@ -159,12 +160,12 @@ fn decide(
         .any(|(_, path)| path.windows(9).any(|w| w == b"forbidden"))
     {
         *denied += 1;
-        backend.resume(pid, Decision::Deny(libc::EACCES))
+        backend.resume(stop, Decision::Deny(libc::EACCES), &Checked::default())
     } else if checked.args.is_empty() {
-        backend.resume(pid, Decision::Permit)
+        backend.resume(stop, Decision::Permit, &Checked::default())
     } else {
         *permitted += 1;
-        backend.permit_checked(pid, &checked)
+        backend.resume(stop, Decision::Permit, &checked)
     }
 }
 

@@ -1,9 +1,10 @@
-//! Calls the backend refuses on a real process, whatever is decided:
-//! `io_uring_setup` and `clone3` fail with `ENOSYS` in its seccomp filter
-//! (a ring's operations bypass the tracer; `clone3`'s flags lie in memory
-//! a filter cannot read), and a `clone` with `CLONE_UNTRACED` stops and is
-//! refused with `EPERM` by the engine (here a test engine that refuses it
-//! the way `systrace_core::engine::Engine` does).
+//! The engine's quiet refusals, carried out by the backend on a real
+//! process whatever is decided: `io_uring_setup` and `clone3` fail with
+//! `ENOSYS` in its seccomp filter (a ring's operations bypass the tracer;
+//! `clone3`'s flags lie in memory a filter cannot read); and a `clone` with
+//! `CLONE_UNTRACED` stops, to be refused with `EPERM` by the engine (here
+//! a test engine that refuses it the way `systrace_core::engine::Engine`
+//! does).
 
 use std::process::Command;
 
@@ -15,7 +16,7 @@ use crate::harness::{Run, ST, native};
 /// `clone`.
 const CLONE: (Abi, u32) = native(libc::SYS_clone);
 /// `CLONE_UNTRACED`.
-const CLONE_UNTRACED: u64 = 0x0080_0000;
+const CLONE_UNTRACED: u64 = libc::CLONE_UNTRACED as u64;
 
 /// The word after `call` in `output` ("ok" or an errno name).
 fn result<'a>(output: &'a str, call: &str) -> &'a str {
@@ -42,12 +43,16 @@ fn io_uring_clone3_and_untraced_clone_are_refused() {
 
     let mut untraced = 0;
     let outcome = Run::new()
-        .decide(|_, _, call| {
-            if (call.abi, call.nr) == CLONE && call.args[0] & CLONE_UNTRACED != 0 {
-                untraced += 1;
-                Decision::Deny(libc::EPERM)
-            } else {
-                Decision::Permit
+        .refuse(&[native(libc::SYS_io_uring_setup), native(libc::SYS_clone3)])
+        .decide(|_, stop| {
+            let (_, call) = (stop.pid(), stop.call());
+            {
+                if (call.abi, call.nr) == CLONE && call.args[0] & CLONE_UNTRACED != 0 {
+                    untraced += 1;
+                    Decision::Deny(libc::EPERM)
+                } else {
+                    Decision::Permit
+                }
             }
         })
         .scenario(&["refusals"]);

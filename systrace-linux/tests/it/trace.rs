@@ -7,17 +7,19 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use systrace_core::{Decision, Event, ExitStatus, FastPath, Inspect, Pid, Tracer};
+use systrace_core::{
+    Checked, Decision, Event, ExitStatus, FastPath, Inspect, Pid, RawCall, Stop, Tracer,
+};
 use systrace_linux::{SpawnError, spawn};
 use systrace_policy::Credentials;
 
-use crate::harness::{GETPID, OPENAT, Outcome, Run, ST, alive, opened, scratch};
+use crate::harness::{GETPID, OPENAT, Outcome, Run, ST, Seen, alive, opened, scratch};
 
 #[test]
 fn deny_returns_the_errno_at_the_one_stop() {
     let mut asked = 0;
     let outcome = Run::new()
-        .decide(|b, pid, call| match opened(b, pid, call).as_deref() {
+        .decide(|b, stop| match opened(b, stop).as_deref() {
             Some("/etc/passwd") => {
                 asked += 1;
                 Decision::Deny(libc::EACCES)
@@ -33,7 +35,7 @@ fn deny_returns_the_errno_at_the_one_stop() {
 #[test]
 fn kill_ends_the_process_before_the_call_runs() {
     let outcome = Run::new()
-        .decide(|b, pid, call| match opened(b, pid, call).as_deref() {
+        .decide(|b, stop| match opened(b, stop).as_deref() {
             Some("/etc/passwd") => Decision::Kill,
             _ => Decision::Permit,
         })
@@ -42,7 +44,7 @@ fn kill_ends_the_process_before_the_call_runs() {
     assert_eq!(outcome.status, Some(ExitStatus::Signal(libc::SIGKILL)));
     assert!(matches!(
         outcome.events.last(),
-        Some(Event::Exit { pid, status: ExitStatus::Signal(9) }) if *pid == outcome.root
+        Some(Seen::Exit { pid, status: ExitStatus::Signal(9) }) if *pid == outcome.root
     ));
 }
 
@@ -85,7 +87,7 @@ fn exec_is_reported_with_the_resolved_image() {
         .events
         .iter()
         .filter_map(|e| match e {
-            Event::Exec { image, .. } => Some(image),
+            Seen::Exec { image, .. } => Some(image),
             _ => None,
         })
         .collect();
@@ -117,9 +119,12 @@ fn pids_in(output: &str, word: &str) -> Vec<(Pid, String)> {
 fn with_opens(args: &[&str]) -> (Outcome, Vec<(Pid, String)>) {
     let mut opens = Vec::new();
     let outcome = Run::new()
-        .decide(|b, pid, call| {
-            opens.extend(opened(b, pid, call).map(|path| (pid, path)));
-            Decision::Permit
+        .decide(|b, stop| {
+            let pid = stop.pid();
+            {
+                opens.extend(opened(b, stop).map(|path| (pid, path)));
+                Decision::Permit
+            }
         })
         .scenario(args);
     (outcome, opens)
@@ -151,7 +156,7 @@ fn threads_are_followed_with_their_own_ids() {
             outcome
                 .events
                 .iter()
-                .any(|e| matches!(e, Event::Exit { pid, .. } if pid == tid))
+                .any(|e| matches!(e, Seen::Exit { pid, .. } if pid == tid))
         );
     }
 }
@@ -171,7 +176,7 @@ fn fork_children_are_followed() {
         assert_eq!(result, "ok");
         assert!(spawned.contains(pid));
         assert!(openers.contains(pid));
-        assert!(outcome.events.contains(&Event::Exit {
+        assert!(outcome.events.contains(&Seen::Exit {
             pid: *pid,
             status: ExitStatus::Code(0)
         }));
@@ -179,12 +184,12 @@ fn fork_children_are_followed() {
         let born = outcome
             .events
             .iter()
-            .position(|e| matches!(e, Event::Spawn { child, .. } if child == pid))
+            .position(|e| matches!(e, Seen::Spawn { child, .. } if child == pid))
             .unwrap();
         let first = outcome
             .events
             .iter()
-            .position(|e| matches!(e, Event::Syscall { pid: p, .. } | Event::Exit { pid: p, .. } if p == pid))
+            .position(|e| matches!(e, Seen::Syscall { pid: p, .. } | Seen::Exit { pid: p, .. } if p == pid))
             .unwrap();
         assert!(born < first);
     }
@@ -196,8 +201,9 @@ fn vfork_children_and_their_exec_are_followed() {
     let outcome = Run::new().scenario(&["spawn-true"]);
     assert_eq!(outcome.output, "true 0\n");
     let child = *outcome.spawned().first().expect("a Spawn event");
-    assert!(outcome.events.contains(&Event::Exec {
+    assert!(outcome.events.contains(&Seen::Exec {
         pid: child,
+        former: child,
         image: truth
     }));
 }
@@ -222,11 +228,14 @@ fn abi_comes_from_the_kernel() {
 
     // Denying it works through the 64-bit register view.
     let denied = Run::new()
-        .decide(|_, _, c| {
-            if (c.abi, c.nr) == (Abi::I386, 20) {
-                Decision::Deny(libc::EPERM)
-            } else {
-                Decision::Permit
+        .decide(|_, stop| {
+            let (_, c) = (stop.pid(), stop.call());
+            {
+                if (c.abi, c.nr) == (Abi::I386, 20) {
+                    Decision::Deny(libc::EPERM)
+                } else {
+                    Decision::Permit
+                }
             }
         })
         .scenario(&["int80-getpid"]);
@@ -303,30 +312,35 @@ fn inspect_reads_the_stopped_process() {
         "/etc/hostname".into(),
     ];
     Run::new()
-        .decide(|b, pid, call| {
-            if opened(b, pid, call).as_deref() == Some("/etc/hostname") {
-                assert_eq!(b.cwd(pid).unwrap(), std::env::current_dir().unwrap());
-                assert_eq!(b.root(pid).unwrap(), Path::new("/"));
-                assert_eq!(b.fd_path(pid, 1).unwrap(), out);
-                assert_eq!(b.image(pid).unwrap(), std::fs::canonicalize(ST).unwrap());
-                // SAFETY: geteuid and getegid only read process state.
-                let me = unsafe {
-                    Credentials {
-                        uid: libc::geteuid(),
-                        gid: libc::getegid(),
-                    }
-                };
-                assert_eq!(b.credentials(pid).unwrap(), me);
-                let mut buf = [0u8; 8];
-                assert_eq!(b.read_memory(pid, 8, &mut buf).unwrap(), 0);
-                assert!(matches!(
-                    b.read_exact(pid, 8, &mut buf),
-                    Err(systrace_core::Error::Fault { .. })
-                ));
-                assert!(b.fd_path(pid, 999).is_err());
-                checked = true;
+        .decide(|b, stop| {
+            let pid = stop.pid();
+            {
+                if opened(b, stop).as_deref() == Some("/etc/hostname") {
+                    assert_eq!(b.cwd(stop).unwrap(), std::env::current_dir().unwrap());
+                    assert_eq!(b.root(stop).unwrap(), Path::new("/"));
+                    assert_eq!(b.fd_path(stop, 1).unwrap(), out);
+                    assert_eq!(b.thread_group(pid).unwrap(), pid);
+                    assert_eq!(b.image(pid).unwrap(), std::fs::canonicalize(ST).unwrap());
+                    // SAFETY: geteuid and getegid only read process state.
+                    let me = unsafe {
+                        Credentials {
+                            uid: libc::geteuid(),
+                            gid: libc::getegid(),
+                        }
+                    };
+                    assert_eq!(b.credentials(stop).unwrap(), me);
+                    let mut buf = [0u8; 8];
+                    assert_eq!(b.read_memory(stop, 8, &mut buf).unwrap(), 0);
+                    assert!(matches!(
+                        b.read_exact(stop, 8, &mut buf),
+                        Err(systrace_core::Error::Fault { .. })
+                    ));
+                    assert!(b.fd_path(stop, 999).is_err());
+                    assert_eq!(b.tracer_process(), std::process::id() as Pid);
+                    checked = true;
+                }
+                Decision::Permit
             }
-            Decision::Permit
         })
         .argv(&argv, &out);
     let _ = std::fs::remove_file(&out);
@@ -338,17 +352,19 @@ fn inspecting_a_vanished_process_is_gone() {
     let mut backend = spawn(&["true".into()], &FastPath::default()).unwrap();
     let root = backend.root();
     while let Some(event) = backend.next_event().unwrap() {
-        if let Event::Syscall { pid, .. } = event {
-            backend.resume(pid, Decision::Permit).unwrap();
+        if let Event::Syscall(stop) = event {
+            backend
+                .resume(stop, Decision::Permit, &Checked::default())
+                .unwrap();
         }
     }
     assert_eq!(backend.root_status(), Some(ExitStatus::Code(0)));
     assert!(matches!(
-        backend.cwd(root),
+        backend.image(root),
         Err(systrace_core::Error::Gone { .. })
     ));
     assert!(matches!(
-        backend.read_memory(root, 0x1000, &mut [0; 4]),
+        backend.process_group(root),
         Err(systrace_core::Error::Gone { .. })
     ));
 }
@@ -358,14 +374,17 @@ fn detach_lets_the_process_run_silently() {
     let mut detached = false;
     let outcome = Run::new()
         .on_event(|b, e| {
-            if let Event::Syscall { pid, .. } = e {
+            if let Seen::Syscall { pid, .. } = e {
                 if !detached {
                     b.detach(*pid).unwrap();
                     detached = true;
                 }
             }
         })
-        .decide(|_, _, _| Decision::Permit)
+        .decide(|_, stop| {
+            let (_, _) = (stop.pid(), stop.call());
+            Decision::Permit
+        })
         .scenario(&["fork", "2", "/etc/hostname"]);
     assert_eq!(pids_in(&outcome.output, "child").len(), 2);
     // Only the first call (decided after the detach) and exits.
@@ -407,7 +426,7 @@ fn dropping_the_backend_kills_the_tracees() {
     let root = backend.root();
     // Run until the first call, then drop mid-way.
     while let Some(event) = backend.next_event().unwrap() {
-        if let Event::Syscall { .. } = event {
+        if let Event::Syscall(_) = event {
             break;
         }
     }
@@ -419,7 +438,17 @@ fn dropping_the_backend_kills_the_tracees() {
 fn resume_of_a_running_process_is_an_error() {
     let mut backend = spawn(&["true".into()], &FastPath::default()).unwrap();
     let root = backend.root();
-    assert!(backend.resume(root, Decision::Permit).is_err());
+    let call = RawCall {
+        abi: crate::harness::NATIVE,
+        nr: 0,
+        args: [0; 6],
+    };
+    let stale = Stop::new(root, 12345, call);
+    assert!(
+        backend
+            .resume(stale, Decision::Permit, &Checked::default())
+            .is_err()
+    );
 }
 
 #[test]
@@ -439,9 +468,8 @@ fn exec_from_a_second_thread_reports_the_leader() {
     let echo = std::fs::canonicalize("/bin/echo").unwrap();
     let outcome = Run::new().scenario(&["thread-exec", "/bin/echo", "from a thread"]);
     assert_eq!(outcome.output, "from a thread\n");
-    assert!(outcome.events.contains(&Event::Exec {
-        pid: outcome.root,
-        image: echo
-    }));
+    assert!(outcome.events.iter().any(|e| matches!(e,
+        Seen::Exec { pid, former, image } if *pid == outcome.root && *former != *pid && *image == echo
+    )), "the leader, from the thread that made the execve");
     assert_eq!(outcome.status, Some(ExitStatus::Code(0)));
 }

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use systrace_core::engine::{LogTarget, Mode, Options, Setup, find_program};
-use systrace_core::{Decision, Event, ExitStatus, FastPath, Tracer};
+use systrace_core::{Checked, Decision, Event, ExitStatus, FastPath, Tracer};
 use systrace_linux::seccomp::Program;
 use systrace_policy::Abi;
 
@@ -267,6 +267,7 @@ pub(crate) fn measure(args: &[String]) -> ! {
 fn fast_path(calls: &[i64]) -> FastPath {
     FastPath {
         permit: calls.iter().map(|&nr| (Abi::native(), nr as u32)).collect(),
+        ..FastPath::default()
     }
 }
 
@@ -285,8 +286,8 @@ fn all_but(nr: i64) -> FastPath {
 fn bare(argv: &[OsString], fast: &FastPath) -> (bool, Option<u64>) {
     let mut backend = systrace_linux::spawn(argv, fast).unwrap_or_else(|e| die(e));
     while let Some(event) = backend.next_event().unwrap_or_else(|e| die(e)) {
-        if let Event::Syscall { pid, .. } = event {
-            let _ = backend.resume(pid, Decision::Permit);
+        if let Event::Syscall(stop) = event {
+            let _ = backend.resume(stop, Decision::Permit, &Checked::default());
         }
     }
     let ok = backend.root_status() == Some(ExitStatus::Code(0));

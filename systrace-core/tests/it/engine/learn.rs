@@ -89,21 +89,46 @@ fn learn_keeps_abis_in_separate_sections() {
 }
 
 #[test]
+fn descriptor_calls_are_learned_as_descriptor_calls() {
+    let mut s = Setup::new("fstat");
+    s.tracer.set_fd(PID, 0, "pipe:[64746]");
+    let mut engine = s.engine(Mode::Learn);
+    let empty = s.tracer.place_str(PID, "");
+    // newfstatat(0, "", &st, AT_EMPTY_PATH): the C library's fstat(0).
+    s.call(NEWFSTATAT, [0, empty, 0x7000, 0x1000, 0, 0]);
+    s.run(&mut engine);
+    engine.save_changed();
+    assert_eq!(s.saved(IMAGE), header("\tlinux64-fstat: permit\n"));
+    // Whatever standard input is on the next run.
+    for stdin in [
+        "/dev/null",
+        "/dev/pts/3",
+        "pipe:[99]",
+        "/home/tester/in.txt",
+    ] {
+        s.tracer.set_fd(PID, 0, stdin);
+        let mut engine = s.engine(Mode::Enforce);
+        s.call(NEWFSTATAT, [0, empty, 0x7000, 0x1000, 0, 0]);
+        assert_eq!(s.run(&mut engine), [Decision::Permit], "{stdin}");
+    }
+}
+
+#[test]
 fn learned_objects_without_paths_match_any_inode() {
     let mut s = Setup::new("anon");
     s.tracer.set_fd(PID, 0, "pipe:[64746]");
     let mut engine = s.engine(Mode::Learn);
-    let empty = s.tracer.place_str(PID, "");
-    // newfstatat(0, "", &st, AT_EMPTY_PATH): fstat of a pipe.
-    s.call(NEWFSTATAT, [0, empty, 0x7000, 0x1000, 0, 0]);
+    // utimensat(0, NULL, ...): futimens of a pipe, judged by what it names.
+    let utimensat = libc::SYS_utimensat as u32;
+    s.call(utimensat, [0, 0, 0, 0, 0, 0]);
     s.run(&mut engine);
     engine.save_changed();
     assert_eq!(
         s.saved(IMAGE),
-        header("\tlinux64-fsread: filename match \"pipe:*\" then permit\n")
+        header("\tlinux64-utimensat: filename match \"pipe:*\" then permit\n")
     );
     s.tracer.set_fd(PID, 0, "pipe:[99]");
     let mut engine = s.engine(Mode::Enforce);
-    s.call(NEWFSTATAT, [0, empty, 0x7000, 0x1000, 0, 0]);
+    s.call(utimensat, [0, 0, 0, 0, 0, 0]);
     assert_eq!(s.run(&mut engine), [Decision::Permit]);
 }

@@ -97,10 +97,7 @@ impl Setup {
 
     /// A call of another process, or of another ABI.
     pub(crate) fn call_as(&mut self, pid: Pid, abi: Abi, nr: u32, args: [u64; 6]) {
-        self.tracer.push(Event::Syscall {
-            pid,
-            call: RawCall { abi, nr, args },
-        });
+        self.tracer.push_call(pid, RawCall { abi, nr, args });
     }
 
     /// The fast path the engine asked for first (at start).

@@ -50,14 +50,14 @@ fn actions_deny_with_errno_kill_and_log() {
         &header(
             "\tlinux64-fsread: filename eq \"/etc/passwd\" then deny[eacces]\n\
              \tlinux64-fsread: filename eq \"/etc/hosts\" then permit log\n\
-             \tlinux64-ptrace: kill\n\
+             \tlinux64-umask: kill\n\
              \tlinux64-write: deny[enospc]\n",
         ),
     );
     let mut engine = s.engine(Mode::Enforce);
     s.openat("/etc/passwd", O_RDONLY);
     s.openat("/etc/hosts", O_RDONLY);
-    s.call(libc::SYS_ptrace as u32, [0; 6]);
+    s.call(libc::SYS_umask as u32, [0; 6]);
     s.call(WRITE, [1, 0, 0, 0, 0, 0]);
     assert_eq!(
         s.run(&mut engine),

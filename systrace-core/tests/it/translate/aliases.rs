@@ -36,7 +36,8 @@ fn socketcall_without_aliases_or_unknown_stays_socketcall() {
     let mut t = FakeTracer::new();
     let args = t.place(PID, &words(4, &[5, 0, 16]));
     let call = raw(Abi::I386, "socketcall", &[3, args]);
-    let plain = translate::translate(&mut t, PID, &call, false).expect("translate");
+    let plain =
+        translate::translate(&mut t, &Stop::new(PID, 0, call), false, None).expect("translate");
     assert_eq!(plain.name, "socketcall");
     assert_eq!(plain.call.nr, calls::SOCKETCALL_I386);
     assert!(plain.args.is_empty());
@@ -59,6 +60,7 @@ fn calls_without_translators_have_no_args() {
         nr: 4000,
         args: [0; 6],
     };
-    let tr = translate::translate(&mut t, PID, &unknown, true).expect("translate");
+    let tr =
+        translate::translate(&mut t, &Stop::new(PID, 0, unknown), true, None).expect("translate");
     assert_eq!(tr.name, "unknown-4000");
 }

@@ -12,11 +12,11 @@ use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
 
 use systrace_core::Error;
-use systrace_core::RawCall;
 use systrace_core::calls::{self, FSREAD, FSWRITE};
 use systrace_core::fake::FakeTracer;
 use systrace_core::format;
 use systrace_core::translate::{self, Lookup, NON_EXISTENT, Resolved, Translation, resolve};
+use systrace_core::{RawCall, Stop};
 use systrace_policy::Abi;
 
 pub(crate) const PID: i32 = 4242;
@@ -107,12 +107,12 @@ pub(crate) fn tracer(cwd: &Path) -> FakeTracer {
 }
 
 pub(crate) fn run(t: &mut FakeTracer, abi: Abi, name: &str, args: &[u64]) -> Translation {
-    translate::translate(t, PID, &raw(abi, name, args), true)
+    translate::translate(t, &Stop::new(PID, 0, raw(abi, name, args)), true, None)
         .unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
 pub(crate) fn tr_err(t: &mut FakeTracer, abi: Abi, name: &str, args: &[u64]) -> Error {
-    match translate::translate(t, PID, &raw(abi, name, args), true) {
+    match translate::translate(t, &Stop::new(PID, 0, raw(abi, name, args)), true, None) {
         Ok(tr) => panic!("{name}: expected an error, got {tr:?}"),
         Err(e) => e,
     }

@@ -254,6 +254,57 @@ fn dirfd_naming_a_file_gives_the_marker() {
 }
 
 #[test]
+fn descriptor_forms_are_judged_as_descriptor_calls() {
+    let d = TempDir::new("fdforms");
+    let mut t = tracer(d.path());
+    t.set_fd(PID, 8, "pipe:[1234]");
+    let empty = t.place_str(PID, "");
+    let name = t.place_str(PID, "x");
+    let fstat = calls::number(Abi::X86_64, "fstat").unwrap();
+    for (call, args, as_call, translated) in [
+        (
+            "newfstatat",
+            vec![8, empty, 0x7000, AT_EMPTY_PATH],
+            "fstat",
+            0,
+        ),
+        ("newfstatat", vec![8, 0, 0x7000, AT_EMPTY_PATH], "fstat", 0),
+        (
+            "statx",
+            vec![8, empty, AT_EMPTY_PATH, 0x7ff, 0x7000],
+            "fstat",
+            0,
+        ),
+        ("fchownat", vec![8, empty, 0, 0, AT_EMPTY_PATH], "fchown", 3),
+        (
+            "fchmodat2",
+            vec![8, empty, 0o644, AT_EMPTY_PATH],
+            "fchmod",
+            2,
+        ),
+    ] {
+        let tr = run64(&mut t, call, &args);
+        assert_eq!(tr.name, as_call, "{call}");
+        assert_eq!(tr.args.len(), translated, "{call}");
+        assert_eq!(tr.call.args[0], 8, "{call}: the descriptor");
+    }
+    let tr = run64(&mut t, "newfstatat", &[8, empty, 0x7000, AT_EMPTY_PATH]);
+    assert_eq!(
+        (tr.call.nr, tr.call.args[1]),
+        (fstat, 0x7000),
+        "fstat(fd, buf)"
+    );
+    // A path with AT_EMPTY_PATH is still a path.
+    let named = run64(
+        &mut t,
+        "newfstatat",
+        &[AT_FDCWD, name, 0x7000, AT_EMPTY_PATH],
+    );
+    assert_eq!(named.name, "newfstatat");
+    assert_eq!(nth(&named, 0), d.s("x"));
+}
+
+#[test]
 fn empty_path_stays_empty_unless_at_empty_path() {
     let d = TempDir::new("emptypath");
     d.file("f");
@@ -263,14 +314,22 @@ fn empty_path_stays_empty_unless_at_empty_path() {
     let empty = t.place_str(PID, "");
     let plain = run64(&mut t, "newfstatat", &[3, empty, 0, 0]);
     assert_eq!(nth(&plain, 0), "");
-    let fstat = run64(&mut t, "newfstatat", &[3, empty, 0, AT_EMPTY_PATH]);
-    assert_eq!(nth(&fstat, 0), d.s("f"));
+    // `utimensat` has no descriptor call of its own: with AT_EMPTY_PATH it
+    // is judged by what the descriptor names.
+    let times = run64(&mut t, "utimensat", &[3, empty, 0, AT_EMPTY_PATH]);
+    assert_eq!(nth(&times, 0), d.s("f"));
     // The call keeps acting on the descriptor.
-    assert_eq!(fstat.args[0].checked.as_deref(), Some(&b""[..]));
-    let cwd = run64(&mut t, "newfstatat", &[AT_FDCWD, empty, 0, AT_EMPTY_PATH]);
+    assert_eq!(times.args[0].checked.as_deref(), Some(&b""[..]));
+    let cwd = run64(&mut t, "utimensat", &[AT_FDCWD, empty, 0, AT_EMPTY_PATH]);
     assert_eq!(nth(&cwd, 0), d.path().to_string_lossy());
-    let pipe = run64(&mut t, "newfstatat", &[8, empty, 0, AT_EMPTY_PATH]);
+    let pipe = run64(&mut t, "utimensat", &[8, empty, 0, AT_EMPTY_PATH]);
     assert_eq!(nth(&pipe, 0), "pipe:[1234]");
+    let bad = run64(&mut t, "utimensat", &[99, empty, 0, AT_EMPTY_PATH]);
+    assert_eq!(
+        bad.refused(),
+        Some(libc::EBADF),
+        "a descriptor that names nothing"
+    );
     let open = run64(&mut t, "open", &[empty, O_RDONLY]);
     assert_eq!(nth(&open, 0), "");
 }
@@ -360,25 +419,30 @@ fn proc_self_names_the_tracee_not_systrace() {
     let status = t.place_str(me, "/proc/self/status");
     let got = translate::translate(
         &mut t,
-        me,
-        &raw(Abi::X86_64, "open", &[status, O_RDONLY]),
+        &Stop::new(me, 0, raw(Abi::X86_64, "open", &[status, O_RDONLY])),
         true,
+        None,
     )
     .expect("translate");
     assert_eq!(nth(&got, 0), "/proc/self/status");
     let link = t.place_str(me, &format!("/proc/self/fd/{fd}"));
     let got = translate::translate(
         &mut t,
-        me,
-        &raw(Abi::X86_64, "open", &[link, O_RDONLY]),
+        &Stop::new(me, 0, raw(Abi::X86_64, "open", &[link, O_RDONLY])),
         true,
+        None,
     )
     .expect("translate");
     assert_eq!(nth(&got, 0), d.s("opened"));
     // thread-self is printed as such too.
     let ts = t.place_str(me, "/proc/thread-self/status");
-    let got = translate::translate(&mut t, me, &raw(Abi::X86_64, "open", &[ts, O_RDONLY]), true)
-        .expect("translate");
+    let got = translate::translate(
+        &mut t,
+        &Stop::new(me, 0, raw(Abi::X86_64, "open", &[ts, O_RDONLY])),
+        true,
+        None,
+    )
+    .expect("translate");
     assert_eq!(nth(&got, 0), "/proc/thread-self/status");
     // A magic link to an object without a filename cannot be followed...
     let (sock, _peer) = std::os::unix::net::UnixStream::pair().expect("socketpair");
@@ -389,15 +453,20 @@ fn proc_self_names_the_tracee_not_systrace() {
     let link = t.place_str(me, &format!("/proc/self/fd/{sfd}"));
     let got = translate::translate(
         &mut t,
-        me,
-        &raw(Abi::X86_64, "open", &[link, O_RDONLY]),
+        &Stop::new(me, 0, raw(Abi::X86_64, "open", &[link, O_RDONLY])),
         true,
+        None,
     )
     .expect("translate");
     assert_eq!(nth(&got, 0), marker(&format!("/proc/self/fd/{sfd}")));
     // ...but names itself when not followed.
-    let got = translate::translate(&mut t, me, &raw(Abi::X86_64, "lstat", &[link, 0]), true)
-        .expect("translate");
+    let got = translate::translate(
+        &mut t,
+        &Stop::new(me, 0, raw(Abi::X86_64, "lstat", &[link, 0])),
+        true,
+        None,
+    )
+    .expect("translate");
     assert_eq!(nth(&got, 0), format!("/proc/self/fd/{sfd}"));
     drop(handle);
 }

@@ -69,8 +69,13 @@ fn aliases_off_gives_no_alias() {
         ("stat", vec![p]),
         ("unlink", vec![p]),
     ] {
-        let got = translate::translate(&mut t, PID, &raw(Abi::X86_64, name, &args), false)
-            .expect("translate");
+        let got = translate::translate(
+            &mut t,
+            &Stop::new(PID, 0, raw(Abi::X86_64, name, &args)),
+            false,
+            None,
+        )
+        .expect("translate");
         assert_eq!(got.alias, None, "{name}");
         assert_eq!(nth(&got, 0), d.s("f"));
     }
@@ -252,14 +257,15 @@ fn mmap_prints_prot_on_x86_64_and_through_the_i386_block() {
         nr: 90,
         args: [block, 0, 0, 0, 0, 0],
     };
-    let tr32 = translate::translate(&mut t, PID, &old, true).expect("translate");
+    let tr32 =
+        translate::translate(&mut t, &Stop::new(PID, 0, old), true, None).expect("translate");
     assert_eq!(val(&tr32, "prot"), Some("PROT_READ|PROT_WRITE"));
     let bad = RawCall {
         args: [BAD, 0, 0, 0, 0, 0],
         ..old
     };
     assert!(matches!(
-        translate::translate(&mut t, PID, &bad, true),
+        translate::translate(&mut t, &Stop::new(PID, 0, bad), true, None),
         Err(Error::Fault { .. })
     ));
     let tr2 = run(&mut t, Abi::I386, "mmap2", &[0, 4096, 0, 0x22, 0, 0]);
