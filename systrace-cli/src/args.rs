@@ -5,13 +5,15 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 
 use lexopt::prelude::*;
+use systrace_core::calls::Unsafe;
 use systrace_core::engine::{Frontend, LogTarget, Mode, Setup};
 use systrace_core::fault::FaultConfig;
 
 pub(crate) const USAGE: &str =
     "usage: systrace [-AaeiKtUuV] [-c user:group] [-d policydir] [-E logfile]
                 [-f file] [-g frontend] [-p pid] [-r percent [--fault-seed n]
-                [--fault-syscalls list]] command [args ...]
+                [--fault-syscalls list]] [--allow-unsafe class]
+                command [args ...]
        systrace --check file ...";
 
 pub(crate) const HELP: &str = "Confine a program to a policy of system calls.
@@ -29,6 +31,9 @@ pub(crate) const HELP: &str = "Confine a program to a policy of system calls.
   -r percent    fail this share of permitted calls with a real errno
   --fault-seed n          replay the faults of a run (its logged seed)
   --fault-syscalls list   fail only these calls (names, fsread, fswrite)
+  --allow-unsafe class    allow a class of calls refused by default
+                (listener, handles, mount, terminal, core, io_uring,
+                kernel, processes, unknown); may be repeated
   -t            ask unmatched calls on the terminal
   -U            ignore user policies; save nothing
   -u            no fsread/fswrite aliases
@@ -83,6 +88,13 @@ pub(crate) fn parse() -> Result<Command, lexopt::Error> {
             Short('r') => percent = Some(parser.value()?.string()?),
             Long("fault-seed") => seed = Some(parser.value()?.string()?),
             Long("fault-syscalls") => only = Some(parser.value()?.string()?),
+            Long("allow-unsafe") => {
+                let name = parser.value()?.string()?;
+                let class = Unsafe::from_name(&name).ok_or_else(|| {
+                    format!("--allow-unsafe: no class `{name}` (see systrace --help)")
+                })?;
+                setup.options.allow.insert(class);
+            }
             Short('V') | Long("version") => return Ok(Command::Version),
             Short('h') | Long("help") => return Ok(Command::Help),
             Long("check") => {

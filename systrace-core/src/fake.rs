@@ -236,6 +236,19 @@ impl Inspect for FakeTracer {
     fn tracer_process(&self) -> Pid {
         self.tracer_pid
     }
+
+    fn file_head(&mut self, stop: &Stop, path: &[u8], max: usize) -> Result<Vec<u8>> {
+        use std::io::Read as _;
+        use std::os::unix::ffi::OsStrExt as _;
+        // The process's root, in the host's view.
+        let mut full = self.root(stop)?.into_os_string().into_encoded_bytes();
+        full.extend_from_slice(path);
+        let mut head = Vec::new();
+        if let Ok(file) = std::fs::File::open(std::ffi::OsStr::from_bytes(&full)) {
+            let _ = file.take(max as u64).read_to_end(&mut head);
+        }
+        Ok(head)
+    }
 }
 
 impl Tracer for FakeTracer {

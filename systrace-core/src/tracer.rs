@@ -215,6 +215,11 @@ pub trait Inspect {
     /// The tracer's own process: traced processes may never reach it.
     fn tracer_process(&self) -> Pid;
 
+    /// The first bytes (at most `max`) of the file at `path`, an absolute
+    /// path in the stopped thread's view, as the kernel would read them to
+    /// tell a script: an empty vector for a file that cannot be read so.
+    fn file_head(&mut self, stop: &Stop, path: &[u8], max: usize) -> Result<Vec<u8>>;
+
     /// Whether `path` (absolute, in systrace's view, not cleaned: `.` and
     /// `..` as the process wrote them) names something that the kernel
     /// reaches without meeting any symbolic link, the last component not

@@ -23,7 +23,7 @@ use crate::calls::{self, Class};
 use crate::error::{Error, Result};
 use crate::fault;
 use crate::tracer::{Checked, Decision, Pid, Stop, Tracer};
-use crate::translate::{self, Translation};
+use crate::translate::{self, Lookup, Translation, script};
 
 use super::{EFAULT, ENAMETOOLONG, EPERM, Engine, Mode};
 
@@ -56,7 +56,10 @@ impl Engine {
             return Ok((self.refuse(stop.pid(), binary, &tr, &refused), none));
         }
         let fault = self.draw_fault(stop.pid(), &tr);
-        let decision = self.judge(tracer, stop, binary, &tr)?;
+        let mut decision = self.judge(tracer, stop, binary, &tr)?;
+        if decision == Decision::Permit && class.class.contains(Class::EXEC) {
+            decision = self.judge_interpreter(tracer, stop, binary, &tr)?;
+        }
         Ok(self.settle(stop, binary, &tr, class.class, decision, fault))
     }
 
@@ -174,6 +177,44 @@ impl Engine {
                 self.unmatched(pid, binary_nr, tr, &line, creds)?
             }
         })
+    }
+
+    /// A permitted exec of a script runs its interpreter too: that is judged
+    /// by the same policy, as an exec of its own (`#!/bin/sh` needs
+    /// `execve: filename eq "/bin/sh"` as well as the script's rule).
+    fn judge_interpreter(
+        &mut self,
+        tracer: &mut dyn Tracer,
+        stop: &Stop,
+        binary: usize,
+        tr: &Translation,
+    ) -> Result<Decision> {
+        let Some(at) = tr.args.iter().position(|a| a.name == "filename") else {
+            return Ok(Decision::Permit);
+        };
+        let Some(path) = tr.args[at]
+            .checked
+            .as_deref()
+            .filter(|p| p.starts_with(b"/"))
+        else {
+            // A descriptor or a name that does not resolve: the exec stop
+            // checks what runs.
+            return Ok(Decision::Permit);
+        };
+        let head = tracer.file_head(stop, path, script::HEAD)?;
+        let Some(interpreter) = script::interpreter(&head) else {
+            return Ok(Decision::Permit);
+        };
+        let root = tracer.root(stop)?;
+        let cwd = tracer.cwd(stop)?;
+        let resolved = Lookup::new(&root)
+            .follow_last(true)
+            .tracee(stop.pid())
+            .resolve(&cwd, &interpreter);
+        let mut exec = tr.clone();
+        exec.args[at].value = Some(resolved.value());
+        exec.args[at].checked = Some(resolved.checked().to_vec());
+        self.judge(tracer, stop, binary, &exec)
     }
 
     /// The decision carried out: a fault in place of a permit, the checked

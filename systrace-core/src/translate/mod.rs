@@ -65,6 +65,7 @@
 mod filename;
 pub mod memory;
 pub mod path;
+pub mod script;
 mod value;
 
 use std::borrow::Cow;

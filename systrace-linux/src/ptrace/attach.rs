@@ -98,6 +98,7 @@ pub fn attach(pid: Pid) -> Result<Backend> {
         };
         let mut proc = Proc::filtered(stop, Rc::clone(&allowed), false);
         proc.user_filter = Some(Rc::clone(&filter));
+        proc.mid_call = true;
         procs.insert(tid, proc);
     }
     let mut backend = Backend::new(pid, image, procs, native);

@@ -3,6 +3,7 @@
 
 use systrace_core::{Event, ExitStatus, Pid, RawCall};
 
+use super::pin::Expected;
 use super::wait::Status;
 use super::{Backend, Early, Go, Held, Proc, Stop, fail_closed, procfs, syscall_info_or_kill};
 use crate::seccomp::abi_of;
@@ -229,9 +230,15 @@ impl Backend {
         if self.procs.get(&pid).is_some_and(|p| p.ghost) {
             return;
         }
+        // An `execve` under way when `attach` found the thread.
+        let mid_call = self.procs.get(&pid).is_some_and(|p| p.mid_call);
+        if expected.is_none() && mid_call {
+            expected = Some(Expected::Unchecked);
+        }
         // The image must be what the `execve` was checked to run
-        // (`pin.rs`), before its first instruction.
-        if expected.is_some_and(|image| !image.ran_in(pid)) {
+        // (`pin.rs`), before its first instruction; an exec no permitted
+        // `execve` accounts for runs nothing.
+        if !expected.is_some_and(|image| image.ran_in(pid)) {
             self.stats.exec_kills += 1;
             fail_closed(pid);
             return;

@@ -216,6 +216,10 @@ struct Proc {
     /// A call denied at its syscall-entry stop whose exit stop has not
     /// come yet: its errno.
     denied: Option<i32>,
+    /// Found running by [`attach`](attach::attach), and no call of it
+    /// stopped since: an `execve` under way at the attach may still come to
+    /// its exec stop unseen.
+    mid_call: bool,
 }
 
 impl Proc {
@@ -228,6 +232,7 @@ impl Proc {
             ghost,
             user_filter: None,
             denied: None,
+            mid_call: false,
         }
     }
 
@@ -239,6 +244,7 @@ impl Proc {
             ghost: creator.ghost,
             user_filter: creator.user_filter.clone(),
             denied: None,
+            mid_call: false,
         }
     }
 }
@@ -541,6 +547,11 @@ impl Backend {
         }
         proc.stop = Stop::Running;
         let syscall_stops = proc.user_filter.is_some();
+        if decision == Decision::Permit {
+            if let Some(call) = self.protect.call(pid) {
+                self.protect.pins.unchecked_exec(pid, &call);
+            }
+        }
         let result = match decision {
             Decision::Permit => self.go(pid, Go::Run(0)),
             Decision::Deny(errno) => self.deny_and_go(pid, errno, syscall_stops),
@@ -551,6 +562,9 @@ impl Backend {
 
     /// Report `pid` stopped at `call`: a new stop, recorded.
     fn report_stop(&mut self, pid: Pid, call: systrace_core::RawCall) {
+        if let Some(proc) = self.procs.get_mut(&pid) {
+            proc.mid_call = false;
+        }
         self.last_stop += 1;
         let stop = CallStop::new(pid, self.last_stop, call);
         self.protect.at_call(&stop);
@@ -720,6 +734,10 @@ impl Inspect for Backend {
 
     fn tracer_process(&self) -> Pid {
         std::process::id() as Pid
+    }
+
+    fn file_head(&mut self, stop: &CallStop, path: &[u8], max: usize) -> Result<Vec<u8>> {
+        procfs::file_head(stop.pid(), path, max)
     }
 
     fn reaches_without_links(&mut self, stop: &CallStop, path: &[u8], follow_last: bool) -> bool {

@@ -79,7 +79,9 @@ use systrace_policy::Abi;
 
 use systrace_core::translate::path::without_links;
 
-use super::rewrite::{O_DIRECTORY, O_NOFOLLOW, O_PATH, RESOLVE_NO_MAGICLINKS, RESOLVE_NO_SYMLINKS};
+use super::rewrite::{
+    O_DIRECTORY, O_NOFOLLOW, O_PATH, RESOLVE_IN_ROOT, RESOLVE_NO_MAGICLINKS, RESOLVE_NO_SYMLINKS,
+};
 use super::rewrite::{open_kind, through_procfs};
 use crate::sys::fs;
 
@@ -231,7 +233,7 @@ pub(crate) struct Pins {
     held: HashMap<Pid, Vec<OwnedFd>>,
     reach: HashMap<Pid, bool>,
     /// What a thread's permitted `execve` may run.
-    execs: HashMap<Pid, Image>,
+    execs: HashMap<Pid, Expected>,
     /// Files the translation of a thread's current call reached without
     /// links (`Inspect::reaches_without_links`): its resolved path, and the
     /// file, which a pin of that path then uses (it is what was checked).
@@ -240,6 +242,25 @@ pub(crate) struct Pins {
 
 /// A file, by device and inode.
 type FileId = (u64, u64);
+
+/// What a permitted `execve` may run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Expected {
+    /// The file it was checked to run.
+    Image(Image),
+    /// Anything: it was permitted without a check (the unprotected way).
+    Unchecked,
+}
+
+impl Expected {
+    /// Whether the new image of `pid` is what was expected.
+    pub(crate) fn ran_in(&self, pid: Pid) -> bool {
+        match self {
+            Expected::Image(image) => image.ran_in(pid),
+            Expected::Unchecked => true,
+        }
+    }
+}
 
 /// What an `execve` was checked to run: the file, and for a script its
 /// interpreter.
@@ -316,48 +337,33 @@ impl Pins {
         self.seen.remove(&pid);
     }
 
-    /// What the `execve` thread `pid` was permitted may run, if it was
-    /// verified at its stop.
-    pub(crate) fn take_exec(&mut self, pid: Pid) -> Option<Image> {
+    /// What the `execve` thread `pid` was permitted may run; `None` when no
+    /// `execve` of it was permitted.
+    pub(crate) fn take_exec(&mut self, pid: Pid) -> Option<Expected> {
         self.execs.remove(&pid)
     }
 
     /// `pid` is permitted `call`, an `execve` or `execveat` with
     /// `checked`: note what it may run (see the module documentation).
-    /// `Err(errno)` denies it.
+    /// Every permitted exec is noted, whatever the thread's credentials,
+    /// namespaces or root, and whatever form names its file. `Err(errno)`
+    /// denies it.
     pub(crate) fn expect_exec(
         &mut self,
         pid: Pid,
         call: &RawCall,
         checked: &Checked,
     ) -> std::result::Result<(), i32> {
-        let Some(path) = checked.paths.first().and_then(|&(arg, _)| {
-            let (_, bytes) = checked.args.iter().find(|(a, _)| *a == arg)?;
-            Some(bytes.strip_suffix(&[0]).unwrap_or(bytes))
-        }) else {
-            return Ok(());
-        };
-        if !is_exec(call) || !pinnable(path, true) || !self.reaches(pid) {
+        if !is_exec(call) {
             return Ok(());
         }
         let errno = |e: std::io::Error| e.raw_os_error().unwrap_or(libc::EPERM);
-        let fd = match self.take_seen(pid, path) {
-            Some(fd) => fd,
-            None => fs::openat2(path, O_PATH, RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS)
-                .map_err(errno)?,
-        };
+        let fd = self.exec_target(pid, call, checked).map_err(errno)?;
         let file = std::fs::File::from(fd);
         let meta = file.metadata().map_err(errno)?;
         let interpreter = if meta.is_file() {
             interpreter_of(&file).and_then(|interp| {
-                let path = if interp.starts_with(b"/") {
-                    Path::new(std::ffi::OsStr::from_bytes(&interp)).to_owned()
-                } else {
-                    let mut cwd = format!("/proc/{pid}/cwd/").into_bytes();
-                    cwd.extend_from_slice(&interp);
-                    Path::new(std::ffi::OsStr::from_bytes(&cwd)).to_owned()
-                };
-                let m = std::fs::metadata(path).ok()?;
+                let m = std::fs::metadata(in_view_of(pid, &interp)).ok()?;
                 Some((m.dev(), m.ino()))
             })
         } else {
@@ -365,12 +371,69 @@ impl Pins {
         };
         self.execs.insert(
             pid,
-            Image {
+            Expected::Image(Image {
                 file: (meta.dev(), meta.ino()),
                 interpreter,
-            },
+            }),
         );
         Ok(())
+    }
+
+    /// `pid` is permitted an exec whose file was not checked (a plain
+    /// permit, by the [`Tracer`](systrace_core::Tracer) contract the
+    /// unprotected way): it runs whatever it runs.
+    pub(crate) fn unchecked_exec(&mut self, pid: Pid, call: &RawCall) {
+        if is_exec(call) {
+            self.execs.insert(pid, Expected::Unchecked);
+        }
+    }
+
+    /// The file an exec that was checked will run, opened `O_PATH` as it is
+    /// now: the checked path opened without links in the thread's view, or
+    /// the descriptor of an `execveat(fd, "", AT_EMPTY_PATH)` or of a
+    /// procfs path (`/proc/self/fd/3`, `/dev/fd/3`).
+    fn exec_target(
+        &mut self,
+        pid: Pid,
+        call: &RawCall,
+        checked: &Checked,
+    ) -> std::io::Result<OwnedFd> {
+        let path = checked
+            .paths
+            .first()
+            .and_then(|&(arg, _)| {
+                let (_, bytes) = checked.args.iter().find(|(a, _)| *a == arg)?;
+                Some(bytes.strip_suffix(&[0]).unwrap_or(bytes).to_vec())
+            })
+            .unwrap_or_default();
+        let no_links = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+        if path.is_empty() {
+            // `execveat(fd, "", AT_EMPTY_PATH)`: the file the descriptor
+            // holds now; a swap before the exec is caught at its stop.
+            let fd = call.args[0] as u32 as i32;
+            return fs::openat2(format!("/proc/{pid}/fd/{fd}").as_bytes(), O_PATH, 0);
+        }
+        if !path.starts_with(b"/") {
+            return Err(std::io::Error::from_raw_os_error(libc::ENOENT));
+        }
+        if through_procfs(&path) {
+            let own = procfs_of(pid, &path);
+            return fs::openat2(&own, O_PATH, 0);
+        }
+        if self.reaches(pid) {
+            if let Some(fd) = self.take_seen(pid, &path) {
+                return Ok(fd);
+            }
+            return fs::openat2(&path, O_PATH, no_links);
+        }
+        // Another root, mount namespace or credentials: looked up in the
+        // thread's own view, from its root.
+        let root = fs::openat2(
+            format!("/proc/{pid}/root").as_bytes(),
+            O_PATH | O_DIRECTORY,
+            0,
+        )?;
+        fs::openat2_at(&root, &path[1..], O_PATH, no_links | RESOLVE_IN_ROOT)
     }
 
     /// The file the translation of `pid`'s call reached at `path` without
@@ -469,27 +532,54 @@ fn split(path: &[u8]) -> (&[u8], &[u8]) {
     (dir, &path[cut + 1..])
 }
 
+/// `path`, under procfs in the tracee's view (`/proc/self/fd/3`,
+/// `/dev/fd/3`, `/dev/stdin`), as systrace names the same object:
+/// `/proc/PID/fd/3`.
+fn procfs_of(pid: Pid, path: &[u8]) -> Vec<u8> {
+    let own = |rest: &[u8]| {
+        let mut p = format!("/proc/{pid}/").into_bytes();
+        p.extend_from_slice(rest);
+        p
+    };
+    let thread = format!("task/{pid}/").into_bytes();
+    for (prefix, to) in [
+        (&b"/proc/self/"[..], &b""[..]),
+        (b"/proc/thread-self/", &thread[..]),
+        (b"/dev/fd/", b"fd/"),
+    ] {
+        if let Some(rest) = path.strip_prefix(prefix) {
+            let mut r = to.to_vec();
+            r.extend_from_slice(rest);
+            return own(&r);
+        }
+    }
+    match path {
+        b"/dev/stdin" => own(b"fd/0"),
+        b"/dev/stdout" => own(b"fd/1"),
+        b"/dev/stderr" => own(b"fd/2"),
+        _ => path.to_vec(),
+    }
+}
+
+/// A path of thread `pid`'s view (absolute from its root, or relative to
+/// its working directory), as systrace reaches it.
+fn in_view_of(pid: Pid, path: &[u8]) -> std::path::PathBuf {
+    let mut full = if path.starts_with(b"/") {
+        format!("/proc/{pid}/root").into_bytes()
+    } else {
+        format!("/proc/{pid}/cwd/").into_bytes()
+    };
+    full.extend_from_slice(path);
+    Path::new(std::ffi::OsStr::from_bytes(&full)).to_owned()
+}
+
 /// The interpreter a script names on its `#!` line, if the file is one
 /// (read through `/proc/self/fd`, from an `O_PATH` descriptor).
 fn interpreter_of(file: &std::fs::File) -> Option<Vec<u8>> {
-    let mut head = [0; 256];
+    let mut head = [0; systrace_core::translate::script::HEAD];
     let mut readable = std::fs::File::open(format!("/proc/self/fd/{}", file.as_raw_fd())).ok()?;
     let n = readable.read(&mut head).ok()?;
-    interpreter_in(&head[..n])
-}
-
-/// The interpreter of a `#!` line, as the kernel's `binfmt_script` takes
-/// it: after `#!` and blanks, up to the next blank or the line's end.
-fn interpreter_in(head: &[u8]) -> Option<Vec<u8>> {
-    let rest = head.strip_prefix(b"#!")?;
-    let line = rest.split(|&b| b == b'\n').next()?;
-    let name: Vec<u8> = line
-        .iter()
-        .copied()
-        .skip_while(|&b| b == b' ' || b == b'\t')
-        .take_while(|&b| b != b' ' && b != b'\t' && b != 0)
-        .collect();
-    (!name.is_empty()).then_some(name)
+    systrace_core::translate::script::interpreter(&head[..n])
 }
 
 /// `execve` and `execveat`.
@@ -523,20 +613,6 @@ mod tests {
         assert!(!pinnable(b"/proc/self/fd/3", true));
         assert!(!pinnable(b"/dev/stdin", true));
         assert!(pinnable(b"/dev/null", true));
-    }
-
-    #[test]
-    fn interpreters_are_read_as_the_kernel_reads_them() {
-        assert_eq!(
-            interpreter_in(b"#!/bin/sh\necho"),
-            Some(b"/bin/sh".to_vec())
-        );
-        assert_eq!(
-            interpreter_in(b"#! \t/usr/bin/env python3 -u\n"),
-            Some(b"/usr/bin/env".to_vec())
-        );
-        assert_eq!(interpreter_in(b"#!\n"), None);
-        assert_eq!(interpreter_in(b"\x7fELF"), None);
     }
 
     #[test]

@@ -95,6 +95,24 @@ pub(crate) fn pidfd_process(pid: Pid, fd: i32) -> Result<Option<Pid>> {
         .filter(|&p| p > 0))
 }
 
+/// The first bytes (at most `max`) of the file at `path` of `pid`'s view
+/// (through `/proc/PID/root`); none when it cannot be read.
+pub(crate) fn file_head(pid: Pid, path: &[u8], max: usize) -> Result<Vec<u8>> {
+    use std::io::Read as _;
+    use std::os::unix::ffi::OsStrExt as _;
+    let mut full = format!("/proc/{pid}/root").into_bytes();
+    full.extend_from_slice(path);
+    let mut head = Vec::new();
+    match std::fs::File::open(std::ffi::OsStr::from_bytes(&full)) {
+        Ok(file) => {
+            let _ = file.take(max as u64).read_to_end(&mut head);
+        }
+        Err(e) if !alive(pid) => return Err(error(pid, "read a script", e)),
+        Err(_) => {}
+    }
+    Ok(head)
+}
+
 /// The effective uid and gid (second fields of `Uid:` and `Gid:`).
 pub(crate) fn credentials(pid: Pid) -> Result<Credentials> {
     Ok(Credentials {

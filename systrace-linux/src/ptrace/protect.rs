@@ -394,10 +394,11 @@ impl Backend {
                 return self.decided(pid, Decision::Deny(errno));
             }
         }
+        self.protect.pins.release(pid);
         if self.protect.off || checked.args.is_empty() {
+            self.protect.pins.unchecked_exec(pid, &call);
             return self.permit_now(pid);
         }
-        self.protect.pins.release(pid);
         if let Err(errno) = self.protect.pins.expect_exec(pid, &call, checked) {
             self.stats.pin_denials += 1;
             return self.decided(pid, Decision::Deny(errno));

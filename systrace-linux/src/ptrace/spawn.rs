@@ -260,6 +260,10 @@ fn failure(program: &OsStr, report: OwnedFd, options: &SpawnOptions) -> SpawnErr
             let (uid, gid) = options.credentials.unwrap_or_default();
             SpawnError::Credentials { uid, gid, source }
         }
+        Some(Stage::Limits) => SpawnError::Setup {
+            what: "setrlimit(RLIMIT_CORE)",
+            source,
+        },
         Some(Stage::NoNewPrivs) => SpawnError::Setup {
             what: "PR_SET_NO_NEW_PRIVS",
             source,

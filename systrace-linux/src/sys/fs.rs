@@ -4,7 +4,7 @@
 
 use std::ffi::CString;
 use std::io;
-use std::os::fd::{FromRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
 use super::cvt;
 
@@ -19,6 +19,16 @@ struct OpenHow {
 /// `openat2(AT_FDCWD, path, {flags, 0, resolve}, sizeof)`: a new
 /// descriptor, close-on-exec.
 pub fn openat2(path: &[u8], flags: u64, resolve: u64) -> io::Result<OwnedFd> {
+    openat2_in(libc::AT_FDCWD, path, flags, resolve)
+}
+
+/// `openat2(dir, path, {flags, 0, resolve}, sizeof)` relative to the
+/// directory `dir` holds.
+pub fn openat2_at(dir: &OwnedFd, path: &[u8], flags: u64, resolve: u64) -> io::Result<OwnedFd> {
+    openat2_in(dir.as_raw_fd(), path, flags, resolve)
+}
+
+fn openat2_in(dirfd: i32, path: &[u8], flags: u64, resolve: u64) -> io::Result<OwnedFd> {
     let c = CString::new(path).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
     let how = OpenHow {
         flags: flags | libc::O_CLOEXEC as u64,
@@ -31,7 +41,7 @@ pub fn openat2(path: &[u8], flags: u64, resolve: u64) -> io::Result<OwnedFd> {
     let fd = unsafe {
         libc::syscall(
             libc::SYS_openat2,
-            libc::c_long::from(libc::AT_FDCWD),
+            libc::c_long::from(dirfd),
             c.as_ptr(),
             &raw const how,
             std::mem::size_of::<OpenHow>(),

@@ -30,6 +30,8 @@ pub enum Stage {
     Seccomp,
     /// `execve` of every candidate path.
     Exec,
+    /// `setrlimit(RLIMIT_CORE)`.
+    Limits,
 }
 
 impl Stage {
@@ -40,6 +42,7 @@ impl Stage {
             Stage::Seccomp => 3,
             Stage::Exec => 4,
             Stage::Credentials => 5,
+            Stage::Limits => 6,
         }
     }
 
@@ -51,6 +54,7 @@ impl Stage {
             3 => Stage::Seccomp,
             4 => Stage::Exec,
             5 => Stage::Credentials,
+            6 => Stage::Limits,
             _ => return None,
         })
     }
@@ -114,8 +118,11 @@ pub struct ChildSetup<'a> {
 /// Fork a child that sets `PR_SET_PDEATHSIG(SIGKILL)`, waits for one byte
 /// on `setup.go` (the tracer attaches meanwhile), takes the credentials if
 /// any (`setgroups`, `setgid`, `setuid`, in that order, then the death
-/// signal again, which a change of credentials clears), sets
-/// `PR_SET_NO_NEW_PRIVS`, installs the filter and executes the plan. On
+/// signal again, which a change of credentials clears), sets its core
+/// file limit to 0 (soft and hard: the kernel writes no core file no rule
+/// permits, and the program cannot raise it without `CAP_SYS_RESOURCE`,
+/// which the engine checks), sets `PR_SET_NO_NEW_PRIVS`, installs the
+/// filter and executes the plan. On
 /// failure the child writes a report (see [`REPORT_LEN`]) to
 /// `setup.report` and exits with status 127. Returns the child's pid.
 pub fn fork_traceable(setup: &ChildSetup<'_>) -> io::Result<i32> {
@@ -153,6 +160,14 @@ fn child_main(setup: &ChildSetup<'_>, parent: i32) -> ! {
             child_fail(setup.report, Stage::Credentials, e);
         }
         die_with(parent, setup.report);
+    }
+    let none = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: `none` is a live `struct rlimit`.
+    if unsafe { libc::setrlimit(libc::RLIMIT_CORE, &none) } != 0 {
+        child_fail(setup.report, Stage::Limits, errno());
     }
     if let Err(e) = seccomp::set_no_new_privs() {
         child_fail(setup.report, Stage::NoNewPrivs, e);

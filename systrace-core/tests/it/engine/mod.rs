@@ -4,6 +4,7 @@ mod ask;
 mod exec;
 mod learn;
 mod modes;
+mod refuse;
 
 use std::fs;
 use std::path::{Path, PathBuf};
