@@ -8,6 +8,12 @@ use std::collections::BTreeSet;
 use systrace_core::calls::{self, Unsafe};
 use systrace_policy::Credentials;
 
+/// An `ioctl` request as a register (libc's type differs between targets).
+#[allow(clippy::unnecessary_cast)]
+fn request(r: libc::Ioctl) -> u64 {
+    r as u64
+}
+
 use super::*;
 
 fn nr(name: &str) -> u32 {
@@ -95,10 +101,10 @@ fn a_seccomp_listener_is_refused_and_a_plain_filter_is_not() {
 fn terminal_injection_is_refused() {
     let mut s = Setup::new("tiocsti");
     let mut engine = permitting(&mut s, &["ioctl"], &[]);
-    for request in [libc::TIOCSTI, libc::TIOCLINUX, libc::TIOCCONS] {
-        s.call(nr("ioctl"), [0, request as u64, 0x1000, 0, 0, 0]);
+    for r in [libc::TIOCSTI, libc::TIOCLINUX, libc::TIOCCONS] {
+        s.call(nr("ioctl"), [0, request(r), 0x1000, 0, 0, 0]);
     }
-    s.call(nr("ioctl"), [0, libc::TCGETS as u64, 0x1000, 0, 0, 0]);
+    s.call(nr("ioctl"), [0, request(libc::TCGETS), 0x1000, 0, 0, 0]);
     assert_eq!(
         s.run(&mut engine),
         [
