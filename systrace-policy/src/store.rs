@@ -24,6 +24,23 @@ pub fn mangle(path: &str) -> String {
         .collect()
 }
 
+/// The second name a binary's policy may have: [`mangle`]'s, then `@` and
+/// a hash of the exact path, for a binary whose mangled name is taken by the
+/// file of another binary (`/a/b_c` and `/a/b/c` mangle alike).
+pub fn exact_name(path: &str) -> String {
+    // FNV-1a, 64 bits: stable across runs and builds.
+    let hash = path.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    format!("{}@{hash:016x}", mangle(path))
+}
+
+/// Whether the header name `named` is the binary `binary`: the same path,
+/// or a link to it.
+fn names(named: &str, binary: &str) -> bool {
+    named == binary || fs::canonicalize(named).is_ok_and(|p| p == Path::new(binary))
+}
+
 /// The policy files and the policies preloaded with `-f`.
 #[derive(Debug, Default)]
 pub struct Store {
@@ -90,24 +107,67 @@ impl Store {
             p.set_name(binary);
             return Ok((vec![p.clone()], Vec::new()));
         }
-        let file = mangle(binary);
+        let mut warnings = Vec::new();
         for dir in [&self.user_dir, &self.global_dir].into_iter().flatten() {
-            let path = dir.join(&file);
-            let src = match fs::read_to_string(&path) {
-                Ok(src) => src,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-                Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => continue,
-                Err(e) => return Err(io_error(&path, e)),
-            };
-            let (mut policies, warnings) = Policy::load(&src, &path.display().to_string(), binder)?;
-            // The file is named after the binary: its sections are the
-            // binary's, whatever name their headers carry.
-            for p in &mut policies {
-                p.set_name(binary);
+            for file in [mangle(binary), exact_name(binary)] {
+                let path = dir.join(&file);
+                let src = match fs::read_to_string(&path) {
+                    Ok(src) => src,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                    Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => continue,
+                    Err(e) => return Err(io_error(&path, e)),
+                };
+                let (policies, mut found) =
+                    Policy::load(&src, &path.display().to_string(), binder)?;
+                // A file is applied only to the binary its headers name:
+                // another binary may have the same mangled name.
+                if let Some(other) = policies.iter().find(|p| !names(p.name(), binary)) {
+                    warnings.push(Warning {
+                        at: crate::error::Location {
+                            path: path.display().to_string(),
+                            line: 1,
+                            col: 1,
+                        },
+                        message: format!(
+                            "this policy is for {}, not applied to {binary}",
+                            other.name()
+                        ),
+                    });
+                    continue;
+                }
+                let mut policies = policies;
+                for p in &mut policies {
+                    p.set_name(binary);
+                }
+                warnings.append(&mut found);
+                return Ok((policies, warnings));
             }
-            return Ok((policies, warnings));
         }
-        Ok((Vec::new(), Vec::new()))
+        Ok((Vec::new(), warnings))
+    }
+
+    /// The file a binary's policy is saved to in `dir`: its mangled name,
+    /// unless a file of that name holds another binary's policy (or its
+    /// exact name is in use already); then its exact name.
+    fn file_for(dir: &Path, binary: &str) -> PathBuf {
+        let exact = dir.join(exact_name(binary));
+        if exact.exists() {
+            return exact;
+        }
+        let primary = dir.join(mangle(binary));
+        let taken = fs::read_to_string(&primary).is_ok_and(|src| {
+            src.lines()
+                .filter_map(|l| {
+                    let l = l.trim();
+                    let rest = l
+                        .get(..7)
+                        .filter(|h| h.eq_ignore_ascii_case("policy:"))
+                        .map(|_| &l[7..])?;
+                    Some(rest.split(',').next()?.trim().to_string())
+                })
+                .any(|named| !names(&named, binary))
+        });
+        if taken { exact } else { primary }
     }
 
     /// Create the user directory (mode 0700) if it is missing. An existing
@@ -149,8 +209,11 @@ impl Store {
             });
         };
         self.ensure_user_dir()?;
-        let name = mangle(first.name());
-        let path = dir.join(&name);
+        let path = Self::file_for(dir, first.name());
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
         let write = || -> std::io::Result<()> {
             let mut f = fs::File::create(&tmp)?;

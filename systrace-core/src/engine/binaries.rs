@@ -52,6 +52,25 @@ pub(crate) struct Binaries {
 }
 
 impl Binaries {
+    /// The entry of an image no policy file can be looked up for (it has
+    /// no path of its own): nothing is permitted that a rule does not
+    /// permit, and nothing is saved.
+    pub(crate) fn unstored(&mut self, name: &str) -> usize {
+        if let Some(&n) = self.by_name.get(name) {
+            return n;
+        }
+        self.list.push(Binary {
+            name: name.to_string(),
+            sections: Vec::new(),
+            dirty: false,
+            unsupervised: false,
+            broken: true,
+        });
+        let n = self.list.len() - 1;
+        self.by_name.insert(name.to_string(), n);
+        n
+    }
+
     /// The number of `name`'s entry, loading its policy files the first
     /// time. Warnings and a load failure are returned for reporting; a
     /// failed load leaves an empty, broken entry.

@@ -41,6 +41,15 @@ impl Engine {
             }
             PermitFlag::Inherit => Ok(()),
             PermitFlag::None if self.options.inherit => Ok(()),
+            PermitFlag::None if without_path(image) => {
+                // A memfd or a deleted file: no name is its own, so none
+                // picks its policy; it keeps its caller's.
+                let policy = self.binaries.list[proc.binary].name.clone();
+                self.log.write(&format!(
+                    "process {pid} runs {image}, an image without a path: it keeps the policy of {policy}"
+                ));
+                Ok(())
+            }
             PermitFlag::None => {
                 let binary = self.binary(image);
                 if let Some(p) = self.procs.get_mut(&pid) {
@@ -50,4 +59,11 @@ impl Engine {
             }
         }
     }
+}
+
+/// Whether `image` (as `/proc/PID/exe` names it) is an image without a
+/// path of its own: a memfd (`/memfd:NAME (deleted)`), a deleted or
+/// unlinked file (`... (deleted)`), or anything not absolute.
+pub(super) fn without_path(image: &str) -> bool {
+    !image.starts_with('/') || image.starts_with("/memfd:") || image.ends_with(" (deleted)")
 }

@@ -340,6 +340,10 @@ impl Engine {
             table: &Syscalls,
             env: &self.env,
         };
+        if exec::without_path(image) {
+            // No name is its own: no policy file is looked up.
+            return self.binaries.unstored(image);
+        }
         let (n, warnings, error) = self.binaries.get(image, &mut self.store, &binder);
         for w in warnings {
             eprintln!("systrace: {w}");

@@ -182,3 +182,39 @@ fn sections_of_several_abis_share_one_file() {
     assert_eq!(abis, [Abi::X86_64, Abi::I386]);
     let _ = fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn binaries_whose_names_mangle_alike_keep_their_own_policies() {
+    let dir = scratch("alike");
+    let mut store = Store::new(Some(dir.join("user")), None);
+    let load = |name: &str, call: &str| {
+        let text = format!("Policy: {name}, Emulation: linux64\n\tlinux64-{call}: permit\n");
+        Policy::load(&text, "t", &binder())
+            .expect("loads")
+            .0
+            .remove(0)
+    };
+    // `/w/a_b` and `/w/a/b` both mangle to `w_a_b`.
+    assert_eq!(mangle("/w/a_b"), mangle("/w/a/b"));
+    let first = store.save(&[&load("/w/a_b", "read")]).expect("saves");
+    assert_eq!(first, dir.join("user/w_a_b"));
+    // The other binary is not given that file.
+    let (found, warnings) = store.find("/w/a/b", &binder()).expect("finds");
+    assert!(found.is_empty(), "{found:?}");
+    assert!(
+        warnings[0]
+            .to_string()
+            .contains("this policy is for /w/a_b, not applied to /w/a/b"),
+        "{warnings:?}"
+    );
+    // Its own is saved under a name no other path makes, and found there.
+    let second = store.save(&[&load("/w/a/b", "write")]).expect("saves");
+    assert_ne!(second, first);
+    assert!(second.starts_with(dir.join("user")));
+    let (found, _) = store.find("/w/a/b", &binder()).expect("finds");
+    assert_eq!(found.len(), 1);
+    assert!(found[0].to_string().contains("write"), "{}", found[0]);
+    let (found, _) = store.find("/w/a_b", &binder()).expect("finds");
+    assert!(found[0].to_string().contains("read"), "{}", found[0]);
+    let _ = fs::remove_dir_all(dir);
+}

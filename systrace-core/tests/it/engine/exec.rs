@@ -291,3 +291,81 @@ fn clone_untraced_is_refused() {
     s.call(CLONE, [0x0080_0011, 0, 0, 0, 0, 0]);
     assert_eq!(s.run(&mut engine), [Decision::Permit, Decision::Deny(1)]);
 }
+
+#[test]
+fn an_image_without_a_path_keeps_its_callers_policy() {
+    // A memfd named after a permissive policy's file, and a deleted file:
+    // neither name picks a policy.
+    for image in ["/memfd:usr_bin_next (deleted)", "/usr/bin/next (deleted)"] {
+        let mut s = Setup::new("memfd");
+        s.policy(IMAGE, &header("\tlinux64-read: permit\n"));
+        s.policy(
+            image,
+            &format!("Policy: {image}, Emulation: linux64\n\tlinux64-getpid: permit\n"),
+        );
+        // The policy a name-based lookup would find, under either name.
+        s.policy(
+            "/usr/bin/next",
+            "Policy: /usr/bin/next, Emulation: linux64\n\tlinux64-getpid: permit\n",
+        );
+        let mut engine = s.engine(Mode::Enforce);
+        s.tracer.push(Event::Exec {
+            pid: PID,
+            former: PID,
+            image: image.into(),
+        });
+        s.call(READ, [0; 6]);
+        s.call(GETPID, [0; 6]);
+        assert_eq!(
+            s.run(&mut engine),
+            [Decision::Permit, Decision::Deny(libc::EPERM)],
+            "{image}"
+        );
+    }
+}
+
+#[test]
+fn a_permit_flag_does_not_outlive_its_call() {
+    // `permit[detach]` on an execve that fails: the next exec, permitted
+    // plainly, does not detach.
+    let mut s = Setup::new("flag");
+    s.policy(
+        IMAGE,
+        &header(
+            "\tlinux64-execve: filename eq \"/nowhere/x\" then permit[detach]\n\
+             \tlinux64-execve: permit\n\tlinux64-read: permit\n",
+        ),
+    );
+    s.policy(
+        "/usr/bin/next",
+        "Policy: /usr/bin/next, Emulation: linux64\n\tlinux64-getpid: permit\n",
+    );
+    let mut engine = s.engine(Mode::Enforce);
+    let nowhere = s.tracer.place_str(PID, "/nowhere/x");
+    let next = s.tracer.place_str(PID, "/usr/bin/next");
+    s.call(EXECVE, [nowhere, 0, 0, 0, 0, 0]);
+    // It failed: the thread's next call stops.
+    s.call(READ, [0; 6]);
+    s.call(EXECVE, [next, 0, 0, 0, 0, 0]);
+    s.tracer.push(Event::Exec {
+        pid: PID,
+        former: PID,
+        image: "/usr/bin/next".into(),
+    });
+    s.call(READ, [0; 6]);
+    assert_eq!(
+        s.run(&mut engine),
+        [
+            Decision::Permit,
+            Decision::Permit,
+            Decision::Permit,
+            Decision::Deny(libc::EPERM)
+        ],
+        "still traced, under the new image's policy"
+    );
+    assert!(
+        !s.tracer.requests.contains(&Request::Detach(PID)),
+        "{:?}",
+        s.tracer.requests
+    );
+}
