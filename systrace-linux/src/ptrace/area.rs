@@ -42,10 +42,12 @@ pub(super) fn mmap_call(mode: Mode, low: bool) -> (u64, [u64; 6]) {
     }
 }
 
-/// The address `mmap` returned, or its errno.
+/// The address `mmap` returned, or its errno. Address 0 is no area: it is
+/// what a process's own filter makes of an `mmap` it answers with
+/// `SECCOMP_RET_ERRNO` 0.
 pub(super) fn mapped(ret: i64, mode: Mode) -> std::result::Result<u64, i32> {
-    if (-4095..0).contains(&ret) {
-        return Err(-ret as i32);
+    if (-4095..=0).contains(&ret) {
+        return Err(if ret == 0 { libc::EFAULT } else { -ret as i32 });
     }
     let base = match mode {
         Mode::Bits32 => u64::from(ret as u32),
@@ -83,12 +85,40 @@ pub(super) fn map_area(pid: Pid, in_syscall: bool) -> std::result::Result<u64, I
         }
         _ => ret,
     };
-    mapped(ret, mode).map_err(|errno| {
+    let base = mapped(ret, mode).map_err(|errno| {
         InjectError::Failed(Error::os(
             format!("process {pid}: mmap of the protected argument area"),
             std::io::Error::from_raw_os_error(errno),
         ))
-    })
+    })?;
+    verified(pid, base)
+}
+
+/// `base` if the process really has an area there: the injected `mmap` goes
+/// through the process's own filters, which can fake its result. Its
+/// [`AREA_SIZE`] bytes must lie in private anonymous memory that cannot be
+/// written (two areas side by side are one mapping to the kernel).
+pub(super) fn verified(pid: Pid, base: u64) -> std::result::Result<u64, InjectError> {
+    let maps = procfs::maps(pid).map_err(InjectError::Failed)?;
+    let end = base + AREA_SIZE;
+    let mut at = base;
+    for m in maps.iter().filter(|m| m.end > base && m.start < end) {
+        // `r-x` for a process with `READ_IMPLIES_EXEC` (old i386 programs).
+        let read_only = m.perms.starts_with('r') && m.perms.get(1..2) == Some("-");
+        if m.start > at || !read_only || !m.perms.ends_with('p') || !m.name.is_empty() {
+            break;
+        }
+        at = m.end;
+    }
+    let ok = at >= end;
+    if ok {
+        Ok(base)
+    } else {
+        Err(InjectError::Failed(Error::os(
+            format!("process {pid}: no protected argument area at {base:#x} after its mmap"),
+            std::io::ErrorKind::Other.into(),
+        )))
+    }
 }
 
 /// Swap the call `pid` is stopped at (seccomp stop, or syscall-entry stop

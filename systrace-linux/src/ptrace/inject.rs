@@ -59,11 +59,29 @@ impl From<Error> for InjectError {
 type InjectResult<T> = std::result::Result<T, InjectError>;
 
 /// Install `prog` in `pid`, stopped in a syscall (`in_syscall`) or not.
+///
+/// The injected call goes through the process's own filters too, which can
+/// fake its result (`SECCOMP_RET_ERRNO` with 0 is a "success"): the filter
+/// counts as installed only when the kernel's count of the process's
+/// filters (`Seccomp_filters` in `/proc/PID/status`) grew by one.
 pub(crate) fn install_filter(pid: Pid, in_syscall: bool, prog: &Program) -> InjectResult<()> {
+    let before = filters(pid)?;
     let mut held = Vec::new();
     let result = install(pid, in_syscall, prog, &mut held);
     resend(pid, held);
-    result
+    result?;
+    if filters(pid)? != before + 1 {
+        return Err(InjectError::Failed(Error::os(
+            format!("process {pid}: the injected seccomp filter was not installed"),
+            std::io::ErrorKind::Other.into(),
+        )));
+    }
+    Ok(())
+}
+
+/// How many seccomp filters the process has.
+fn filters(pid: Pid) -> InjectResult<u32> {
+    procfs::status_number(pid, "Seccomp_filters", 0).map_err(InjectError::Failed)
 }
 
 /// Make `pid`, stopped in a syscall (`in_syscall`) or not, run one call

@@ -527,7 +527,10 @@ impl Backend {
         inject::resend(pid, held);
         match result {
             Ok((ret, back)) => {
-                let base = mapped(ret, mode);
+                let base = mapped(ret, mode)
+                    .ok()
+                    .and_then(|base| super::area::verified(pid, base).ok())
+                    .ok_or(libc::EFAULT);
                 if let Ok(base) = base {
                     self.stats.areas_mapped += 1;
                     if let Back::Ran = back {
