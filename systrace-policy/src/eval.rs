@@ -225,7 +225,7 @@ impl CallRules {
             index.by_value.get(&fold_hash(v)).and_then(|candidates| {
                 candidates
                     .iter()
-                    .find(|(c, _)| c.eq_ignore_ascii_case(v))
+                    .find(|(c, _)| &**c == v)
                     .map(|&(_, pos)| pos)
             })
         });
@@ -241,10 +241,10 @@ impl CallRules {
     }
 }
 
-/// FNV-1a over the ASCII-lowercased bytes: equal for strings that `eq` calls equal.
+/// FNV-1a over the bytes: equal for strings that `eq` calls equal.
 fn fold_hash(s: &str) -> u64 {
     s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b.to_ascii_lowercase())).wrapping_mul(0x0100_0000_01b3)
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     })
 }
 

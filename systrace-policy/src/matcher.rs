@@ -8,9 +8,9 @@ use crate::fnmatch::fnmatch;
 /// A compiled `op "pattern"`, ready to test translated values.
 #[derive(Clone, Debug)]
 pub enum Matcher {
-    /// `eq`: equal ignoring ASCII case.
+    /// `eq`: equal, byte for byte.
     Eq(Box<str>),
-    /// `neq`: not equal ignoring ASCII case.
+    /// `neq`: not equal, byte for byte.
     Neq(Box<str>),
     /// `sub`: the pattern occurs in the value.
     Sub(Box<str>),
@@ -53,8 +53,10 @@ impl Matcher {
     /// Does `value` satisfy the comparison?
     pub fn matches(&self, value: &str) -> bool {
         match self {
-            Matcher::Eq(p) => value.eq_ignore_ascii_case(p),
-            Matcher::Neq(p) => !value.eq_ignore_ascii_case(p),
+            // The original compared ignoring case; a name that differs in
+            // case is another file.
+            Matcher::Eq(p) => value == &**p,
+            Matcher::Neq(p) => value != &**p,
             Matcher::Sub(p) => value.contains(&**p),
             Matcher::Nsub(p) => !value.contains(&**p),
             Matcher::Match(p) => fnmatch(p, value),

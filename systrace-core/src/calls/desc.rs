@@ -156,8 +156,19 @@ table! {
     symlinkat   ANY  A::None => [tr(0, T::String), file(2, R::AllButLast).at(1)];
 
     // Nodes.
-    mknod       ANY  A::None => [file(0, R::AllButLast), tr(1, T::Mode)];
-    mknodat     ANY  A::None => [file(1, R::AllButLast).at(0), tr(2, T::Mode)];
+    // A node is judged as what it is: its type and, for a device, which.
+    mknod       ANY  A::None => [
+        file(0, R::AllButLast),
+        tr(1, T::Mode),
+        tr(1, T::FileType),
+        tr(2, T::Device),
+    ];
+    mknodat     ANY  A::None => [
+        file(1, R::AllButLast).at(0),
+        tr(2, T::Mode),
+        tr(2, T::FileType),
+        tr(3, T::Device),
+    ];
 
     // Attributes.
     chmod       ANY  A::None => [file(0, R::All), tr(1, T::Mode)];

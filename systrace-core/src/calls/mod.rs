@@ -106,6 +106,10 @@ pub enum Translator {
     CloneFlags,
     /// Namespace flags (`unshare`, `setns`): `CLONE_NEWNS|...`, or `0`.
     NamespaceFlags,
+    /// The file type of a mode: `S_IFREG`, `S_IFCHR`, `S_IFIFO`, ...
+    FileType,
+    /// A device number: `MAJOR,MINOR`.
+    Device,
 }
 
 /// The width of the words of a structure an argument points to.
@@ -121,7 +125,7 @@ impl Translator {
     /// The name a policy uses for this translator: `filename`, `string`,
     /// `oflags`, `mode`, `uid`, `gid`, `uname`, `fd`, `sockaddr`, `sockdom`,
     /// `socktype`, `pidname`, `signame`, `cmd`, `prot`, `argv`, `request`,
-    /// `op`, `flags`, `option`, `resource` or `limits`.
+    /// `op`, `flags`, `option`, `resource`, `limits`, `filetype` or `dev`.
     pub const fn name(self) -> &'static str {
         match self {
             Translator::Filename(_) => "filename",
@@ -148,6 +152,8 @@ impl Translator {
             Translator::Option => "option",
             Translator::Resource => "resource",
             Translator::Limits(_) => "limits",
+            Translator::FileType => "filetype",
+            Translator::Device => "dev",
         }
     }
 }

@@ -71,6 +71,34 @@ pub fn mode(m: u64) -> String {
     out
 }
 
+/// Prints the file type of a mode, as the `filetype` translator does:
+/// `S_IFREG` (also for type 0, which `mknod` takes as a regular file),
+/// `S_IFCHR`, `S_IFBLK`, `S_IFIFO`, `S_IFSOCK`, `S_IFDIR`, `S_IFLNK`, or
+/// `S_IFMT(0o...)` for a type without a name.
+pub fn filetype(m: u64) -> String {
+    let kind = m as u32 & libc::S_IFMT;
+    let name = match kind {
+        0 | libc::S_IFREG => "S_IFREG",
+        libc::S_IFCHR => "S_IFCHR",
+        libc::S_IFBLK => "S_IFBLK",
+        libc::S_IFIFO => "S_IFIFO",
+        libc::S_IFSOCK => "S_IFSOCK",
+        libc::S_IFDIR => "S_IFDIR",
+        libc::S_IFLNK => "S_IFLNK",
+        _ => return format!("S_IFMT({kind:#o})"),
+    };
+    name.to_string()
+}
+
+/// Prints a device number (`mknod`'s `dev`, the kernel's encoding of a
+/// 32-bit `dev_t`) as `MAJOR,MINOR`: `1,3` is `/dev/null`.
+pub fn device(dev: u64) -> String {
+    let dev = dev as u32;
+    let major = (dev & 0xfff00) >> 8;
+    let minor = (dev & 0xff) | ((dev >> 12) & 0xfff00);
+    format!("{major},{minor}")
+}
+
 /// The `PROT_*` bits that have names, in printing order.
 const PROT_NAMES: [(u64, &str); 5] = [
     (0x1, "PROT_READ"),

@@ -36,7 +36,7 @@ mod socket;
 mod text;
 
 pub use fcntl::{fcntl_cmd, fcntl_cmd_name};
-pub use flags::{access_mode_is_read, mode, oflags, open_is_read_only, prot};
+pub use flags::{access_mode_is_read, device, filetype, mode, oflags, open_is_read_only, prot};
 pub use ids::{PidTarget, fd, gid, gid16, pid_target, uid, uid16, widen_id16};
 pub use ops::{
     clone_flags, ioctl_request, limits, namespace_flags, prctl_option, rlimit_resource,
@@ -49,7 +49,7 @@ pub use passwd::{
 pub use signal::{SIGRTMAX, SIGRTMIN, signal_name, signal_number, signame};
 pub use sockaddr::{SockaddrError, sockaddr};
 pub use socket::{family_name, sockdom, socktype, socktype_name};
-pub use text::{argv, escape};
+pub use text::{argv, bytes, escape};
 
 /// The text printed for a value that has no better name: an unknown user
 /// (`uname`), a process whose image is unknown (`pidname`), a `sendmsg`

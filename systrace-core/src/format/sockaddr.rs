@@ -137,7 +137,7 @@ pub fn sockaddr(bytes: &[u8]) -> Result<String, SockaddrError> {
             }
             path => {
                 let end = path.iter().position(|&b| b == 0).unwrap_or(path.len());
-                out.push_str(&String::from_utf8_lossy(&path[..end]));
+                out.push_str(&super::bytes(&path[..end]));
             }
         },
         AF_NETLINK => {

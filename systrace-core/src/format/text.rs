@@ -29,6 +29,37 @@ pub fn escape(value: &str) -> String {
     out
 }
 
+/// Prints bytes the kernel takes as a name (a path, a socket path, a
+/// string argument) as a translated value: text that stands for exactly
+/// those bytes, so that different names never look alike. UTF-8 is kept;
+/// a byte that is not part of valid UTF-8, or a control character, is
+/// written `\xNN` (two lowercase hex digits), and a backslash `\\`.
+///
+/// `/tmp/a\xffb` names the bytes `/tmp/a`, 0xff, `b`; `/tmp/a\\xffb`
+/// the seven characters with a backslash in the middle.
+pub fn bytes(raw: &[u8]) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(raw.len());
+    for chunk in raw.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '\\' => out.push_str("\\\\"),
+                c if c.is_control() => {
+                    let mut buf = [0u8; 4];
+                    for b in c.encode_utf8(&mut buf).bytes() {
+                        let _ = write!(out, "\\x{b:02x}");
+                    }
+                }
+                c => out.push(c),
+            }
+        }
+        for b in chunk.invalid() {
+            let _ = write!(out, "\\x{b:02x}");
+        }
+    }
+    out
+}
+
 /// Prints `execve`'s argument vector as the `argv` translator does: every
 /// argument, joined with single spaces and otherwise unchanged (so
 /// `["a b", "c"]` and `["a", "b", "c"]` print alike, as in the original).

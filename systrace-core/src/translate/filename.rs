@@ -194,7 +194,7 @@ fn empty_path(t: &mut Tracee<'_>, spec: &ArgSpec) -> Result<Translated> {
         Base::Dir(target) if target.is_absolute() => {
             let root = t.root()?;
             match path::in_view(&root, &target) {
-                Some(shown) => String::from_utf8_lossy(&shown).into_owned(),
+                Some(shown) => crate::format::bytes(&shown),
                 // Opened before a chroot: the process has no name for it.
                 None => Resolved::Unresolved {
                     cleaned: target.into_os_string().into_encoded_bytes(),
@@ -204,7 +204,7 @@ fn empty_path(t: &mut Tracee<'_>, spec: &ArgSpec) -> Result<Translated> {
             }
         }
         // `pipe:[12]`, `socket:[34]`, `anon_inode:[eventfd]`.
-        Base::Dir(target) => target.to_string_lossy().into_owned(),
+        Base::Dir(target) => crate::format::bytes(target.as_os_str().as_bytes()),
     };
     Ok(Translated {
         name: spec.translator.name(),

@@ -97,14 +97,14 @@ pub enum Resolved {
 
 impl Resolved {
     /// The printed value: the path, `""`, or [`NON_EXISTENT`] followed by
-    /// the cleaned path (`/<non-existent filename>: /tmp/nodir/x`). Bytes
-    /// that are not UTF-8 print as U+FFFD.
+    /// the cleaned path (`/<non-existent filename>: /tmp/nodir/x`), as
+    /// [`format::bytes`](crate::format::bytes) prints names.
     pub fn value(&self) -> String {
         match self {
             Resolved::Empty => String::new(),
-            Resolved::Path(path) => String::from_utf8_lossy(path).into_owned(),
+            Resolved::Path(path) => crate::format::bytes(path),
             Resolved::Unresolved { cleaned, .. } | Resolved::Escapes { cleaned } => {
-                format!("{NON_EXISTENT}{}", String::from_utf8_lossy(cleaned))
+                format!("{NON_EXISTENT}{}", crate::format::bytes(cleaned))
             }
         }
     }

@@ -39,7 +39,7 @@ pub(super) fn translate_arg(
             let bytes = t.inspect.read_cstring(t.stop, raw, PATH_MAX_LEN)?;
             return Ok(Translated {
                 name,
-                value: Some(String::from_utf8_lossy(&bytes).into_owned()),
+                value: Some(format::bytes(&bytes)),
                 checked: Some(bytes),
                 follows_last: false,
                 refuse: None,
@@ -47,7 +47,7 @@ pub(super) fn translate_arg(
         }
         Translator::Argv => {
             let args = memory::argv(t.inspect, t.stop, abi, raw)?;
-            let args: Vec<_> = args.iter().map(|a| String::from_utf8_lossy(a)).collect();
+            let args: Vec<_> = args.iter().map(|a| format::bytes(a)).collect();
             format::argv(&args)
         }
         Translator::Oflags => format::oflags(raw),
@@ -70,6 +70,8 @@ pub(super) fn translate_arg(
         Translator::CloneFlags => format::clone_flags(raw),
         Translator::NamespaceFlags => format::namespace_flags(raw),
         Translator::Limits(width) => return limits(t, spec, width, raw),
+        Translator::FileType => format::filetype(raw),
+        Translator::Device => format::device(raw),
         Translator::Sockaddr => return sockaddr(t, spec),
     };
     Ok(printed(Some(value)))
@@ -188,7 +190,7 @@ fn pidname(t: &mut Tracee<'_>, raw: u64) -> Result<String> {
             let root = t.root()?;
             let shown = path::in_view(&root, &image)
                 .unwrap_or_else(|| image.into_os_string().into_encoded_bytes());
-            Some(String::from_utf8_lossy(&shown).into_owned())
+            Some(format::bytes(&shown))
         }
         None => None,
     };

@@ -10,10 +10,13 @@ fn operators() {
     let cases: &[(Op, &str, &str, bool)] = &[
         // eq / neq ignore ASCII case.
         (Op::Eq, "/etc/passwd", "/etc/passwd", true),
-        (Op::Eq, "/ETC/Passwd", "/etc/passwd", true),
+        // Byte for byte: another case is another file (the original
+        // ignored case).
+        (Op::Eq, "/ETC/Passwd", "/etc/passwd", false),
+        (Op::Eq, "/srv/notes", "/srv/NOTES", false),
         (Op::Eq, "/etc/passwd", "/etc/passwd2", false),
         (Op::Eq, "", "", true),
-        (Op::Neq, "/etc/passwd", "/ETC/PASSWD", false),
+        (Op::Neq, "/etc/passwd", "/ETC/PASSWD", true),
         (Op::Neq, "/etc/passwd", "/etc/shadow", true),
         // sub / nsub are case-sensitive substring tests.
         (

@@ -1,6 +1,6 @@
 //! oflags, access modes, mode and prot.
 
-use systrace_core::format::{access_mode_is_read, mode, oflags, open_is_read_only, prot};
+use systrace_core::format::{self, access_mode_is_read, mode, oflags, open_is_read_only, prot};
 
 use super::raw;
 
@@ -124,4 +124,22 @@ fn prot_table() {
     for &(p, want) in cases {
         assert_eq!(prot(p), want, "prot {p:#x}");
     }
+}
+
+#[test]
+fn nodes_print_their_type_and_device() {
+    assert_eq!(format::filetype(0o100644), "S_IFREG");
+    assert_eq!(
+        format::filetype(0o644),
+        "S_IFREG",
+        "type 0 makes a regular file"
+    );
+    assert_eq!(format::filetype(0o20600), "S_IFCHR");
+    assert_eq!(format::filetype(0o60600), "S_IFBLK");
+    assert_eq!(format::filetype(0o10600), "S_IFIFO");
+    assert_eq!(format::filetype(0o140600), "S_IFSOCK");
+    // /dev/null is 1,3; /dev/sda 8,0; a large minor splits across the word.
+    assert_eq!(format::device(libc::makedev(1, 3)), "1,3");
+    assert_eq!(format::device(libc::makedev(8, 0)), "8,0");
+    assert_eq!(format::device(libc::makedev(259, 70000)), "259,70000");
 }

@@ -470,3 +470,38 @@ fn proc_self_names_the_tracee_not_systrace() {
     assert_eq!(nth(&got, 0), format!("/proc/self/fd/{sfd}"));
     drop(handle);
 }
+
+#[test]
+fn names_are_shown_byte_for_byte() {
+    use std::os::unix::ffi::OsStrExt as _;
+    let d = TempDir::new("bytes");
+    // Two names that differ only in bytes that are not UTF-8, a name with a
+    // backslash that reads like an escape, and one with a newline.
+    let names: [&[u8]; 4] = [b"a\xff", b"a\xfe", b"a\\xff", b"a\nb"];
+    let mut t = tracer(d.path());
+    let mut shown = Vec::new();
+    for name in names {
+        let full = d.path().join(std::ffi::OsStr::from_bytes(name));
+        std::fs::write(&full, "x").expect("file");
+        let mut bytes = full.as_os_str().as_bytes().to_vec();
+        bytes.push(0);
+        let p = t.place(PID, &bytes);
+        let tr = run64(&mut t, "open", &[p, O_RDONLY]);
+        shown.push(nth(&tr, 0).to_string());
+        // What is checked is the bytes themselves.
+        assert_eq!(
+            tr.args[0].checked.as_deref(),
+            Some(full.as_os_str().as_bytes())
+        );
+    }
+    let base = d.s("");
+    assert_eq!(
+        shown,
+        [
+            format!("{base}a\\xff"),
+            format!("{base}a\\xfe"),
+            format!("{base}a\\\\xff"),
+            format!("{base}a\\x0ab"),
+        ]
+    );
+}
