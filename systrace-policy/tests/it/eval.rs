@@ -295,8 +295,13 @@ fn pushed_rules_extend_the_index() {
     }
     assert_eq!(p.len(), 50);
     assert_eq!(
-        decide(&p, nr("stat"), Some(FSREAD), &file("/F/49")).map(|d| d.0),
+        decide(&p, nr("stat"), Some(FSREAD), &file("/f/49")).map(|d| d.0),
         Some(49)
+    );
+    assert_eq!(
+        decide(&p, nr("stat"), Some(FSREAD), &file("/F/49")).map(|d| d.0),
+        None,
+        "another case is another name"
     );
     assert_eq!(decide(&p, nr("stat"), Some(FSREAD), &file("/f/50")), None);
 }
