@@ -54,6 +54,6 @@ pub mod translate;
 
 pub use error::{Error, Result};
 pub use tracer::{
-    Checked, Decision, Event, ExitStatus, FastPath, Inspect, OPEN_HOW_SIZE, Pid, RawCall, Stop,
-    Tracer,
+    Block, Checked, Decision, Event, ExitStatus, FastPath, Inspect, OPEN_HOW_SIZE, Pid, Pointer,
+    RawCall, Stop, Tracer,
 };

@@ -146,13 +146,39 @@ pub struct Checked {
     /// For `openat2`: its `struct open_how` (flags, mode, resolve) as the
     /// engine read and judged it.
     pub open_how: Option<[u8; OPEN_HOW_SIZE]>,
+    /// `(argument register, structure)`: structures that hold addresses of
+    /// what was judged (`sendmsg`'s `msghdr`, the argument words of an i386
+    /// `socketcall`), copied with those addresses pointing at copies.
+    pub blocks: Vec<(u8, Block)>,
 }
 
 impl Checked {
     /// Nothing was checked in memory: the call runs as it is.
     pub fn is_empty(&self) -> bool {
-        self.args.is_empty() && self.open_how.is_none()
+        self.args.is_empty() && self.open_how.is_none() && self.blocks.is_empty()
     }
+}
+
+/// A structure as the engine read it, to be handed to the kernel as a
+/// copy: its bytes, and the pointers in it to other structures it judged,
+/// which the copy points at copies of.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Block {
+    /// The bytes read.
+    pub bytes: Vec<u8>,
+    /// The pointers in them.
+    pub pointers: Vec<Pointer>,
+}
+
+/// A pointer in a [`Block`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pointer {
+    /// Its offset in the block's bytes.
+    pub at: usize,
+    /// Its width: 4 (i386) or 8 bytes.
+    pub width: usize,
+    /// What it points to, as read.
+    pub to: Block,
 }
 
 /// The calls a process may make without stopping: the in-kernel fast path.

@@ -190,12 +190,16 @@ pub enum Target {
     /// A pidfd in register `n`.
     Pidfd(u8),
     /// `setpriority(which, who)`, `ioprio_set(which, who)`: `which` in
-    /// register `which`, the pid, group or user in register `who`.
+    /// register `which` (a process, a process group or a user: `first`,
+    /// `first + 1`, `first + 2`), the pid, group or user in register `who`.
     Which {
         /// The register of `which`.
         which: u8,
         /// The register of `who`.
         who: u8,
+        /// The number of "a process" (`PRIO_PROCESS` 0,
+        /// `IOPRIO_WHO_PROCESS` 1).
+        first: u8,
     },
     /// `kcmp(pid1, pid2, ...)`: two pids.
     Pair(u8, u8),
@@ -415,7 +419,8 @@ classes! {
     process(Target::Pid(0), Reach::Steer) => [
         pidfd_open sched_setaffinity sched_setparam sched_setscheduler sched_setattr setpgid
     ];
-    process(Target::Which { which: 0, who: 1 }, Reach::Steer) => [setpriority ioprio_set];
+    process(Target::Which { which: 0, who: 1, first: 0 }, Reach::Steer) => [setpriority];
+    process(Target::Which { which: 0, who: 1, first: 1 }, Reach::Steer) => [ioprio_set];
     process(Target::Pid(0), Reach::Inside) => [
         process_vm_readv migrate_pages move_pages get_robust_list
     ];

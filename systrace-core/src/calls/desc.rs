@@ -172,18 +172,28 @@ table! {
 
     // Attributes.
     chmod       ANY  A::None => [file(0, R::All), tr(1, T::Mode)];
-    fchmod      ANY  A::None => [tr(0, T::Fd), tr(1, T::Mode)];
+    // A descriptor call that changes a file is judged by the file too: a
+    // descriptor open for reading must not make a mode or owner change of
+    // a file the policy lets the process only read.
+    fchmod      ANY  A::None => [tr(0, T::Fd), tr(0, T::FdName), tr(1, T::Mode)];
     fchmodat    ANY  A::None => [file(1, R::All).at(0), tr(2, T::Mode)];
     fchmodat2   ANY  A::None => [file(1, R::NoFollowIfFlag).at(0).with_flags(3), tr(2, T::Mode)];
     chown       LP64 A::None => [file(0, R::All), tr(1, T::Uid), tr(2, T::Gid)];
     chown       I386 A::None => [file(0, R::All), id16(1, T::Uid), id16(2, T::Gid)];
     lchown      LP64 A::None => [file(0, R::AllButLast), tr(1, T::Uid), tr(2, T::Gid)];
     lchown      I386 A::None => [file(0, R::AllButLast), id16(1, T::Uid), id16(2, T::Gid)];
-    fchown      LP64 A::None => [tr(0, T::Fd), tr(1, T::Uid), tr(2, T::Gid)];
-    fchown      I386 A::None => [tr(0, T::Fd), id16(1, T::Uid), id16(2, T::Gid)];
+    fchown      LP64 A::None => [tr(0, T::Fd), tr(0, T::FdName), tr(1, T::Uid), tr(2, T::Gid)];
+    fchown      I386 A::None => [
+        tr(0, T::Fd),
+        tr(0, T::FdName),
+        id16(1, T::Uid),
+        id16(2, T::Gid),
+    ];
     chown32     I386 A::None => [file(0, R::All), tr(1, T::Uid), tr(2, T::Gid)];
     lchown32    I386 A::None => [file(0, R::AllButLast), tr(1, T::Uid), tr(2, T::Gid)];
-    fchown32    I386 A::None => [tr(0, T::Fd), tr(1, T::Uid), tr(2, T::Gid)];
+    fchown32    I386 A::None => [tr(0, T::Fd), tr(0, T::FdName), tr(1, T::Uid), tr(2, T::Gid)];
+    fsetxattr   ANY  A::None => [tr(0, T::Fd), tr(0, T::FdName)];
+    fremovexattr ANY A::None => [tr(0, T::Fd), tr(0, T::FdName)];
     fchownat    ANY  A::None => [
         file(1, R::NoFollowIfFlag).at(0).with_flags(4),
         tr(2, T::Uid),

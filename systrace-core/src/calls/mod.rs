@@ -110,6 +110,9 @@ pub enum Translator {
     FileType,
     /// A device number: `MAJOR,MINOR`.
     Device,
+    /// What a descriptor names (a `filename` of a descriptor call: the
+    /// file an `fchmod` changes), in the process's view.
+    FdName,
 }
 
 /// The width of the words of a structure an argument points to.
@@ -154,6 +157,7 @@ impl Translator {
             Translator::Limits(_) => "limits",
             Translator::FileType => "filetype",
             Translator::Device => "dev",
+            Translator::FdName => "filename",
         }
     }
 }

@@ -236,9 +236,9 @@ impl Engine {
         if let Some(errno) = fault {
             return (self.inject(pid, binary, tr, errno), Checked::default());
         }
-        // An i386 `socketcall` is judged as the call it stands for; its
-        // registers are not that call's.
-        let checked = if tr.call.nr == stop.call().nr {
+        // A call judged as another (an i386 `socketcall`, a descriptor
+        // form) says in its translation what of it was read.
+        let checked = if tr.call.nr == stop.call().nr || tr.words.is_some() {
             tr.checked()
         } else {
             Checked::default()

@@ -203,10 +203,22 @@ impl Engine {
         let pid = stop.pid();
         let a = &tr.call.args;
         let reg = |i: u8| a[usize::from(i)] as u32 as i32;
-        if reach == Reach::Inside && matches!(target, Target::Pidfd(_)) {
+        if let (Reach::Inside, Target::Pidfd(r)) = (reach, target) {
             // A pidfd is a descriptor another thread may swap between the
-            // check and the call: not one to judge by what it is now.
-            return self.unless(Unsafe::Processes, libc::EPERM, Unsafe::Processes.summary());
+            // check and the call. Its own process's is safe to allow: the
+            // process cannot hold one of systrace's (`pidfd_open` and
+            // `/proc` of systrace are refused), and another traced
+            // process's would reach only what that one may reach.
+            let own = tracer
+                .pidfd_process(stop, reg(r))
+                .ok()
+                .flatten()
+                .is_some_and(|n| self.whom(tracer, pid, n) == Whom::Itself);
+            return if own {
+                None
+            } else {
+                self.unless(Unsafe::Processes, libc::EPERM, Unsafe::Processes.summary())
+            };
         }
         let whom: Vec<Whom> = match target {
             Target::Pid(r) | Target::Thread(r) => match reg(r) {
@@ -227,14 +239,14 @@ impl Engine {
                 Ok(None) => vec![Whom::Outside],
                 Err(_) => vec![Whom::Outside],
             },
-            Target::Which { which, who } => {
+            Target::Which { which, who, first } => {
                 let who = reg(who);
-                match a[usize::from(which)] as u32 {
+                match (a[usize::from(which)] as u32).wrapping_sub(u32::from(first)) {
                     // PRIO_PROCESS / IOPRIO_WHO_PROCESS.
-                    1 if who == 0 => vec![Whom::Itself],
-                    1 => vec![self.whom(tracer, pid, who)],
+                    0 if who == 0 => vec![Whom::Itself],
+                    0 => vec![self.whom(tracer, pid, who)],
                     // PRIO_PGRP / IOPRIO_WHO_PGRP.
-                    2 => {
+                    1 => {
                         let group = if who == 0 {
                             tracer.process_group(pid).unwrap_or(0)
                         } else {

@@ -150,6 +150,7 @@ pub(super) fn translate(
         checked: Some(resolved.checked().to_vec()),
         follows_last,
         refuse,
+        block: None,
     })
 }
 
@@ -175,6 +176,19 @@ fn null_path_means_fd(abi: systrace_policy::Abi, nr: u32) -> bool {
         crate::calls::name(abi, nr),
         Some("utimensat" | "utimensat_time64" | "futimesat")
     )
+}
+
+/// What the descriptor in register `spec.arg` names, for a descriptor call
+/// judged by its file. Nothing is checked in memory: the call acts on the
+/// descriptor.
+pub(super) fn descriptor(t: &mut Tracee<'_>, spec: &ArgSpec) -> Result<Translated> {
+    let as_dirfd = ArgSpec {
+        dirfd: Some(spec.arg),
+        ..*spec
+    };
+    let mut named = empty_path(t, &as_dirfd)?;
+    named.checked = None;
+    Ok(named)
 }
 
 /// The value of an empty path with `AT_EMPTY_PATH`: what `dirfd` names.
@@ -212,5 +226,6 @@ fn empty_path(t: &mut Tracee<'_>, spec: &ArgSpec) -> Result<Translated> {
         checked: Some(Vec::new()),
         follows_last: false,
         refuse,
+        block: None,
     })
 }

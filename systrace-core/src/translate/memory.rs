@@ -120,6 +120,33 @@ pub fn open_how(inspect: &mut dyn Inspect, stop: &Stop, addr: u64) -> Result<Ope
     })
 }
 
+/// The size of a `struct msghdr` of `abi`: 56 bytes on the 64-bit ABIs,
+/// 28 on i386.
+pub fn msghdr_size(abi: Abi) -> usize {
+    if word_size(abi) == 4 { 28 } else { 56 }
+}
+
+/// The whole `struct msghdr` at `addr`, as the kernel copies it.
+pub fn msghdr(inspect: &mut dyn Inspect, stop: &Stop, abi: Abi, addr: u64) -> Result<Vec<u8>> {
+    let mut buf = vec![0u8; msghdr_size(abi)];
+    inspect.read_exact(stop, addr, &mut buf)?;
+    Ok(buf)
+}
+
+/// `msg_name` and `msg_namelen` of the `struct msghdr` bytes `header`
+/// (see [`msghdr_name`] for the layout).
+pub fn msghdr_fields(header: &[u8], abi: Abi) -> (u64, u32) {
+    let size = word_size(abi);
+    let name = word_at(&header[..size]);
+    let len = u32::from_le_bytes([
+        header[size],
+        header[size + 1],
+        header[size + 2],
+        header[size + 3],
+    ]);
+    (name, len)
+}
+
 /// The destination address fields of the `struct msghdr` at `addr`:
 /// `msg_name` (a pointer) and `msg_namelen` (an `int`). On the 64-bit ABIs
 /// they are at offsets 0 and 8, on i386 at 0 and 4.

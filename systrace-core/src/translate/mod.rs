@@ -103,6 +103,9 @@ pub struct Translated {
     /// before it is judged: a `dirfd` that names nothing (`EBADF`), an
     /// `openat2` lookup that leaves its directory (`EXDEV`).
     pub refuse: Option<i32>,
+    /// For a value reached through a structure (`sendmsg`'s address): the
+    /// structure as read, pointing at what was judged.
+    pub block: Option<crate::tracer::Block>,
 }
 
 /// A stopped call, translated.
@@ -122,6 +125,9 @@ pub struct Translation {
     pub args: Vec<Translated>,
     /// For `openat2`: its `struct open_how`, as read and judged.
     pub open_how: Option<[u8; crate::tracer::OPEN_HOW_SIZE]>,
+    /// For an i386 `socketcall`: the register of its argument words, and
+    /// the words as read.
+    pub words: Option<(u8, Vec<u8>)>,
 }
 
 impl Translation {
@@ -150,6 +156,7 @@ impl Translation {
     /// included.
     pub fn checked(&self) -> Checked {
         use crate::calls::{Translator, Via};
+        use crate::tracer::{Block, Pointer};
         let Some(desc) = calls::desc(self.call.abi, self.call.nr) else {
             return Checked::default();
         };
@@ -157,7 +164,39 @@ impl Translation {
             open_how: self.open_how,
             ..Checked::default()
         };
+        if let Some((args_arg, words)) = &self.words {
+            // `socketcall`: the call's registers are words in memory; the
+            // words are copied, those that point at what was judged made
+            // to point at copies.
+            let mut block = Block {
+                bytes: words.clone(),
+                pointers: Vec::new(),
+            };
+            for (spec, t) in desc.args.iter().zip(&self.args) {
+                let to = match (&t.block, &t.checked) {
+                    (Some(block), _) => block.clone(),
+                    (None, Some(bytes)) if spec.translator == Translator::Sockaddr => Block {
+                        bytes: bytes.clone(),
+                        pointers: Vec::new(),
+                    },
+                    _ => continue,
+                };
+                block.pointers.push(Pointer {
+                    at: 4 * usize::from(spec.arg),
+                    width: 4,
+                    to,
+                });
+            }
+            if !block.pointers.is_empty() {
+                checked.blocks.push((*args_arg, block));
+            }
+            return checked;
+        }
         for (spec, t) in desc.args.iter().zip(&self.args) {
+            if let Some(block) = &t.block {
+                checked.blocks.push((spec.arg, block.clone()));
+                continue;
+            }
             let Some(bytes) = t.checked.as_ref().filter(|_| spec.via == Via::Direct) else {
                 continue;
             };
@@ -201,14 +240,16 @@ pub fn translate(
         }
     }
     let mut desc = calls::desc(call.abi, call.nr);
+    let mut words = None;
     if let Some(AliasRule::Socketcall { call_arg, args_arg }) = desc.map(|d| d.alias) {
         if !aliases {
             return Ok(bare(call));
         }
         match demultiplex(inspect, stop, &call, call_arg, args_arg)? {
-            Some(direct) => {
+            Some((direct, read)) => {
                 call = direct;
                 desc = calls::desc(call.abi, call.nr);
+                words = Some((args_arg, read));
             }
             None => return Ok(bare(call)),
         }
@@ -238,6 +279,7 @@ pub fn translate(
         alias,
         args,
         open_how: open.and_then(|o| o.how),
+        words,
     })
 }
 
@@ -249,6 +291,7 @@ fn bare(call: RawCall) -> Translation {
         alias: None,
         args: Vec::new(),
         open_how: None,
+        words: None,
     }
 }
 
@@ -260,7 +303,7 @@ fn demultiplex(
     call: &RawCall,
     call_arg: u8,
     args_arg: u8,
-) -> Result<Option<RawCall>> {
+) -> Result<Option<(RawCall, Vec<u8>)>> {
     let sub = reg(call, call_arg) as u32;
     let (Some(target), Some(nargs)) = (calls::socketcall_target(sub), calls::socketcall_nargs(sub))
     else {
@@ -270,11 +313,18 @@ fn demultiplex(
         return Ok(None);
     };
     let args = memory::socketcall_args(inspect, stop, reg(call, args_arg), nargs)?;
-    Ok(Some(RawCall {
-        abi: call.abi,
-        nr,
-        args,
-    }))
+    let words = args[..usize::from(nargs).min(6)]
+        .iter()
+        .flat_map(|w| (*w as u32).to_le_bytes())
+        .collect();
+    Ok(Some((
+        RawCall {
+            abi: call.abi,
+            nr,
+            args,
+        },
+        words,
+    )))
 }
 
 /// The descriptor call a path call in its descriptor form stands for

@@ -6,6 +6,7 @@ use systrace_policy::Abi;
 use crate::calls::{ArgSpec, Translator, Via, Width};
 use crate::error::Result;
 use crate::format::{self, PidTarget};
+use crate::tracer::{Block, Pointer};
 
 use super::memory::{self, PATH_MAX_LEN};
 use super::path;
@@ -25,6 +26,7 @@ pub(super) fn translate_arg(
         checked: None,
         follows_last: false,
         refuse: None,
+        block: None,
     };
     if spec.translator == Translator::Sockaddr {
         return sockaddr(t, spec);
@@ -43,6 +45,7 @@ pub(super) fn translate_arg(
                 checked: Some(bytes),
                 follows_last: false,
                 refuse: None,
+                block: None,
             });
         }
         Translator::Argv => {
@@ -71,6 +74,7 @@ pub(super) fn translate_arg(
         Translator::NamespaceFlags => format::namespace_flags(raw),
         Translator::Limits(width) => return limits(t, spec, width, raw),
         Translator::FileType => format::filetype(raw),
+        Translator::FdName => return filename::descriptor(t, spec),
         Translator::Device => format::device(raw),
         Translator::Sockaddr => return sockaddr(t, spec),
     };
@@ -101,8 +105,15 @@ fn scalar(t: &mut Tracee<'_>, spec: &ArgSpec, open: Option<&OpenFlags>) -> Resul
 fn sockaddr(t: &mut Tracee<'_>, spec: &ArgSpec) -> Result<Translated> {
     let name = spec.translator.name();
     let raw = t.reg(spec.arg);
+    let mut header = None;
     let (addr, len) = match spec.via {
-        Via::MsghdrName => memory::msghdr_name(t.inspect, t.stop, t.call.abi, raw)?,
+        Via::MsghdrName => {
+            // Read once, whole: what is judged is what the kernel gets.
+            let bytes = memory::msghdr(t.inspect, t.stop, t.call.abi, raw)?;
+            let fields = memory::msghdr_fields(&bytes, t.call.abi);
+            header = Some(bytes);
+            fields
+        }
         _ => match spec.len {
             Some(len) => (raw, t.reg(len) as u32),
             None => {
@@ -112,9 +123,27 @@ fn sockaddr(t: &mut Tracee<'_>, spec: &ArgSpec) -> Result<Translated> {
                     checked: None,
                     follows_last: false,
                     refuse: None,
+                    block: None,
                 });
             }
         },
+    };
+    let width = memory::word_size(t.call.abi);
+    let block = |to: Option<Vec<u8>>| {
+        header.clone().map(|bytes| Block {
+            bytes,
+            pointers: to
+                .map(|to| Pointer {
+                    at: 0,
+                    width,
+                    to: Block {
+                        bytes: to,
+                        pointers: Vec::new(),
+                    },
+                })
+                .into_iter()
+                .collect(),
+        })
     };
     if addr == 0 || len == 0 {
         return Ok(Translated {
@@ -123,12 +152,14 @@ fn sockaddr(t: &mut Tracee<'_>, spec: &ArgSpec) -> Result<Translated> {
             checked: None,
             follows_last: false,
             refuse: None,
+            block: block(None),
         });
     }
     let bytes = memory::sockaddr(t.inspect, t.stop, addr, len)?;
     Ok(Translated {
         name,
         value: format::sockaddr(&bytes).ok(),
+        block: block(Some(bytes.clone())),
         checked: Some(bytes),
         follows_last: false,
         refuse: None,
@@ -147,6 +178,7 @@ fn limits(t: &mut Tracee<'_>, spec: &ArgSpec, width: Width, ptr: u64) -> Result<
             checked: None,
             follows_last: false,
             refuse: None,
+            block: None,
         });
     }
     let abi = match width {
@@ -170,6 +202,7 @@ fn limits(t: &mut Tracee<'_>, spec: &ArgSpec, width: Width, ptr: u64) -> Result<
         checked: Some(bytes),
         follows_last: false,
         refuse: None,
+        block: None,
     })
 }
 

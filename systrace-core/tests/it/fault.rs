@@ -122,6 +122,12 @@ fn clean_args(s: &mut Setup, nr: u32) -> [u64; 6] {
                 s.tracer
                     .place(PID, &[2, 0, 0, 80, 127, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0])
             }
+            (Translator::FdName, _) => {
+                // A descriptor that names a file: the kernel would fail any
+                // other with EBADF before anything can fail otherwise.
+                s.tracer.set_fd(PID, 3, "/tmp/x");
+                3
+            }
             (Translator::Argv, _) => {
                 let word = s.tracer.place_str(PID, "x");
                 let vector = [word.to_le_bytes(), [0; 8]].concat();

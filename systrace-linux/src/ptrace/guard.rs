@@ -16,7 +16,7 @@
 //! | i386 `mmap` (old, arguments in a block) | as `mmap`, judged on a copy of the block, which the call then uses from the thread's slot | `EPERM` |
 //! | `mremap` | the old range, the range it would grow into, or a `MREMAP_FIXED` target overlaps an area | `EPERM` |
 //! | `shmat`, i386 `ipc(SHMAT)` | `SHM_REMAP` at an address below the end of an area (the segment's size is not known here) | `EPERM` |
-//! | `process_vm_writev` | the target is a traced process, or the tracer | `EPERM` |
+//! | `process_vm_writev` | the target is another traced process, or the tracer | `EPERM` |
 //! | `ptrace` | always | `EPERM` |
 //! | `userfaultfd`, an open of `/dev/userfaultfd` | always | `EPERM` |
 //! | open-like calls (`open`, `openat`, `creat`, `openat2`) | the checked path is a `mem` file of procfs (`/proc/N/mem`, `/proc/self/mem`, `/proc/N/task/M/mem`, or `mem` in any directory on a procfs) and the access mode is not `O_RDONLY` | `EACCES` |
@@ -338,7 +338,7 @@ impl Backend {
         let verdict = check(
             &call,
             &areas,
-            |target| self.is_tracee(target),
+            |target| self.is_other_tracee(pid, target),
             |addr| {
                 let mut block = [0; 24];
                 let n = mem::read(pid, addr, &mut block).ok()?;
@@ -355,9 +355,15 @@ impl Backend {
     }
 
     /// Whether `pid` is traced by this backend, or is this process (the
-    /// tracer's own memory holds the policy).
-    fn is_tracee(&self, pid: Pid) -> bool {
+    /// tracer's own memory holds the policy), other than `caller`'s own
+    /// process (its own memory is written honouring page protections, so
+    /// never its area).
+    fn is_other_tracee(&self, caller: Pid, pid: Pid) -> bool {
         if pid <= 0 {
+            return false;
+        }
+        let group = |p: Pid| procfs::status_number(p, "Tgid", 0).ok();
+        if group(pid).is_some_and(|g| Some(g) == group(caller)) {
             return false;
         }
         if self.procs.contains_key(&pid) {

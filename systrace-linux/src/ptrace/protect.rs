@@ -395,7 +395,7 @@ impl Backend {
             }
         }
         self.protect.pins.release(pid);
-        if self.protect.off || checked.args.is_empty() {
+        if self.protect.off || (checked.args.is_empty() && checked.blocks.is_empty()) {
             self.protect.pins.unchecked_exec(pid, &call);
             return self.permit_now(pid);
         }
@@ -446,7 +446,8 @@ impl Backend {
             })
             .collect();
         let space = self.protect.spaces.get(&pid).cloned();
-        let done = write_slot(pid, slot, &plan.bytes, space.as_deref()).and_then(|()| {
+        let bytes = plan.bytes_at(slot);
+        let done = write_slot(pid, slot, &bytes, space.as_deref()).and_then(|()| {
             regs::set_call(pid, mode, plan.nr, &regs)
                 .map_err(|e| procfs::error(pid, "set the protected arguments", e))
         });

@@ -2,7 +2,7 @@
 //! following symbolic links: the plan of registers and slot bytes for one
 //! permitted call (see `protect` for the area the bytes go to).
 
-use systrace_core::{Checked, OPEN_HOW_SIZE, RawCall};
+use systrace_core::{Block, Checked, OPEN_HOW_SIZE, RawCall};
 use systrace_policy::Abi;
 
 use super::regs::Mode;
@@ -116,6 +116,9 @@ pub(crate) struct Plan {
     pub(crate) bytes: Vec<u8>,
     pub(crate) nr: Option<u64>,
     pub(crate) regs: Vec<(u8, Value)>,
+    /// `(offset, width, target)`: pointers in `bytes` to fill in with the
+    /// slot's address plus `target` once the slot is known.
+    pub(crate) pointers: Vec<(usize, usize, u64)>,
 }
 
 impl Plan {
@@ -131,6 +134,31 @@ impl Plan {
     fn set(&mut self, arg: u8, value: Value) {
         self.regs.retain(|&(a, _)| a != arg);
         self.regs.push((arg, value));
+    }
+
+    /// Append a copy of `block`, and of what its pointers point to; its
+    /// offset.
+    fn push_block(&mut self, block: &Block) -> u64 {
+        let targets: Vec<u64> = block
+            .pointers
+            .iter()
+            .map(|p| self.push_block(&p.to))
+            .collect();
+        let at = self.push(&block.bytes);
+        for (p, target) in block.pointers.iter().zip(targets) {
+            self.pointers.push((at as usize + p.at, p.width, target));
+        }
+        at
+    }
+
+    /// The bytes with their pointers filled in for a slot at `slot`.
+    pub(crate) fn bytes_at(&self, slot: u64) -> Vec<u8> {
+        let mut bytes = self.bytes.clone();
+        for &(at, width, target) in &self.pointers {
+            let value = (slot + target).to_le_bytes();
+            bytes[at..at + width].copy_from_slice(&value[..width]);
+        }
+        bytes
     }
 
     /// A copy of `data` for argument `arg`.
@@ -156,6 +184,13 @@ pub(super) fn plan_for(call: &RawCall, checked: &Checked) -> std::result::Result
             continue;
         }
         let at = plan.push(data);
+        plan.set(*arg, Value::Slot(at));
+    }
+    for (arg, block) in &checked.blocks {
+        if *arg >= 6 {
+            return Err(libc::EINVAL);
+        }
+        let at = plan.push_block(block);
         plan.set(*arg, Value::Slot(at));
     }
     if let Some(open) = open_kind(call.abi, call.nr) {
@@ -438,6 +473,52 @@ mod tests {
         assert_eq!(plan.nr, None);
         assert_eq!(plan.regs, [(0, Value::Slot(0)), (1, Value::Slot(8))]);
         assert_eq!(&plan.bytes, b"/a/b\0\0\0\0/a/c\0");
+    }
+
+    #[test]
+    fn structures_are_copied_with_their_pointers_at_the_copies() {
+        use systrace_core::Pointer;
+        let sendmsg = RawCall {
+            abi: Abi::X86_64,
+            nr: 46,
+            args: [3, 0x1000, 0, 0, 0, 0],
+        };
+        let name = b"\x01\x00/tmp/s\0".to_vec();
+        let mut header = vec![0u8; 56];
+        header[..8].copy_from_slice(&0x7777u64.to_le_bytes());
+        let checked = Checked {
+            blocks: vec![(
+                1,
+                Block {
+                    bytes: header,
+                    pointers: vec![Pointer {
+                        at: 0,
+                        width: 8,
+                        to: Block {
+                            bytes: name.clone(),
+                            pointers: Vec::new(),
+                        },
+                    }],
+                },
+            )],
+            ..Checked::default()
+        };
+        let plan = plan_for(&sendmsg, &checked).unwrap();
+        let Some(Value::Slot(header_at)) = reg(&plan, 1) else {
+            panic!("{plan:?}");
+        };
+        let bytes = plan.bytes_at(0x10_0000);
+        let at = header_at as usize;
+        let name_at = word(&bytes[at..at + 8]) - 0x10_0000;
+        assert_eq!(
+            &bytes[name_at as usize..name_at as usize + name.len()],
+            &name[..]
+        );
+        assert_ne!(
+            word(&bytes[at..at + 8]),
+            0x7777,
+            "the process's pointer is gone"
+        );
     }
 
     #[test]

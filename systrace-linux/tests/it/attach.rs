@@ -9,7 +9,7 @@ use std::time::Duration;
 use systrace_core::{Checked, Decision, Event, ExitStatus, FastPath, Pid, Tracer};
 use systrace_linux::attach;
 
-use crate::harness::{GETPID, ST, Seen, alive, opened};
+use crate::harness::{GETPID, Seen, alive, opened, st};
 
 /// A guard against a hang, never a measure: a line the test waits for
 /// comes within milliseconds.
@@ -81,7 +81,7 @@ fn this_thread() -> String {
 
 #[test]
 fn attach_deny_then_detach_and_it_runs_on() {
-    let (mut child, rx) = start(&[ST, "getpid-sleep", "2", "2"], false);
+    let (mut child, rx) = start(&[st(), "getpid-sleep", "2", "2"], false);
     let pid = child.id() as Pid;
     // Both threads run, untraced.
     let mut tids = BTreeSet::new();
@@ -93,7 +93,7 @@ fn attach_deny_then_detach_and_it_runs_on() {
 
     let mut backend = attach(pid).expect("attach");
     assert_eq!(backend.root(), pid);
-    assert_eq!(backend.root_image(), std::fs::canonicalize(ST).unwrap());
+    assert_eq!(backend.root_image(), std::fs::canonicalize(st()).unwrap());
     assert_eq!(tracer_of(pid), this_thread());
 
     let mut denied = BTreeSet::new();
@@ -140,7 +140,10 @@ fn attach_deny_then_detach_and_it_runs_on() {
 
 #[test]
 fn children_of_an_attached_process_are_followed() {
-    let script = format!("read x; {ST} fork 2 /etc/passwd; {ST} open /etc/hostname; echo end");
+    let script = format!(
+        "read x; {st} fork 2 /etc/passwd; {st} open /etc/hostname; echo end",
+        st = st()
+    );
     let (mut child, rx) = start(&["/bin/sh", "-c", &script], true);
     let pid = child.id() as Pid;
     let mut backend = attach(pid).expect("attach");
@@ -191,7 +194,7 @@ fn children_of_an_attached_process_are_followed() {
     assert!(denied.iter().all(|p| spawned.contains(p)));
     assert!(spawned.iter().all(|p| ended.contains(p)));
     assert!(ended.contains(&pid));
-    let image = std::fs::canonicalize(ST).unwrap();
+    let image = std::fs::canonicalize(st()).unwrap();
     let execs = events
         .iter()
         .filter(
@@ -205,7 +208,7 @@ fn children_of_an_attached_process_are_followed() {
 
 #[test]
 fn fast_path_of_an_attached_process_is_applied_by_the_backend() {
-    let (mut child, rx) = start(&[ST, "getpid-sleep", "1", "1"], false);
+    let (mut child, rx) = start(&[st(), "getpid-sleep", "1", "1"], false);
     let pid = child.id() as Pid;
     rx.recv_timeout(PATIENCE).expect("a line");
     let mut backend = attach(pid).expect("attach");
@@ -243,7 +246,7 @@ fn attaching_fails_cleanly() {
     ));
     // A process traced already (by the first backend) cannot be attached
     // to again, and the failure leaves it alone.
-    let (mut child, rx) = start(&[ST, "getpid-sleep", "1", "1"], false);
+    let (mut child, rx) = start(&[st(), "getpid-sleep", "1", "1"], false);
     let pid = child.id() as Pid;
     rx.recv_timeout(PATIENCE).expect("a line");
     let first = attach(pid).expect("attach");
@@ -257,11 +260,11 @@ fn attaching_fails_cleanly() {
 
 #[test]
 fn a_process_attached_while_stopped_runs_on_after_sigcont() {
-    let (mut child, rx) = start(&[ST, "getpid-sleep", "1", "1"], false);
+    let (mut child, rx) = start(&[st(), "getpid-sleep", "1", "1"], false);
     let pid = child.id() as Pid;
     rx.recv_timeout(PATIENCE).expect("a line");
     let kill = move |sig: &str| {
-        let sent = Command::new(ST)
+        let sent = Command::new(st())
             .args(["send", &pid.to_string(), sig])
             .status();
         assert!(sent.unwrap().success());

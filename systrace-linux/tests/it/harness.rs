@@ -12,8 +12,27 @@ use systrace_core::{
 use systrace_linux::{Backend, Stats, spawn};
 use systrace_policy::Abi;
 
-/// The helper program.
-pub const ST: &str = env!("CARGO_BIN_EXE_st-scenario");
+/// The helper program, `st-scenario`, which the `systrace-scenarios`
+/// package builds beside these tests (`cargo test --workspace` builds it).
+pub fn st() -> &'static str {
+    static PATH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    PATH.get_or_init(|| {
+        let exe = std::env::current_exe().expect("the test's path");
+        // target/PROFILE/deps/it-HASH -> target/PROFILE/st-scenario
+        let dir = exe
+            .parent()
+            .and_then(Path::parent)
+            .expect("the target directory");
+        let helper = dir.join("st-scenario");
+        assert!(
+            helper.is_file(),
+            "{} is missing: build it with `cargo build -p systrace-scenarios` \
+             (`cargo test --workspace` does)",
+            helper.display()
+        );
+        helper.to_string_lossy().into_owned()
+    })
+}
 
 /// The machine's own 64-bit ABI.
 pub const NATIVE: Abi = if cfg!(target_arch = "aarch64") {
@@ -195,7 +214,7 @@ impl<'a> Run<'a> {
     /// Run `st-scenario ARGS...` to the end.
     pub fn scenario(self, args: &[&str]) -> Outcome {
         let out = scratch("out");
-        let mut argv: Vec<OsString> = vec![ST.into(), "--out".into(), out.clone().into()];
+        let mut argv: Vec<OsString> = vec![st().into(), "--out".into(), out.clone().into()];
         argv.extend(args.iter().map(OsString::from));
         let outcome = self.argv(&argv, &out);
         let _ = std::fs::remove_file(&out);

@@ -203,7 +203,7 @@ fn an_assembled_i386_program_is_judged_by_i386_numbers() {
     let run = |deny: Option<(Abi, u32)>, fast: &[(Abi, u32)]| {
         let out = scratch("hello-out");
         let argv: Vec<OsString> = vec![
-            crate::harness::ST.into(),
+            crate::harness::st().into(),
             "--out".into(),
             out.clone().into(),
             "exec".into(),

@@ -6,7 +6,7 @@ use std::time::Instant;
 use systrace_core::{FastPath, Tracer};
 use systrace_policy::Abi;
 
-use crate::harness::{GETPID, Run, ST, Seen, native};
+use crate::harness::{GETPID, Run, Seen, native, st};
 
 #[test]
 fn narrowing_after_exec_makes_calls_stop_again() {
@@ -19,7 +19,7 @@ fn narrowing_after_exec_makes_calls_stop_again() {
                 narrowed += 1;
             }
         })
-        .scenario(&["exec", ST, "getpid-loop", "100"]);
+        .scenario(&["exec", st(), "getpid-loop", "100"]);
     assert_eq!(narrowed, 1);
     assert_eq!(outcome.output, "done 100\n");
     assert_eq!(outcome.count(GETPID), 100);
@@ -30,7 +30,7 @@ fn narrowing_after_exec_makes_calls_stop_again() {
 fn without_narrowing_the_fast_path_is_inherited_across_exec() {
     let outcome = Run::new()
         .fast(&[GETPID])
-        .scenario(&["exec", ST, "getpid-loop", "100"]);
+        .scenario(&["exec", st(), "getpid-loop", "100"]);
     assert_eq!(outcome.output, "done 100\n");
     assert_eq!(outcome.count(GETPID), 0);
 }
@@ -50,7 +50,7 @@ fn a_wider_fast_path_needs_no_injection() {
                 b.set_fast_path(*pid, &wider).unwrap();
             }
         })
-        .scenario(&["exec", ST, "getpid-loop", "100"]);
+        .scenario(&["exec", st(), "getpid-loop", "100"]);
     assert_eq!(outcome.stats.filters_injected, 0);
     assert_eq!(outcome.count(GETPID), 0);
     assert_eq!(outcome.output, "done 100\n");
@@ -73,7 +73,7 @@ fn narrowing_keeps_what_both_allow() {
                 b.set_fast_path(*pid, &after).unwrap();
             }
         })
-        .scenario(&["exec", ST, "getpid-loop", "50"]);
+        .scenario(&["exec", st(), "getpid-loop", "50"]);
     assert_eq!(outcome.count(GETPID), 50);
     assert_eq!(outcome.stats.filters_injected, 1);
     assert_eq!(outcome.output, "done 50\n");
@@ -93,7 +93,7 @@ fn narrowing_twice_at_one_exec_stop() {
                 b.set_fast_path(*pid, &FastPath::default()).unwrap();
             }
         })
-        .scenario(&["exec", ST, "getpid-loop", "10"]);
+        .scenario(&["exec", st(), "getpid-loop", "10"]);
     assert_eq!(outcome.stats.filters_injected, 2);
     assert_eq!(outcome.count(GETPID), 10);
     assert_eq!(outcome.output, "done 10\n");

@@ -9,7 +9,7 @@ use systrace_core::{Checked, Decision, Event, ExitStatus, FastPath, Pid, Tracer}
 use systrace_linux::{SpawnError, SpawnOptions, spawn_with};
 use systrace_policy::{Abi, Credentials};
 
-use crate::harness::{Run, ST, Seen, alive, native, opened, scratch};
+use crate::harness::{Run, Seen, alive, native, opened, scratch, st};
 
 /// `getppid`.
 const GETPPID: (Abi, u32) = native(libc::SYS_getppid);
@@ -97,7 +97,7 @@ fn signals_from_outside_arrive_once_and_ignored_ones_do_no_harm() {
             }
             let pid = pid.expect("the scenario got ready").to_string();
             let send = |args: &[&str]| {
-                let status = Command::new(ST).arg("send").arg(&pid).args(args).status();
+                let status = Command::new(st()).arg("send").arg(&pid).args(args).status();
                 assert!(status.unwrap().success(), "send {args:?}");
             };
             for sig in ["TERM", "INT", "HUP", "USR1"] {
@@ -108,7 +108,7 @@ fn signals_from_outside_arrive_once_and_ignored_ones_do_no_harm() {
             }
         })
     };
-    let argv: Vec<OsString> = [ST, "--out"]
+    let argv: Vec<OsString> = [st(), "--out"]
         .iter()
         .map(OsString::from)
         .chain([

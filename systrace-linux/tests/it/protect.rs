@@ -13,7 +13,7 @@ use systrace_core::translate::translate;
 use systrace_core::{Checked, Decision, Error, Event, FastPath, Pid, Stop, Tracer};
 use systrace_linux::{Backend, Stats, attach, spawn};
 
-use crate::harness::{ST, scratch};
+use crate::harness::{scratch, st};
 
 /// What a run showed.
 #[derive(Debug, Default)]
@@ -93,7 +93,7 @@ fn drive(mut backend: Backend, out: &Path) -> Protected {
 /// Run `st-scenario ARGS...` under the test engine.
 fn run(args: &[&str]) -> Protected {
     let out = scratch("protect-out");
-    let mut argv: Vec<OsString> = vec![ST.into(), "--out".into(), out.clone().into()];
+    let mut argv: Vec<OsString> = vec![st().into(), "--out".into(), out.clone().into()];
     argv.extend(args.iter().map(OsString::from));
     drive(spawn(&argv, &FastPath::default()).expect("spawn"), &out)
 }
@@ -114,7 +114,7 @@ fn read_only_in(pid: Pid, (start, end): (u64, u64)) -> bool {
 fn the_spawned_program_has_a_read_only_area() {
     let out = scratch("protect-area");
     let argv: Vec<OsString> = vec![
-        ST.into(),
+        st().into(),
         "--out".into(),
         out.clone().into(),
         "open".into(),
@@ -277,7 +277,10 @@ fn openat2_beneath_means_what_the_kernel_says() {
         "Cargo.toml",
         "../Cargo.toml",
     ];
-    let native = std::process::Command::new(ST).args(args).output().unwrap();
+    let native = std::process::Command::new(st())
+        .args(args)
+        .output()
+        .unwrap();
     assert_eq!(
         String::from_utf8_lossy(&native.stdout),
         "errno 18\n[\nerrno 18\n"
@@ -310,7 +313,7 @@ fn an_attached_process_gets_its_area_at_its_first_protected_call() {
     let file = scratch("protect-attach");
     std::fs::write(&file, "A").unwrap();
     let out = scratch("protect-attach-out");
-    let mut child = std::process::Command::new(ST)
+    let mut child = std::process::Command::new(st())
         .args([
             "--out",
             out.to_str().unwrap(),

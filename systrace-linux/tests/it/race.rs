@@ -19,7 +19,7 @@ use systrace_core::{Checked, Decision, Error, Event, FastPath, Stop, Tracer};
 use systrace_linux::{Backend, Stats, spawn};
 use systrace_policy::Abi;
 
-use crate::harness::{OPENAT, ST, native, scratch};
+use crate::harness::{OPENAT, native, scratch, st};
 
 /// Calls the scenarios make often that need no decision here.
 const FAST: [libc::c_long; 12] = [
@@ -97,7 +97,7 @@ impl Race {
 /// path, with argument protection on or off.
 fn run(protect: bool, args: &[&str]) -> Race {
     let out = scratch("race-out");
-    let mut argv: Vec<OsString> = vec![ST.into(), "--out".into(), out.clone().into()];
+    let mut argv: Vec<OsString> = vec![st().into(), "--out".into(), out.clone().into()];
     argv.extend(args.iter().map(OsString::from));
     let fast = FastPath {
         permit: FAST.into_iter().map(native).collect(),
@@ -249,7 +249,7 @@ impl Swapper {
         let args: Vec<String> = args.iter().map(|&a| a.to_owned()).collect();
         let (stop, stopped) = mpsc::channel::<()>();
         let done = std::thread::spawn(move || {
-            let mut child = Command::new(ST)
+            let mut child = Command::new(st())
                 .args(&args)
                 .stdin(Stdio::piped())
                 .stdout(Stdio::piped())
@@ -356,7 +356,7 @@ fn a_directory_swapped_for_a_link_does_not_run_another_program() {
     let dir = scratch("race-exec");
     for sub in ["real", "forbidden"] {
         std::fs::create_dir_all(dir.join(sub)).unwrap();
-        std::fs::copy(ST, dir.join(sub).join("prog")).unwrap();
+        std::fs::copy(st(), dir.join(sub).join("prog")).unwrap();
     }
     std::os::unix::fs::symlink("forbidden", dir.join("link")).unwrap();
     let s = |p: PathBuf| p.to_str().unwrap().to_owned();

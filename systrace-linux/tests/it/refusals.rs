@@ -11,7 +11,7 @@ use std::process::Command;
 use systrace_core::Decision;
 use systrace_policy::Abi;
 
-use crate::harness::{Run, ST, native};
+use crate::harness::{Run, native, st};
 
 /// `clone`.
 const CLONE: (Abi, u32) = native(libc::SYS_clone);
@@ -28,7 +28,7 @@ fn result<'a>(output: &'a str, call: &str) -> &'a str {
 
 #[test]
 fn io_uring_clone3_and_untraced_clone_are_refused() {
-    let plain = Command::new(ST)
+    let plain = Command::new(st())
         .arg("refusals")
         .output()
         .expect("run natively");

@@ -8,7 +8,7 @@ use systrace_core::translate::path::{resolve, without_links};
 use systrace_core::{Checked, Decision, Event, FastPath, Inspect, Tracer};
 use systrace_linux::spawn;
 
-use crate::harness::{ST, scratch};
+use crate::harness::{scratch, st};
 
 #[test]
 fn quick_resolution_agrees_with_the_walk() {
@@ -20,7 +20,7 @@ fn quick_resolution_agrees_with_the_walk() {
     let d = dir.to_str().unwrap();
     // Any process will do: the answer is about this machine's files.
     let mut backend = spawn(
-        &[ST.into(), "exit".into(), "0".into()],
+        &[st().into(), "exit".into(), "0".into()],
         &FastPath::default(),
     )
     .expect("spawn");

@@ -13,7 +13,7 @@ use systrace_core::{
 use systrace_linux::{SpawnError, spawn};
 use systrace_policy::Credentials;
 
-use crate::harness::{GETPID, OPENAT, Outcome, Run, ST, Seen, alive, opened, scratch};
+use crate::harness::{GETPID, OPENAT, Outcome, Run, Seen, alive, opened, scratch, st};
 
 #[test]
 fn deny_returns_the_errno_at_the_one_stop() {
@@ -305,7 +305,7 @@ fn inspect_reads_the_stopped_process() {
     let out = scratch("inspect");
     let mut checked = false;
     let argv: Vec<OsString> = vec![
-        ST.into(),
+        st().into(),
         "--out".into(),
         out.clone().into(),
         "open".into(),
@@ -320,7 +320,7 @@ fn inspect_reads_the_stopped_process() {
                     assert_eq!(b.root(stop).unwrap(), Path::new("/"));
                     assert_eq!(b.fd_path(stop, 1).unwrap(), out);
                     assert_eq!(b.thread_group(pid).unwrap(), pid);
-                    assert_eq!(b.image(pid).unwrap(), std::fs::canonicalize(ST).unwrap());
+                    assert_eq!(b.image(pid).unwrap(), std::fs::canonicalize(st()).unwrap());
                     // SAFETY: geteuid and getegid only read process state.
                     let me = unsafe {
                         Credentials {
@@ -397,7 +397,7 @@ fn detach_lets_the_process_run_silently() {
 /// its direct child: the `sleep` here is a grandchild.
 #[test]
 fn killing_the_tracer_kills_the_tracees() {
-    let mut tracer = Command::new(ST)
+    let mut tracer = Command::new(st())
         .args(["trace", "/bin/sh", "-c", "sleep 100 & echo $!; wait"])
         .stdout(Stdio::piped())
         .spawn()

@@ -275,12 +275,12 @@ fn descriptor_forms_are_judged_as_descriptor_calls() {
             "fstat",
             0,
         ),
-        ("fchownat", vec![8, empty, 0, 0, AT_EMPTY_PATH], "fchown", 3),
+        ("fchownat", vec![8, empty, 0, 0, AT_EMPTY_PATH], "fchown", 4),
         (
             "fchmodat2",
             vec![8, empty, 0o644, AT_EMPTY_PATH],
             "fchmod",
-            2,
+            3,
         ),
     ] {
         let tr = run64(&mut t, call, &args);

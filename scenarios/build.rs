@@ -1,4 +1,5 @@
-//! Links the test helper `st-scenario` statically (on glibc targets).
+//! Links the test helpers `st-scenario` and `st-attack` statically (on glibc
+//! targets).
 //!
 //! The helper's calls should be its own: a static image starts with no
 //! dynamic loader opening libraries, and it runs wherever it is copied (a
@@ -40,6 +41,8 @@ fn main() {
     for (name, script) in STAND_INS {
         std::fs::write(dir.join(name), format!("{script}\n")).expect("write a stand-in library");
     }
-    println!("cargo:rustc-link-arg-bin=st-scenario=-static-pie");
-    println!("cargo:rustc-link-arg-bin=st-scenario=-L{}", dir.display());
+    for bin in ["st-scenario", "st-attack"] {
+        println!("cargo:rustc-link-arg-bin={bin}=-static-pie");
+        println!("cargo:rustc-link-arg-bin={bin}=-L{}", dir.display());
+    }
 }

@@ -42,9 +42,7 @@ use std::io::Write;
 use std::os::unix::process::CommandExt;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-#[path = "st-scenario/paths.rs"]
 mod paths;
-#[path = "st-scenario/race.rs"]
 mod race;
 
 fn main() {
