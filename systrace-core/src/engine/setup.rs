@@ -10,7 +10,7 @@ use super::{Engine, Mode, Options};
 use crate::calls::Syscalls;
 use crate::env::SystemEnvironment;
 use crate::error::Result;
-use crate::log::Log;
+use crate::log::{Format, Log};
 use crate::protocol::{self, Process, Style, Terminal};
 use crate::tracer::FastPath;
 
@@ -51,6 +51,8 @@ pub struct Setup {
     pub preload: Vec<PathBuf>,
     /// Where logs go.
     pub log: LogTarget,
+    /// How log lines are written (`--log-format`).
+    pub log_format: Format,
     /// Who answers.
     pub frontend: Frontend,
 }
@@ -63,6 +65,7 @@ impl Default for Setup {
             user_policies: true,
             preload: Vec::new(),
             log: LogTarget::Syslog,
+            log_format: Format::Text,
             frontend: Frontend::None,
         }
     }
@@ -105,7 +108,8 @@ impl Setup {
             LogTarget::Syslog => Log::syslog(),
             LogTarget::Stderr => Log::Stderr,
             LogTarget::File(path) => Log::file(path)?,
-        };
+        }
+        .with_format(self.log_format);
         let mut engine = Engine::new(self.options, store, env, log);
         match self.frontend {
             Frontend::None => {}
@@ -121,7 +125,7 @@ impl Setup {
             .collect();
         let set = protocol::load_templates(&dirs);
         for skipped in &set.skipped {
-            eprintln!("systrace: template skipped: {skipped}");
+            engine.log.warn(&format!("template skipped: {skipped}"));
         }
         engine.set_templates(set.templates);
         Ok((engine, warnings))
