@@ -55,6 +55,9 @@ pub struct Setup {
     pub log_format: Format,
     /// Who answers.
     pub frontend: Frontend,
+    /// How the terminal waits for an answer, noticing the interrupt key
+    /// (see [`protocol::WaitInput`]); `None`: a plain read.
+    pub terminal_wait: Option<protocol::WaitInput>,
 }
 
 impl Default for Setup {
@@ -67,6 +70,7 @@ impl Default for Setup {
             log: LogTarget::Syslog,
             log_format: Format::Text,
             frontend: Frontend::None,
+            terminal_wait: None,
         }
     }
 }
@@ -113,7 +117,11 @@ impl Setup {
         let mut engine = Engine::new(self.options, store, env, log);
         match self.frontend {
             Frontend::None => {}
-            Frontend::Terminal => engine.set_frontend(Box::new(Terminal::new()), Style::Text),
+            Frontend::Terminal => {
+                let tty = Terminal::open(self.terminal_wait)
+                    .map_err(|e| crate::Error::os(Terminal::PATH, e))?;
+                engine.set_frontend(Box::new(tty), Style::Text);
+            }
             Frontend::Program(program) => {
                 engine.set_frontend(Box::new(Process::spawn(program)?), Style::Connected)
             }
@@ -123,7 +131,10 @@ impl Setup {
             .map(|d| d.join("templates"))
             .chain([PathBuf::from(GLOBAL_DIR).join("templates")])
             .collect();
-        let set = protocol::load_templates(&dirs);
+        let mut set = protocol::load_templates(&dirs);
+        if !dirs.iter().any(|d| d.is_dir()) {
+            set.templates = protocol::builtin_templates();
+        }
         for skipped in &set.skipped {
             engine.log.warn(&format!("template skipped: {skipped}"));
         }
