@@ -87,6 +87,26 @@ impl Setup {
             .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".systrace")))
     }
 
+    /// Whether this run may save policies: it learns, or asks.
+    pub fn may_save(&self) -> bool {
+        self.options.mode == Mode::Learn || !matches!(self.frontend, Frontend::None)
+    }
+
+    /// Create the `-d` directory when it is missing and this run may save
+    /// policies there. Returns the directory when it was created, for the
+    /// command to say so.
+    pub fn create_policy_dir(&self) -> Result<Option<PathBuf>> {
+        let Some(dir) = &self.policy_dir else {
+            return Ok(None);
+        };
+        if !self.user_policies || !self.may_save() || dir.exists() {
+            return Ok(None);
+        }
+        std::fs::create_dir_all(dir)
+            .map_err(|e| crate::Error::os(format!("-d {}", dir.display()), e))?;
+        Ok(Some(dir.clone()))
+    }
+
     /// Build the engine: read the `-f` files, open the log, start the
     /// frontend, load templates. Returns the warnings of the files read.
     pub fn build(self) -> Result<(Engine, Vec<Warning>)> {
@@ -167,6 +187,29 @@ pub enum NotRunnable {
     NotFound,
     /// A file, but not an executable one (exit status 126).
     NotExecutable(PathBuf),
+    /// A directory (exit status 126).
+    Directory(PathBuf),
+}
+
+impl NotRunnable {
+    /// The one line that says why `name` cannot be run.
+    pub fn message(&self, name: &std::ffi::OsStr) -> String {
+        match self {
+            NotRunnable::NotFound => format!("{}: command not found", name.to_string_lossy()),
+            NotRunnable::NotExecutable(path) => {
+                format!("{}: not executable (no execute permission)", path.display())
+            }
+            NotRunnable::Directory(path) => format!("{}: is a directory", path.display()),
+        }
+    }
+
+    /// The exit status a shell gives: 127 when not found, else 126.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            NotRunnable::NotFound => 127,
+            _ => 126,
+        }
+    }
 }
 
 /// Find a command as `execvp(3)` would: a name with a `/` as is, otherwise
@@ -187,12 +230,17 @@ pub fn find_program(name: &std::ffi::OsStr) -> std::result::Result<PathBuf, NotR
             .map(|dir| dir.join(name))
             .collect()
     };
+    let explicit = candidates.len() == 1 && name.as_bytes().contains(&b'/');
     let mut seen_file = None;
     for candidate in candidates {
         if executable(&candidate) {
             return std::fs::canonicalize(&candidate).map_err(|_| NotRunnable::NotFound);
         }
-        if candidate.exists() && seen_file.is_none() {
+        if candidate.is_dir() {
+            if explicit {
+                return Err(NotRunnable::Directory(candidate));
+            }
+        } else if candidate.exists() && seen_file.is_none() {
             seen_file = Some(candidate);
         }
     }
