@@ -92,7 +92,8 @@ pub struct Record {
 
 impl Record {
     /// The text line: `deny user: NAME, prog: EVENT LINE`, then `, answer:`,
-    /// `, errno:`, `, rule:` and `, suggest:` where they apply.
+    /// `, errno:`, `, rule:` (not for a fault) and `, suggest:` where they
+    /// apply.
     pub fn text(&self) -> String {
         let mut line = format!("{} user: {}, prog: {}", self.outcome, self.user, self.event);
         if let Some(answer) = self.answer {
@@ -101,7 +102,13 @@ impl Record {
         if let Some(errno) = self.errno {
             line.push_str(&format!(", errno: {}", errno_name(errno)));
         }
-        if let Some(rule) = &self.rule {
+        // A fault's line is the same on every replay of its seed, whatever
+        // rules were learned meanwhile: the rule is in the JSON only.
+        if let Some(rule) = self
+            .rule
+            .as_ref()
+            .filter(|_| self.outcome != Outcome::Fault)
+        {
             line.push_str(&format!(", rule: {rule}"));
         }
         if let Some(suggestion) = &self.suggestion {

@@ -103,7 +103,7 @@ impl Summary {
                 call: call.to_string(),
                 took,
             });
-            self.slowest.sort_by(|a, b| b.took.cmp(&a.took));
+            self.slowest.sort_by_key(|s| std::cmp::Reverse(s.took));
             self.slowest.truncate(SLOWEST);
         }
     }
