@@ -86,8 +86,8 @@ pub fn parse_file_recovering(src: &str, path: &str) -> (PolicyFile, Vec<Error>) 
         if let Err(e) = reader.line(path, i, raw) {
             let text = strip_comment(raw).trim_start_matches([' ', '\t']);
             if text
-                .get(..7)
-                .is_some_and(|h| h.eq_ignore_ascii_case("policy:"))
+                .get(..6)
+                .is_some_and(|h| h.eq_ignore_ascii_case("policy"))
             {
                 reader.lost = true;
             }
