@@ -411,3 +411,86 @@ fn run(given: &Given, argv: Vec<OsString>) -> Result<Run> {
         argv,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn run_of(args: &[&str]) -> Run {
+        match parse(args.iter().map(OsString::from)) {
+            Ok(Invocation::Run(run)) => *run,
+            other => panic!("{args:?}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn getopt_conventions() {
+        let run = run_of(&[
+            "-Aeiu",
+            "-fone",
+            "-f",
+            "two",
+            "--log-format=json",
+            "ls",
+            "-a",
+        ]);
+        assert_eq!(run.setup.options.mode, Mode::Learn);
+        assert!(matches!(run.setup.log, LogTarget::Stderr));
+        assert!(run.setup.options.inherit && !run.setup.options.aliases);
+        assert_eq!(
+            run.setup.preload,
+            [PathBuf::from("one"), PathBuf::from("two")]
+        );
+        assert_eq!(run.setup.log_format, Format::Json);
+        assert_eq!(run.argv, ["ls", "-a"], "options stop at the command");
+        let run = run_of(&["-a", "--summary", "--", "-weird-name"]);
+        assert!(run.setup.options.summary);
+        assert_eq!(run.argv, ["-weird-name"]);
+        let run = run_of(&["-a", "-K", "-E", "log", "-p", "42", "/bin/x"]);
+        assert!(run.setup.options.kill_unmatched);
+        assert_eq!(run.attach, Some(42));
+        assert!(matches!(run.setup.log, LogTarget::File(ref p) if p == Path::new("log")));
+    }
+
+    #[test]
+    fn settled_early() {
+        let parsed = |args: &[&str]| parse(args.iter().map(OsString::from));
+        assert!(matches!(parsed(&[]), Ok(Invocation::Synopsis)));
+        assert!(matches!(
+            parsed(&["-a", "-V", "junk"]),
+            Ok(Invocation::Version)
+        ));
+        assert!(matches!(parsed(&["--help"]), Ok(Invocation::Help)));
+        assert!(matches!(
+            parsed(&["--check", "a", "-b"]),
+            Ok(Invocation::Check(files)) if files == ["a", "-b"]
+        ));
+        assert!(matches!(
+            parsed(&["--completions=zsh"]),
+            Ok(Invocation::Completions(Shell::Zsh))
+        ));
+        match parsed(&["-a", "-\u{1b}"]) {
+            Err(Error::Usage(why)) => assert_eq!(why, "unknown flag -\\x1b"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn every_flag_has_one_entry_and_a_name() {
+        for (i, f) in FLAGS.iter().enumerate() {
+            assert!(!f.name().is_empty());
+            assert_eq!(flag(f.id), f, "{}", f.name());
+            assert!(
+                FLAGS[..i]
+                    .iter()
+                    .all(|g| g.short != f.short || f.short.is_none())
+            );
+            assert!(
+                FLAGS[..i]
+                    .iter()
+                    .all(|g| g.long != f.long || f.long.is_none())
+            );
+        }
+    }
+}
