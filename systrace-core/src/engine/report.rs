@@ -110,6 +110,28 @@ impl Engine {
         self.log.record(&record);
     }
 
+    /// Log a call refused whatever the policy says, and why: no rule can
+    /// permit it, so there is no suggestion.
+    pub(super) fn report_refusal(
+        &mut self,
+        pid: Pid,
+        binary: usize,
+        tr: &Translation,
+        why: String,
+        errno: i32,
+    ) {
+        let seen = Seen {
+            binary,
+            line: String::new(),
+            uid: None,
+            rule: None,
+            asked: false,
+        };
+        let mut record = self.record(Outcome::Deny, pid, tr, &seen, Some(errno));
+        record.refused = Some(why);
+        self.log.record(&record);
+    }
+
     /// Log a fault (`-r`): the call was to be permitted, and fails with
     /// `errno`.
     pub(super) fn report_fault(&mut self, pid: Pid, tr: &Translation, seen: &Seen, errno: i32) {
@@ -244,6 +266,7 @@ impl Engine {
             errno,
             rule,
             suggestion: None,
+            refused: None,
             event: self.event(pid, seen.binary, tr, false),
         }
     }

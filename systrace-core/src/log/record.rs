@@ -85,6 +85,9 @@ pub struct Record {
     /// at the end of the policy it permits the call unless an earlier rule
     /// ([`Record::rule`]) decides it first.
     pub suggestion: Option<String>,
+    /// Why the call was refused whatever the policy says (a class of
+    /// calls `--allow-unsafe` may allow, a path into systrace), if it was.
+    pub refused: Option<String>,
     /// The event line (the frontend protocol's), which the text line shows
     /// after `prog:`; calls without translators end after `syscall: ...`.
     pub event: String,
@@ -92,8 +95,8 @@ pub struct Record {
 
 impl Record {
     /// The text line: `deny user: NAME, prog: EVENT LINE`, then `, answer:`,
-    /// `, errno:`, `, rule:` (not for a fault) and `, suggest:` where they
-    /// apply.
+    /// `, errno:`, `, rule:` (not for a fault), `, suggest:` and
+    /// `, refused:` where they apply.
     pub fn text(&self) -> String {
         let mut line = format!("{} user: {}, prog: {}", self.outcome, self.user, self.event);
         if let Some(answer) = self.answer {
@@ -113,6 +116,9 @@ impl Record {
         }
         if let Some(suggestion) = &self.suggestion {
             line.push_str(&format!(", suggest: {suggestion}"));
+        }
+        if let Some(why) = &self.refused {
+            line.push_str(&format!(", refused: {why}"));
         }
         line
     }
@@ -137,7 +143,8 @@ impl Record {
             .map("args", &self.args)
             .str("errno", self.errno.map(errno_name).as_deref())
             .str("rule", self.rule.as_deref())
-            .str("suggestion", self.suggestion.as_deref());
+            .str("suggestion", self.suggestion.as_deref())
+            .str("refused", self.refused.as_deref());
         o.finish()
     }
 }

@@ -113,7 +113,7 @@ fn json_lines(engine: &Engine) -> Vec<Value> {
 }
 
 /// Every record carries every field, in the documented order.
-const FIELDS: [&str; 17] = [
+const FIELDS: [&str; 18] = [
     "time",
     "action",
     "answer",
@@ -131,6 +131,7 @@ const FIELDS: [&str; 17] = [
     "errno",
     "rule",
     "suggestion",
+    "refused",
 ];
 
 #[test]
@@ -345,4 +346,40 @@ fn summary_counts_what_stopped_and_names_the_fast_path() {
         s.engine(Mode::Enforce).summary().is_none(),
         "off unless asked for"
     );
+}
+
+/// A call refused whatever the policy says: a deny with the reason, and no
+/// suggestion (no rule can permit it).
+#[test]
+fn a_refusal_says_why_and_suggests_no_rule() {
+    let mount = libc::SYS_mount as u32;
+    for format in [Format::Text, Format::Json] {
+        let mut s = Setup::new("logrefused");
+        s.policy(IMAGE, &header("\tlinux64-mount: permit\n"));
+        let mut engine = s.engine_logging(enforce(), Log::Memory(Vec::new()).with_format(format));
+        s.call(mount, [0; 6]);
+        assert_eq!(s.run(&mut engine), [Decision::Deny(libc::EPERM)]);
+        let line = engine.log().lines().last().cloned().unwrap_or_default();
+        if format == Format::Text {
+            assert!(line.starts_with("deny user: tester, prog: "), "{line}");
+            assert!(line.contains(", errno: EPERM, refused: "), "{line}");
+            assert!(
+                line.ends_with(" (allow with --allow-unsafe mount)"),
+                "{line}"
+            );
+            assert!(!line.contains("suggest:"), "{line}");
+        } else {
+            let r: Value = serde_json::from_str(&line).expect("json");
+            assert_eq!(r["action"], "deny");
+            assert_eq!(r["syscall"], "mount");
+            assert_eq!(r["errno"], "EPERM");
+            assert_eq!(r["suggestion"], Value::Null);
+            assert!(
+                r["refused"]
+                    .as_str()
+                    .is_some_and(|w| w.ends_with("(allow with --allow-unsafe mount)")),
+                "{r}"
+            );
+        }
+    }
 }
