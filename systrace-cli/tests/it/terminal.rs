@@ -13,9 +13,11 @@ use std::time::{Duration, Instant};
 /// nothing is measured against it.
 const PATIENCE: Duration = Duration::from_secs(60);
 
-/// A tmux server of the test's own, killed when dropped.
+/// A tmux server of the test's own, killed (and its socket removed) when
+/// dropped.
 struct Tmux {
     socket: String,
+    socket_path: Option<PathBuf>,
 }
 
 impl Tmux {
@@ -26,8 +28,9 @@ impl Tmux {
             found.is_ok_and(|o| o.status.success()),
             "these tests drive a terminal with tmux: install it (apt-get install tmux)"
         );
-        let tmux = Tmux {
+        let mut tmux = Tmux {
             socket: format!("systrace-test-{}-{name}", std::process::id()),
+            socket_path: None,
         };
         fs::write(dir.join("run.sh"), script).expect("script");
         let status = tmux
@@ -38,6 +41,13 @@ impl Tmux {
             .status()
             .expect("tmux runs");
         assert!(status.success(), "tmux new-session");
+        let path = tmux
+            .command()
+            .args(["display-message", "-p", "#{socket_path}"])
+            .output()
+            .expect("display-message");
+        let path = String::from_utf8_lossy(&path.stdout).trim().to_string();
+        tmux.socket_path = (!path.is_empty()).then(|| PathBuf::from(path));
         tmux
     }
 
@@ -88,6 +98,9 @@ impl Tmux {
 impl Drop for Tmux {
     fn drop(&mut self) {
         let _ = self.command().arg("kill-server").status();
+        if let Some(path) = &self.socket_path {
+            let _ = fs::remove_file(path);
+        }
     }
 }
 
