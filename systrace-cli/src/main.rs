@@ -1,69 +1,18 @@
-//! The `systrace` command: parses arguments and calls the libraries.
-
-mod args;
+//! The `systrace` command: reads its arguments with
+//! `systrace_core::cmdline`, runs the engine on the Linux backend, and turns
+//! what the libraries return into text and exit statuses.
 
 use std::ffi::OsString;
-use std::io::Write as _;
-use std::os::unix::process::CommandExt as _;
+use std::os::unix::process::{CommandExt as _, ExitStatusExt as _};
 use std::process::ExitCode;
 
-use args::{Command, HELP, Run, USAGE};
-use systrace_core::ExitStatus;
-use systrace_core::calls::Syscalls;
-use systrace_core::engine::{Engine, LogTarget, NotRunnable, find_program};
-use systrace_core::env::SystemEnvironment;
-use systrace_linux::{Backend, credentials};
-use systrace_policy::{Binder, Policy};
-
-/// Exit status for usage errors.
-const EXIT_USAGE: u8 = 2;
-/// Exit status for systrace's own failures.
-const EXIT_FAILURE: u8 = 125;
-/// The command exists but cannot be executed.
-const EXIT_NOT_EXECUTABLE: u8 = 126;
-/// The command was not found.
-const EXIT_NOT_FOUND: u8 = 127;
-
-/// Check every file; print diagnostics; true when all are clean.
-fn check(files: &[OsString]) -> bool {
-    let env = SystemEnvironment::current();
-    let binder = Binder {
-        table: &Syscalls,
-        env: &env,
-    };
-    let mut clean = true;
-    let mut err = std::io::stderr().lock();
-    for file in files {
-        let path = file.to_string_lossy();
-        let result = std::fs::read(file)
-            .map_err(|e| format!("{path}:0:0: {e}"))
-            .and_then(|bytes| {
-                String::from_utf8(bytes).map_err(|e| format!("{path}:0:0: not UTF-8 text: {e}"))
-            })
-            .and_then(|src| Policy::load(&src, &path, &binder).map_err(|e| e.to_string()));
-        match result {
-            Ok((_, warnings)) => {
-                for w in warnings {
-                    let _ = writeln!(err, "{w}");
-                }
-            }
-            Err(message) => {
-                clean = false;
-                let _ = writeln!(err, "{message}");
-            }
-        }
-    }
-    clean
-}
-
-/// The exit status that reports how the command ended.
-fn status_code(status: Option<ExitStatus>) -> u8 {
-    match status {
-        Some(ExitStatus::Code(code)) => u8::try_from(code & 0xff).unwrap_or(EXIT_FAILURE),
-        Some(ExitStatus::Signal(sig)) => u8::try_from(128 + sig).unwrap_or(EXIT_FAILURE),
-        None => EXIT_FAILURE,
-    }
-}
+use systrace_core::cmdline::{
+    self, EXIT_FAILURE, EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, EXIT_USAGE, Invocation, Run,
+    status_code,
+};
+use systrace_core::engine::{Engine, LogTarget, find_program};
+use systrace_core::{Error, ExitStatus};
+use systrace_linux::{Backend, SpawnError, credentials};
 
 fn fail(message: impl std::fmt::Display) -> u8 {
     eprintln!("systrace: {message}");
@@ -71,21 +20,16 @@ fn fail(message: impl std::fmt::Display) -> u8 {
 }
 
 /// Trace a command under its policy; returns the exit status.
-fn run(run: Run) -> u8 {
+fn run(mut run: Run) -> u8 {
     let credentials = match run.credentials.as_deref().map(credentials::for_command) {
         Some(Err(e)) => return fail(e),
         ids => ids.and_then(Result::ok),
     };
-    let name = run.argv[0].to_string_lossy().into_owned();
     let image = match find_program(&run.argv[0]) {
         Ok(image) => image,
-        Err(NotRunnable::NotFound) => {
-            eprintln!("systrace: {name}: command not found");
-            return EXIT_NOT_FOUND;
-        }
-        Err(NotRunnable::NotExecutable(path)) => {
-            eprintln!("systrace: {}: not executable", path.display());
-            return EXIT_NOT_EXECUTABLE;
+        Err(e) => {
+            eprintln!("systrace: {}", e.message(&run.argv[0]));
+            return e.exit_code();
         }
     };
     // The engine logs the fault seed; say it on the terminal too.
@@ -94,6 +38,13 @@ fn run(run: Run) -> u8 {
             eprintln!("systrace: fault seed: {}", f.seed);
         }
     }
+    match run.setup.create_policy_dir() {
+        Ok(Some(dir)) => eprintln!("systrace: created policy directory {}", dir.display()),
+        Ok(None) => {}
+        Err(e) => return fail(e),
+    }
+    run.setup.terminal_wait = Some(systrace_linux::wait_input_or_interrupt);
+    let summary = run.setup.options.summary;
     let (mut engine, warnings) = match run.setup.build() {
         Ok(built) => built,
         Err(e) => return fail(e),
@@ -101,44 +52,60 @@ fn run(run: Run) -> u8 {
     for w in warnings {
         eprintln!("systrace: {w}");
     }
-    if let Some(pid) = run.attach {
+    let code = if let Some(pid) = run.attach {
         // Under the policy of the image it runs (a detached one included).
-        return match systrace_linux::attach(pid) {
-            Ok(backend) => follow(engine, backend, Some(ExitStatus::Code(0))),
+        match systrace_linux::attach(pid) {
+            Ok(backend) => follow(&mut engine, backend, Some(ExitStatus::Code(0))),
             Err(e) => fail(format!("-p {pid}: {e}")),
-        };
-    }
-    let Some(fast) = engine.initial_fast_path(&image.to_string_lossy()) else {
+        }
+    } else if let Some(fast) = engine.initial_fast_path(&image.to_string_lossy()) {
+        let options = systrace_linux::SpawnOptions { credentials };
+        match systrace_linux::spawn_with(&run.argv, &fast, &options) {
+            Ok(backend) => follow(&mut engine, backend, None),
+            Err(e) => return spawn_failed(&e),
+        }
+    } else {
         // A detached policy: the command runs untraced.
         let mut command = std::process::Command::new(&image);
         if let Some((uid, gid)) = credentials {
             command.uid(uid).gid(gid);
         }
-        return match command.args(&run.argv[1..]).status() {
-            Ok(s) => status_code(s.code().map(ExitStatus::Code).or_else(|| {
-                std::os::unix::process::ExitStatusExt::signal(&s).map(ExitStatus::Signal)
-            })),
-            Err(e) => fail(format!("{name}: {e}")),
-        };
-    };
-    let options = systrace_linux::SpawnOptions { credentials };
-    let backend = match systrace_linux::spawn_with(&run.argv, &fast, &options) {
-        Ok(b) => b,
-        Err(e) => {
-            eprintln!("systrace: {name}: {e}");
-            return match e.exit_code() {
-                126 => EXIT_NOT_EXECUTABLE,
-                127 => EXIT_NOT_FOUND,
-                _ => EXIT_FAILURE,
-            };
+        match command.args(&run.argv[1..]).status() {
+            Ok(s) => status_code(
+                s.code()
+                    .map(ExitStatus::Code)
+                    .or(s.signal().map(ExitStatus::Signal)),
+            ),
+            Err(e) => fail(format!("{}: {}", image.display(), cmdline::reason(&e))),
         }
     };
-    follow(engine, backend, None)
+    if summary {
+        eprint!("{}", engine.summary().unwrap_or_default());
+    }
+    code
+}
+
+/// The command could not be started: one line, and a shell's status.
+fn spawn_failed(e: &SpawnError) -> u8 {
+    match e {
+        SpawnError::Exec { program, source } => {
+            eprintln!(
+                "systrace: {program}: cannot execute: {}",
+                cmdline::reason(source)
+            );
+        }
+        other => eprintln!("systrace: {other}"),
+    }
+    match e.exit_code() {
+        126 => EXIT_NOT_EXECUTABLE,
+        127 => EXIT_NOT_FOUND,
+        _ => EXIT_FAILURE,
+    }
 }
 
 /// Run the engine on the backend's root to the end; `detached` is the
 /// status when the root was not seen to end.
-fn follow(mut engine: Engine, mut backend: Backend, detached: Option<ExitStatus>) -> u8 {
+fn follow(engine: &mut Engine, mut backend: Backend, detached: Option<ExitStatus>) -> u8 {
     let (root, image) = (backend.root(), backend.root_image().display().to_string());
     // Ctrl-C is for the command: systrace stays to save what it learned.
     if let Err(e) = systrace_linux::ignore_terminal_signals() {
@@ -152,27 +119,38 @@ fn follow(mut engine: Engine, mut backend: Backend, detached: Option<ExitStatus>
 }
 
 fn main() -> ExitCode {
-    let command = match args::parse() {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("systrace: {e}\n{USAGE}");
-            return ExitCode::from(EXIT_USAGE);
+    let args: Vec<OsString> = std::env::args_os().skip(1).collect();
+    ExitCode::from(match cmdline::parse(args) {
+        Err(Error::Usage(why)) => {
+            eprintln!("systrace: {why}");
+            EXIT_USAGE
         }
-    };
-    ExitCode::from(match command {
-        Command::Check(files) => u8::from(!check(&files)),
-        Command::Version => {
-            eprintln!(
-                "systrace V{} ({} ptrace+seccomp)",
-                env!("CARGO_PKG_VERSION"),
-                systrace_policy::Abi::native()
+        Err(e) => fail(e),
+        Ok(Invocation::Synopsis) => {
+            eprint!("{}", cmdline::help::synopsis());
+            EXIT_USAGE
+        }
+        Ok(Invocation::Check(files)) => {
+            let (report, clean) = cmdline::check::check(&files);
+            eprint!("{report}");
+            u8::from(!clean)
+        }
+        Ok(Invocation::Completions(shell)) => {
+            print!("{}", cmdline::complete::script(shell));
+            0
+        }
+        Ok(Invocation::Version) => {
+            let abi = systrace_policy::Abi::native();
+            println!(
+                "systrace V{} ({abi} ptrace+seccomp)",
+                env!("CARGO_PKG_VERSION")
             );
             0
         }
-        Command::Help => {
-            println!("{HELP}\n\n{USAGE}");
+        Ok(Invocation::Help) => {
+            print!("{}", cmdline::help::help());
             0
         }
-        Command::Run(r) => run(*r),
+        Ok(Invocation::Run(r)) => run(*r),
     })
 }

@@ -50,6 +50,11 @@ pub enum Error {
     /// The frontend went away while a process was waiting for an answer.
     #[error("EOF on policy input request")]
     FrontendGone,
+    /// The command line asks for something that cannot be done: an unknown
+    /// flag, a missing value, flags that contradict each other. The message
+    /// is one line saying why.
+    #[error("{0}")]
+    Usage(String),
     /// The frontend could not be started or talked to.
     #[error("frontend {program}: {source}")]
     Frontend {

@@ -40,6 +40,7 @@
 #![forbid(unsafe_code)]
 
 pub mod calls;
+pub mod cmdline;
 pub mod consts;
 pub mod engine;
 pub mod env;

@@ -48,3 +48,11 @@ pub fn ignore_terminal_signals() -> std::io::Result<()> {
     sys::signal::ignore(libc::SIGINT)?;
     sys::signal::ignore(libc::SIGQUIT)
 }
+
+/// Wait for input on the terminal `fd`, or for its interrupt key: `Ok(true)`
+/// when a read would not block, `Ok(false)` when `SIGINT` arrived first.
+/// systrace's `-t` prompt waits with it, so that Ctrl-C at the prompt ends
+/// the question (see `systrace_core::protocol::Terminal`).
+pub fn wait_input_or_interrupt(fd: std::os::fd::BorrowedFd<'_>) -> std::io::Result<bool> {
+    sys::signal::wait_input_or_interrupt(fd)
+}

@@ -53,6 +53,7 @@ pub mod eval;
 pub mod fnmatch;
 #[doc(hidden)]
 pub mod fuzz;
+pub mod lint;
 pub mod matcher;
 pub mod parse;
 pub mod policy;

@@ -2,7 +2,8 @@
 //!
 //! A file is read line by line, as the original did: comments are cut and
 //! blanks trimmed first, then each line is parsed by the pest grammar in
-//! `policy.pest`. The first syntax error stops the parse.
+//! `policy.pest`. The first syntax error stops [`parse_file`];
+//! [`parse_file_recovering`] goes on, for `--check`.
 
 use pest::Parser as _;
 use pest::iterators::Pair;
@@ -13,6 +14,7 @@ use crate::ast::{
 };
 use crate::errno::Errno;
 use crate::error::{Error, Location};
+use crate::lint::suggest::{hint, nearest};
 
 mod grammar {
     #[derive(Debug, pest_derive::Parser)]
@@ -63,16 +65,56 @@ fn to_u32(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
-/// Parse a whole policy file. `path` is only used in diagnostics.
+/// Parse a whole policy file. `path` is only used in diagnostics. The
+/// first syntax error stops the parse.
 pub fn parse_file(src: &str, path: &str) -> Result<PolicyFile, Error> {
-    let mut file = PolicyFile::default();
-    let mut closed = false;
+    let mut reader = Reader::default();
     for (i, raw) in src.split('\n').enumerate() {
+        reader.line(path, i, raw)?;
+    }
+    Ok(reader.file)
+}
+
+/// Parse a whole policy file, going on after each syntax error: the lines
+/// that parse, and every error, in line order. A rule line under a header
+/// that did not parse is checked but kept in no section, so that one bad
+/// header does not make an error of every rule after it.
+pub fn parse_file_recovering(src: &str, path: &str) -> (PolicyFile, Vec<Error>) {
+    let mut reader = Reader::default();
+    let mut errors = Vec::new();
+    for (i, raw) in src.split('\n').enumerate() {
+        if let Err(e) = reader.line(path, i, raw) {
+            let text = strip_comment(raw).trim_start_matches([' ', '\t']);
+            if text
+                .get(..6)
+                .is_some_and(|h| h.eq_ignore_ascii_case("policy"))
+            {
+                reader.lost = true;
+            }
+            errors.push(e);
+        }
+    }
+    (reader.file, errors)
+}
+
+/// A file being read, line by line.
+#[derive(Default)]
+struct Reader {
+    file: PolicyFile,
+    /// The last section ended with `detached`.
+    closed: bool,
+    /// The last header did not parse: its rules belong to no section.
+    lost: bool,
+}
+
+impl Reader {
+    /// Read line `i` (0-based), `raw` as in the file.
+    fn line(&mut self, path: &str, i: usize, raw: &str) -> Result<(), Error> {
         let code = strip_comment(raw);
         let body = code.trim_start_matches([' ', '\t']);
         let text = body.trim_end();
         if text.is_empty() {
-            continue;
+            return Ok(());
         }
         let ctx = LineCtx {
             path,
@@ -92,19 +134,21 @@ pub fn parse_file(src: &str, path: &str) -> Result<PolicyFile, Error> {
                 let (Some(name), Some(emul)) = (inner.next(), inner.next()) else {
                     return Err(ctx.error(0, "malformed header"));
                 };
-                file.sections.push(Section {
+                self.file.sections.push(Section {
                     name: name.as_str().to_string(),
                     emulation: emul.as_str().to_string(),
                     detached: false,
                     rules: Vec::new(),
                     span: ctx.span(0),
                 });
-                closed = false;
+                self.closed = false;
+                self.lost = false;
             }
-            G::detached => match file.sections.last_mut() {
-                Some(section) if !closed => {
+            G::detached => match self.file.sections.last_mut() {
+                _ if self.lost => {}
+                Some(section) if !self.closed => {
                     section.detached = true;
-                    closed = true;
+                    self.closed = true;
                 }
                 Some(_) => {
                     return Err(ctx.error(0, "`detached` twice: start a new `Policy:` section"));
@@ -112,12 +156,15 @@ pub fn parse_file(src: &str, path: &str) -> Result<PolicyFile, Error> {
                 None => return Err(ctx.error(0, "`detached` before any `Policy:` header")),
             },
             G::rule_line => {
-                let Some(section) = file.sections.last_mut() else {
+                if self.lost {
+                    return rule_line(&ctx, item).map(drop);
+                }
+                let Some(section) = self.file.sections.last_mut() else {
                     return Err(
                         ctx.error(0, "rule before any `Policy: NAME, Emulation: EMUL` header")
                     );
                 };
-                if closed {
+                if self.closed {
                     return Err(ctx.error(
                         0,
                         "rule after `detached`: a detached policy ends its section; start a new `Policy:` header",
@@ -137,8 +184,8 @@ pub fn parse_file(src: &str, path: &str) -> Result<PolicyFile, Error> {
             }
             _ => return Err(ctx.error(0, "unexpected line")),
         }
+        Ok(())
     }
-    Ok(file)
 }
 
 /// Parse the text of one rule, as a frontend answers it or after the
@@ -302,7 +349,11 @@ fn action_with_arg(
     match action {
         "deny" => Errno::from_name(word)
             .map(|e| Action::Deny(Some(e)))
-            .ok_or_else(|| ctx.error(at + 1, format!("unknown errno `{word}`"))),
+            .ok_or_else(|| {
+                let names: Vec<String> = Errno::all().map(|e| e.name().to_lowercase()).collect();
+                let hint = hint(word, names.iter().map(String::as_str));
+                ctx.error(at + 1, format!("unknown errno `{word}`{hint}"))
+            }),
         "permit" => {
             if word.eq_ignore_ascii_case("inherit") {
                 Ok(Action::Permit(PermitFlag::Inherit))
@@ -311,7 +362,10 @@ fn action_with_arg(
             } else {
                 Err(ctx.error(
                     at + 1,
-                    format!("unknown flag `{word}`: permit takes [inherit] or [detach]"),
+                    format!(
+                        "unknown flag `{word}`: permit takes [inherit] or [detach]{}",
+                        hint(word, ["inherit", "detach"])
+                    ),
                 ))
             }
         }
@@ -507,10 +561,59 @@ fn pest_error(ctx: &LineCtx<'_>, e: &pest::error::Error<G>) -> Error {
         );
     }
     let message = match &e.variant {
-        ErrorVariant::ParsingError { positives, .. } => expected(positives, rest),
+        ErrorVariant::ParsingError { positives, .. } => {
+            // A misspelt action reads as a translator: the parser then
+            // wants an operator after it.
+            if positives.iter().any(|r| matches!(r, G::cmp_op | G::index)) {
+                if let Some((start, word)) = last_word(&ctx.text[..pos]) {
+                    if let Some(action) = nearest(word, ACTIONS) {
+                        return ctx.error(
+                            start,
+                            format!(
+                                "expected an action (permit, deny, ask, kill), found `{word}`; did you mean `{action}`?"
+                            ),
+                        );
+                    }
+                }
+            }
+            expected(positives, rest)
+        }
         ErrorVariant::CustomError { message } => message.clone(),
     };
     ctx.error(pos, message)
+}
+
+/// The actions, as written.
+const ACTIONS: [&str; 4] = ["permit", "deny", "ask", "kill"];
+
+/// The last word of `text` (letters, digits, `_`) and where it starts.
+fn last_word(text: &str) -> Option<(usize, &str)> {
+    let trimmed = text.trim_end();
+    let start = trimmed
+        .char_indices()
+        .rev()
+        .take_while(|(_, c)| c.is_ascii_alphanumeric() || *c == '_')
+        .last()?
+        .0;
+    Some((start, &trimmed[start..]))
+}
+
+/// The words a grammar rule stands for, to suggest one for a misspelling.
+fn keywords(r: G) -> &'static [&'static str] {
+    match r {
+        G::action => &ACTIONS,
+        G::cmp_op => &["eq", "neq", "sub", "nsub", "match", "inpath", "re"],
+        G::then_kw => &["then"],
+        G::and_op => &["and"],
+        G::or_op => &["or"],
+        G::log_kw => &["log"],
+        G::as_kw => &["as"],
+        G::if_kw => &["if"],
+        G::not_kw => &["not"],
+        G::true_lit => &["true"],
+        G::subject => &["user", "group"],
+        _ => &[],
+    }
 }
 
 fn expected(positives: &[G], rest: &str) -> String {
@@ -532,10 +635,27 @@ fn expected(positives: &[G], rest: &str) -> String {
             format!("`{token}`")
         }
     };
+    let word: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    let hint = if word.is_empty() {
+        String::new()
+    } else {
+        hint(
+            &word,
+            positives.iter().flat_map(|&r| keywords(r).iter().copied()),
+        )
+    };
     match wanted.as_slice() {
-        [] => format!("unexpected {found}"),
-        [one] => format!("expected {one}, found {found}"),
-        [init @ .., last] => format!("expected {} or {last}, found {found}", init.join(", ")),
+        [] => format!("unexpected {found}{hint}"),
+        [one] => format!("expected {one}, found {found}{hint}"),
+        [init @ .., last] => {
+            format!(
+                "expected {} or {last}, found {found}{hint}",
+                init.join(", ")
+            )
+        }
     }
 }
 

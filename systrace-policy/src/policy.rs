@@ -7,6 +7,7 @@ use std::fmt;
 use crate::ast::{Action, Expr, Id, PolicyFile, Predicate, RuleLine, Section, Span, Subject};
 use crate::error::{Error, Location, Warning};
 use crate::eval::{CallRules, Compiled, Cond};
+use crate::lint::suggest::hint;
 use crate::matcher::{Environment, Matcher, expand};
 use crate::table::{Abi, CallId, CallInfo, CallTable, Unknown};
 
@@ -103,8 +104,9 @@ impl Policy {
                 path,
                 Span::new(section.span.line, col),
                 format!(
-                    "unknown emulation `{}`: this systrace knows linux64, native and linux",
-                    section.emulation
+                    "unknown emulation `{}`: this systrace knows linux64, native and linux{}",
+                    section.emulation,
+                    hint(&section.emulation, ["linux64", "native", "linux"])
                 ),
             ));
         };
@@ -389,11 +391,16 @@ fn cond(
                     (0, _) => format!("translator `{}`", cmp.translator),
                     (_, _) => format!("`{}[{nth}]`", cmp.translator),
                 };
+                let hint = if have == 0 {
+                    hint(&cmp.translator, info.translators.iter().copied())
+                } else {
+                    String::new()
+                };
                 return Err(bind_error(
                     path,
                     cmp.span,
                     format!(
-                        "`{}` has no {what}; its translators: {offered}",
+                        "`{}` has no {what}; its translators: {offered}{hint}",
                         line.syscall
                     ),
                 ));

@@ -10,7 +10,7 @@ use std::process::{Command, Output};
 /// rules generalize (`/tmp/*`), so that what is learned is exact. The
 /// build's own scratch directory, unless the checkout itself lies in one of
 /// them; then a directory under `$HOME`.
-fn base() -> PathBuf {
+pub(crate) fn base() -> PathBuf {
     let mut temp: Vec<PathBuf> = ["/tmp", "/var/tmp", "/dev/shm"]
         .iter()
         .map(PathBuf::from)
@@ -375,60 +375,6 @@ fn shell_frontend_denies_one_file() {
     let policy = dir.join("policies").join(crate::policy_name("/bin/cat"));
     let saved = fs::read_to_string(policy).unwrap_or_default();
     assert!(!saved.contains("\tlinux64-"), "no rule was saved: {saved}");
-}
-
-/// `-t`: the questions on standard output with `Answer: `, the answers read
-/// from standard input. `permit` is remembered, so it is asked once.
-#[test]
-fn terminal_mode_asks_and_remembers() {
-    let dir = workdir("terminal");
-    let data = fresh_data(&dir, &[("ok.txt", "fine\n")]);
-    let policy = dir.join("policies").join(crate::policy_name("/bin/cat"));
-    // Everything but reading files is permitted already.
-    let learn = traced(&dir, &data, &["-A"], &["/bin/cat", "ok.txt"]);
-    assert!(learn.status.success());
-    let ok = fs::canonicalize(data.join("ok.txt")).expect("ok");
-    let saved = fs::read_to_string(&policy).expect("learned");
-    let rule = format!(
-        "\tlinux64-fsread: filename eq \"{}\" then permit\n",
-        ok.display()
-    );
-    assert!(saved.contains(&rule), "{saved}");
-    fs::write(&policy, saved.replace(&rule, "")).expect("edit");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_systrace"))
-        .arg("-d")
-        .arg(dir.join("policies"))
-        .args(["-t", "/bin/cat", "ok.txt", "ok.txt"])
-        .current_dir(&data)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    std::io::Write::write_all(
-        child.stdin.as_mut().expect("stdin"),
-        b"bogus\nfilename match \"/*\" then permit\n",
-    )
-    .expect("answers");
-    let out = child.wait_with_output().expect("runs");
-    let stdout = text(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{stdout}");
-    let openat = systrace_core::calls::number(systrace_policy::Abi::native(), "openat");
-    let question = format!(
-        "syscall: linux64-fsread({}), filename: {}\nAnswer: ",
-        openat.expect("openat"),
-        ok.display()
-    );
-    assert_eq!(stdout.matches(&question).count(), 1, "asked once: {stdout}");
-    assert!(
-        stdout.contains("Answer: Parse error.\nAnswer: "),
-        "{stdout}"
-    );
-    assert!(stdout.ends_with("fine\nfine\n"), "{stdout}");
-    let saved = fs::read_to_string(&policy).expect("saved");
-    assert!(
-        saved.contains("linux64-fsread: filename match \"/*\" then permit"),
-        "{saved}"
-    );
 }
 
 /// A child made with `CLONE_UNTRACED` would escape the tracer: refused.

@@ -1,10 +1,23 @@
 //! Integration tests of the `systrace` command.
 
 mod check;
+mod completions;
 mod e2e;
 mod faults;
+mod logs;
+mod terminal;
+mod usage;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+/// A fresh directory of the test's own, `GROUP/NAME` under the tests'
+/// base (outside the temporary directories learning generalizes).
+fn scratch(group: &str, name: &str) -> PathBuf {
+    let dir = e2e::base().join(group).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("policies")).expect("scratch dir");
+    dir
+}
 
 /// The file name systrace gives the policy of `program` (a path, or a name
 /// looked up in `PATH`): its resolved image, mangled. `/bin/cat` is

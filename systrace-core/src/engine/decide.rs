@@ -21,10 +21,10 @@ use systrace_policy::{CallId, Credentials};
 
 use crate::calls::{self, Class};
 use crate::error::{Error, Result};
-use crate::fault;
 use crate::tracer::{Checked, Decision, Pid, Stop, Tracer};
 use crate::translate::{self, Lookup, Translation, script};
 
+use super::report::Seen;
 use super::{EFAULT, ENAMETOOLONG, EPERM, Engine, Mode};
 
 impl Engine {
@@ -60,7 +60,10 @@ impl Engine {
         if decision == Decision::Permit && class.class.contains(Class::EXEC) {
             decision = self.judge_interpreter(tracer, stop, binary, &tr)?;
         }
-        Ok(self.settle(stop, binary, &tr, class.class, decision, fault))
+        let fault = fault
+            .filter(|_| decision == Decision::Permit)
+            .map(|errno| (errno, self.fault_seen(tracer, stop, binary, &tr)));
+        Ok(self.settle(stop, &tr, class.class, decision, fault))
     }
 
     /// The binary whose policy judges `pid`'s calls, adopting a process not
@@ -151,30 +154,29 @@ impl Engine {
         let args = tr.policy_args();
         let verdict = policy
             .evaluate(CallId::Syscall(tr.call.nr), tr.alias, &args, creds)
-            .map(|v| (v.action, v.log));
+            .map(|v| (v.action, v.log, v.number));
+        let rule = verdict.map(|(_, _, number)| number);
         Ok(match verdict {
             // The common case: a rule decides, nothing to print.
-            Some((action, false)) if action != Action::Ask => {
-                self.apply(pid, action, tr, false, "")
-            }
-            Some((Action::Ask, log))
+            Some((action, false, _)) if action != Action::Ask => self.apply(pid, action, tr, None),
+            Some((Action::Ask, log, _))
                 if self.options.mode != Mode::Enforce && self.frontend.is_some() =>
             {
-                let line = self.event_line(pid, binary_nr, tr);
-                let action = self.ask(pid, binary_nr, tr, &line, true, creds)?;
-                self.apply(pid, action, tr, log, &line)
+                let seen = self.seen(tracer, stop, binary_nr, tr, rule, log);
+                let action = self.ask(pid, binary_nr, tr, &seen.line, true, creds)?;
+                self.apply(pid, action, tr, log.then(|| seen.asked()).as_ref())
             }
-            Some((Action::Ask, _)) => {
-                let line = self.event_line(pid, binary_nr, tr);
-                self.unmatched_enforce(&line)
+            Some((Action::Ask, log, _)) => {
+                let seen = self.seen(tracer, stop, binary_nr, tr, rule, log);
+                self.unmatched_enforce(pid, tr, &seen)
             }
-            Some((action, log)) => {
-                let line = self.event_line(pid, binary_nr, tr);
-                self.apply(pid, action, tr, log, &line)
+            Some((action, log, _)) => {
+                let seen = self.seen(tracer, stop, binary_nr, tr, rule, log);
+                self.apply(pid, action, tr, log.then_some(&seen))
             }
             None => {
-                let line = self.event_line(pid, binary_nr, tr);
-                self.unmatched(pid, binary_nr, tr, &line, creds)?
+                let seen = self.seen(tracer, stop, binary_nr, tr, None, false);
+                self.unmatched(pid, tr, &seen, creds)?
             }
         })
     }
@@ -223,18 +225,17 @@ impl Engine {
     fn settle(
         &mut self,
         stop: &Stop,
-        binary: usize,
         tr: &Translation,
         class: Class,
         decision: Decision,
-        fault: Option<i32>,
+        fault: Option<(i32, Seen)>,
     ) -> (Decision, Checked) {
         let pid = stop.pid();
         if decision != Decision::Permit {
             return (decision, Checked::default());
         }
-        if let Some(errno) = fault {
-            return (self.inject(pid, binary, tr, errno), Checked::default());
+        if let Some((errno, seen)) = fault {
+            return (self.inject(pid, tr, &seen, errno), Checked::default());
         }
         // A call judged as another (an i386 `socketcall`, a descriptor
         // form) says in its translation what of it was read.
@@ -258,8 +259,8 @@ impl Engine {
     pub(super) fn inject(
         &mut self,
         pid: Pid,
-        binary: usize,
         tr: &Translation,
+        seen: &Seen,
         errno: i32,
     ) -> Decision {
         let Some(proc) = self.procs.get_mut(&pid) else {
@@ -271,12 +272,7 @@ impl Engine {
         // A failed exec runs nothing: its `permit[...]` flag must not carry
         // over to a later one.
         proc.on_exec = PermitFlag::None;
-        let line = self.event_line(pid, binary, tr);
-        self.log.write(&format!(
-            "fault user: {}, prog: {line}, errno: {}",
-            self.user,
-            fault::errno_name(errno)
-        ));
+        self.report_fault(pid, tr, seen, errno);
         Decision::Deny(errno)
     }
 
@@ -286,8 +282,7 @@ impl Engine {
         pid: Pid,
         action: Action,
         tr: &Translation,
-        log: bool,
-        line: &str,
+        logged: Option<&Seen>,
     ) -> Decision {
         let decision = match action {
             Action::Permit(flag) => {
@@ -306,8 +301,8 @@ impl Engine {
             // An `ask` that reaches here had no one to ask: deny.
             Action::Ask => Decision::Deny(EPERM),
         };
-        if log {
-            self.report(decision, line);
+        if let Some(seen) = logged {
+            self.report(decision, pid, tr, seen);
         }
         decision
     }
@@ -315,23 +310,23 @@ impl Engine {
     pub(super) fn unmatched(
         &mut self,
         pid: Pid,
-        binary: usize,
         tr: &Translation,
-        line: &str,
+        seen: &Seen,
         creds: Credentials,
     ) -> Result<Decision> {
+        let binary = seen.binary;
         let b = &self.binaries.list[binary];
         if self.options.mode == Mode::Enforce || b.unsupervised || b.broken {
-            return Ok(self.unmatched_enforce(line));
+            return Ok(self.unmatched_enforce(pid, tr, seen));
         }
         if self.options.mode == Mode::Learn {
             self.learn(binary, tr);
             return Ok(Decision::Permit);
         }
         if self.frontend.is_none() {
-            return Ok(self.unmatched_enforce(line));
+            return Ok(self.unmatched_enforce(pid, tr, seen));
         }
-        let action = self.ask(pid, binary, tr, line, false, creds)?;
-        Ok(self.apply(pid, action, tr, false, line))
+        let action = self.ask(pid, binary, tr, &seen.line, false, creds)?;
+        Ok(self.apply(pid, action, tr, None))
     }
 }

@@ -155,7 +155,7 @@ impl super::Engine {
                 true
             }
             Err(e) => {
-                eprintln!("systrace: cannot add rule: {e}");
+                self.log.warn(&format!("cannot add rule: {e}"));
                 false
             }
         }

@@ -35,7 +35,7 @@ use crate::calls::{Syscalls, Unsafe};
 use crate::env::SystemEnvironment;
 use crate::error::{Error, Result};
 use crate::fault::{FaultConfig, Faults};
-use crate::log::Log;
+use crate::log::{Log, Summary};
 use crate::protocol::{Channel, Style, Template};
 use crate::tracer::{Event, ExitStatus, Pid, Tracer};
 
@@ -81,6 +81,8 @@ pub struct Options {
     /// The classes of calls refused by default that are allowed
     /// (`--allow-unsafe`); see [`crate::calls::Unsafe`].
     pub allow: BTreeSet<Unsafe>,
+    /// Count the decided calls for [`Engine::summary`] (`--summary`).
+    pub summary: bool,
 }
 
 impl Default for Options {
@@ -93,6 +95,7 @@ impl Default for Options {
             temp_dirs: TempDirs::standard(),
             faults: None,
             allow: BTreeSet::new(),
+            summary: false,
         }
     }
 }
@@ -130,6 +133,7 @@ pub struct Engine {
     last_save: Instant,
     root_status: Option<ExitStatus>,
     faults: Option<Faults>,
+    summary: Option<Summary>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -153,6 +157,7 @@ impl Engine {
             Faults::new(config)
         });
         Engine {
+            summary: options.summary.then(Summary::new),
             options,
             store,
             env,
@@ -272,7 +277,11 @@ impl Engine {
         match event {
             Event::Syscall(stop) => {
                 let pid = stop.pid();
+                let started = self.summary.is_some().then(Instant::now);
                 let (decision, checked) = self.decide(tracer, &stop)?;
+                if let Some(started) = started {
+                    self.tally(pid, stop.call(), decision, started.elapsed());
+                }
                 tracer.resume(stop, decision, &checked)?;
                 if self.procs.get(&pid).is_some_and(|p| p.detached) {
                     tracer.detach(pid)?;
@@ -314,7 +323,7 @@ impl Engine {
     }
 
     /// Save every changed policy (at exit, and every 30 s). Failures are
-    /// reported on stderr; they do not stop tracing.
+    /// warned about in the log; they do not stop tracing.
     pub fn save_changed(&mut self) {
         self.last_save = Instant::now();
         if self.store.user_dir().is_none() {
@@ -329,7 +338,9 @@ impl Engine {
             let sections: Vec<&Policy> = b.sections.iter().collect();
             match self.store.save(&sections) {
                 Ok(_) => b.dirty = false,
-                Err(e) => eprintln!("systrace: failed to write policy for {}: {e}", b.name),
+                Err(e) => self
+                    .log
+                    .warn(&format!("failed to write policy for {}: {e}", b.name)),
             }
         }
     }
@@ -346,12 +357,13 @@ impl Engine {
         }
         let (n, warnings, error) = self.binaries.get(image, &mut self.store, &binder);
         for w in warnings {
-            eprintln!("systrace: {w}");
+            self.log.warn(&w.to_string());
         }
         if let Some(e) = error {
-            eprintln!(
-                "systrace: {e}\nsystrace: {image}: policy not loaded; only what a rule permits is permitted"
-            );
+            self.log.warn(&e.to_string());
+            self.log.warn(&format!(
+                "{image}: policy not loaded; only what a rule permits is permitted"
+            ));
         }
         n
     }

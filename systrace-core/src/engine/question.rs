@@ -5,7 +5,7 @@ use systrace_policy::ast::{Action, Rule, RuleLine, Span};
 use systrace_policy::parse::parse_file;
 use systrace_policy::{Binder, CallId, Credentials, Policy};
 
-use crate::protocol::{Question, Template};
+use crate::protocol::{Question, Subject, Template};
 use crate::translate::Translation;
 
 /// The call being asked about, and the policy answers may change.
@@ -15,6 +15,8 @@ pub(crate) struct Asking<'a> {
     tr: &'a Translation,
     /// The name rules for this event are written under (the alias's, if any).
     name: &'a str,
+    /// The arguments rules under that name may use.
+    args: Vec<(String, Option<String>)>,
     creds: Credentials,
     templates: Vec<&'a Template>,
     changed: bool,
@@ -25,7 +27,7 @@ impl<'a> Asking<'a> {
         policy: &'a mut Policy,
         binder: &'a Binder<'a>,
         tr: &'a Translation,
-        name: &'a str,
+        (name, args): (&'a str, Vec<(String, Option<String>)>),
         creds: Credentials,
         templates: &'a [Template],
     ) -> Asking<'a> {
@@ -38,6 +40,7 @@ impl<'a> Asking<'a> {
             binder,
             tr,
             name,
+            args,
             creds,
             templates,
             changed: false,
@@ -63,6 +66,15 @@ impl<'a> Asking<'a> {
 }
 
 impl Question for Asking<'_> {
+    fn subject(&self) -> Subject {
+        Subject {
+            emulation: self.policy.emulation().to_string(),
+            name: self.name.to_string(),
+            alias: self.tr.alias.is_some(),
+            args: self.args.clone(),
+        }
+    }
+
     fn review(&self) -> Vec<String> {
         let real = CallId::Syscall(self.tr.call.nr);
         let mut rules: Vec<String> = self
@@ -151,7 +163,12 @@ impl Engine {
         prompt_only: bool,
         creds: Credentials,
     ) -> Result<Action> {
-        let (name, _) = self.rule_target(tr);
+        let (name, args) = self.rule_target(tr);
+        let args: Vec<(String, Option<String>)> = args
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(n, v)| (n.to_string(), v.map(str::to_string)))
+            .collect();
         let Some((mut channel, style)) = self.frontend.take() else {
             return Ok(Action::DENY);
         };
@@ -161,7 +178,8 @@ impl Engine {
                 env: &self.env,
             };
             let policy = self.binaries.list[binary].section(tr.call.abi);
-            let mut q = Asking::new(policy, &binder, tr, &name, creds, &self.templates);
+            let subject = (name.as_str(), args);
+            let mut q = Asking::new(policy, &binder, tr, subject, creds, &self.templates);
             let answer = protocol::ask(channel.as_mut(), style, line, prompt_only, &mut q);
             let changed = q.changed();
             (answer, changed)
@@ -221,6 +239,7 @@ impl Engine {
             }
             Answer::Matched(action) => action,
             Answer::Kill => Action::Kill,
+            Answer::Interrupted => Action::Deny(systrace_policy::errno::Errno::from_name("eintr")),
             Answer::Detach => {
                 let b = &mut self.binaries.list[binary];
                 if b.sections.iter().any(|p| !p.is_empty()) {

@@ -370,15 +370,12 @@ impl Engine {
         tr: &Translation,
         refused: &Refused,
     ) -> crate::tracer::Decision {
-        let line = self.event_line(pid, binary, tr);
         let allow = refused
             .allow
             .map(|u| format!(" (allow with --allow-unsafe {u})"))
             .unwrap_or_default();
-        self.log.write(&format!(
-            "deny user: {}, prog: {line}, refused: {}{allow}",
-            self.user, refused.why
-        ));
+        let why = format!("{}{allow}", refused.why);
+        self.report_refusal(pid, binary, tr, why, refused.errno);
         crate::tracer::Decision::Deny(refused.errno)
     }
 }

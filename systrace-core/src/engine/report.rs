@@ -1,35 +1,285 @@
-//! What the engine reports: event lines (for the frontend and the log)
-//! and the permit and deny lines of the log.
+//! What the engine reports: event lines (for the frontend), the records of
+//! the log, and the counts of `--summary`.
+
+use std::time::{Duration, SystemTime};
 
 use crate::calls::{self, Syscalls};
+use crate::log::{Outcome, Record};
 use crate::protocol::{Args, EventLine};
-use crate::tracer::{Decision, Pid};
+use systrace_policy::{CallId, Credentials};
+
+use crate::tracer::{Decision, Pid, RawCall, Stop, Tracer};
 use crate::translate::Translation;
 
-use super::{EPERM, Engine};
+use super::{EPERM, Engine, Mode};
 
 /// A translator's name and printed value (`None` when it failed).
 pub(super) type NamedValue<'a> = (&'a str, Option<&'a str>);
 
+/// What a report says of a stopped call besides its decision: gathered
+/// where the call is decided, used only when the call is logged or asked.
+#[derive(Clone, Debug)]
+pub(super) struct Seen {
+    /// The binary whose policy judged it.
+    pub(super) binary: usize,
+    /// The event line of the frontend protocol.
+    pub(super) line: String,
+    /// The process's effective uid.
+    pub(super) uid: Option<u32>,
+    /// The number of the rule that matched, in the policy of the call's ABI.
+    pub(super) rule: Option<usize>,
+    /// The decision is a frontend's answer to an `ask` rule.
+    pub(super) asked: bool,
+}
+
+impl Seen {
+    /// The same call, decided by a frontend's answer.
+    pub(super) fn asked(&self) -> Seen {
+        Seen {
+            asked: true,
+            ..self.clone()
+        }
+    }
+}
+
 impl Engine {
-    pub(super) fn report(&mut self, decision: Decision, line: &str) {
-        let verb = if decision == Decision::Permit {
-            "permit"
+    /// What a report of this call would say. `logged`: the matching rule
+    /// logs; the uid is only read when the call may be logged.
+    pub(super) fn seen(
+        &self,
+        tracer: &mut dyn Tracer,
+        stop: &Stop,
+        binary: usize,
+        tr: &Translation,
+        rule: Option<usize>,
+        logged: bool,
+    ) -> Seen {
+        let uid = if self.options.mode == Mode::Learn && !logged {
+            None
         } else {
-            "deny"
+            tracer.credentials(stop).ok().map(|c| c.uid)
         };
-        self.log
-            .write(&format!("{verb} user: {}, prog: {line}", self.user));
+        Seen {
+            binary,
+            line: self.event_line(stop.pid(), binary, tr),
+            uid,
+            rule,
+            asked: false,
+        }
     }
 
-    pub(super) fn unmatched_enforce(&mut self, line: &str) -> Decision {
+    /// What the report of a fault says: the call is about to be permitted,
+    /// by the rule found again here, if any (faults are rare).
+    pub(super) fn fault_seen(
+        &mut self,
+        tracer: &mut dyn Tracer,
+        stop: &Stop,
+        binary: usize,
+        tr: &Translation,
+    ) -> Seen {
+        let policy = self.binaries.list[binary].section(tr.call.abi);
+        let creds = if policy.uses_credentials() {
+            tracer.credentials(stop).unwrap_or_default()
+        } else {
+            Credentials::default()
+        };
+        let args = tr.policy_args();
+        let rule = policy
+            .evaluate(CallId::Syscall(tr.call.nr), tr.alias, &args, creds)
+            .map(|v| v.number);
+        self.seen(tracer, stop, binary, tr, rule, true)
+    }
+
+    /// Log a decision.
+    pub(super) fn report(&mut self, decision: Decision, pid: Pid, tr: &Translation, seen: &Seen) {
+        let (mut outcome, errno) = match decision {
+            Decision::Permit => (Outcome::Permit, None),
+            Decision::Deny(errno) => (Outcome::Deny, Some(errno)),
+            Decision::Kill => (Outcome::Kill, None),
+        };
+        let mut answer = None;
+        if seen.asked {
+            answer = Some(outcome);
+            outcome = Outcome::Ask;
+        }
+        let mut record = self.record(outcome, pid, tr, seen, errno);
+        record.answer = answer;
+        if decision != Decision::Permit {
+            record.suggestion = Some(self.suggestion(seen.binary, tr));
+        }
+        self.log.record(&record);
+    }
+
+    /// Log a call refused whatever the policy says, and why: no rule can
+    /// permit it, so there is no suggestion.
+    pub(super) fn report_refusal(
+        &mut self,
+        pid: Pid,
+        binary: usize,
+        tr: &Translation,
+        why: String,
+        errno: i32,
+    ) {
+        let seen = Seen {
+            binary,
+            line: String::new(),
+            uid: None,
+            rule: None,
+            asked: false,
+        };
+        let mut record = self.record(Outcome::Deny, pid, tr, &seen, Some(errno));
+        record.refused = Some(why);
+        self.log.record(&record);
+    }
+
+    /// Log a fault (`-r`): the call was to be permitted, and fails with
+    /// `errno`.
+    pub(super) fn report_fault(&mut self, pid: Pid, tr: &Translation, seen: &Seen, errno: i32) {
+        let record = self.record(Outcome::Fault, pid, tr, seen, Some(errno));
+        self.log.record(&record);
+        if let Some(summary) = &mut self.summary {
+            summary.faulted();
+        }
+    }
+
+    /// An unmatched call under `-a` (or with nobody to ask): denied with
+    /// `EPERM`, or the process killed with `-K`; logged.
+    pub(super) fn unmatched_enforce(
+        &mut self,
+        pid: Pid,
+        tr: &Translation,
+        seen: &Seen,
+    ) -> Decision {
         let decision = if self.options.kill_unmatched {
             Decision::Kill
         } else {
             Decision::Deny(EPERM)
         };
-        self.report(decision, line);
+        self.report(decision, pid, tr, seen);
         decision
+    }
+
+    /// Count a decided call for `--summary`.
+    pub(super) fn tally(&mut self, pid: Pid, call: &RawCall, decision: Decision, took: Duration) {
+        let Some(summary) = &mut self.summary else {
+            return;
+        };
+        let program = self.procs.get(&pid).map_or("", |p| p.image.as_str());
+        let name = calls::display_name(call.abi, call.nr);
+        summary.count(program, pid, &name, decision, took);
+    }
+
+    /// The `--summary` report, with each binary's fast path; `None` when
+    /// the summary is off.
+    pub fn summary(&self) -> Option<String> {
+        let summary = self.summary.as_ref()?;
+        let fast: Vec<(String, Option<Vec<String>>)> = self
+            .binaries
+            .list
+            .iter()
+            .map(|b| {
+                if b.detached() {
+                    return (b.name.clone(), None);
+                }
+                let mut fast =
+                    super::fast_path(&b.sections, self.options.aliases, &self.options.allow);
+                if let Some(faults) = &self.faults {
+                    faults.narrow(&mut fast, self.options.aliases);
+                }
+                // The ABIs the program made calls in, and the machine's.
+                let abis: Vec<_> = b
+                    .sections
+                    .iter()
+                    .map(|p| p.abi())
+                    .chain([systrace_policy::Abi::native()])
+                    .collect();
+                let mut names: Vec<String> = fast
+                    .permit
+                    .iter()
+                    .filter(|(abi, _)| abis.contains(abi))
+                    .map(|&(abi, nr)| {
+                        let name = calls::display_name(abi, nr);
+                        if abi == systrace_policy::Abi::native() {
+                            name.into_owned()
+                        } else {
+                            format!("{name} ({abi})")
+                        }
+                    })
+                    .collect();
+                names.sort();
+                (b.name.clone(), Some(names))
+            })
+            .collect();
+        Some(summary.render(&fast))
+    }
+
+    /// The record of one call.
+    fn record(
+        &self,
+        outcome: Outcome,
+        pid: Pid,
+        tr: &Translation,
+        seen: &Seen,
+        errno: Option<i32>,
+    ) -> Record {
+        let (program, ppid) = self
+            .procs
+            .get(&pid)
+            .map_or(("", 0), |p| (p.image.as_str(), p.ppid));
+        let b = &self.binaries.list[seen.binary];
+        let policy = b.sections.iter().find(|p| p.abi() == tr.call.abi);
+        let emulation = policy.map_or(tr.call.abi.emulation_name(), |p| p.emulation());
+        let rule = seen
+            .rule
+            .and_then(|n| policy?.rules().get(n))
+            .map(ToString::to_string);
+        let mut names: Vec<&str> = Vec::new();
+        let args = tr
+            .args
+            .iter()
+            .map(|a| {
+                let nth = names.iter().filter(|n| **n == a.name).count();
+                names.push(a.name);
+                let key = if nth == 0 {
+                    a.name.to_string()
+                } else {
+                    format!("{}[{nth}]", a.name)
+                };
+                (key, a.value.clone())
+            })
+            .collect();
+        Record {
+            time: SystemTime::now(),
+            outcome,
+            answer: None,
+            user: self.user.clone(),
+            pid,
+            ppid,
+            uid: seen.uid,
+            program: program.to_string(),
+            policy: b.name.clone(),
+            emulation: emulation.to_string(),
+            syscall: tr.name.to_string(),
+            alias: tr.alias.and_then(calls::alias_name).map(str::to_string),
+            number: tr.call.nr,
+            args,
+            errno,
+            rule,
+            suggestion: None,
+            refused: None,
+            event: self.event(pid, seen.binary, tr, false),
+        }
+    }
+
+    /// A policy line that permits this call: the rule learning would add.
+    fn suggestion(&self, binary: usize, tr: &Translation) -> String {
+        let (name, args) = self.rule_target(tr);
+        let emulation = self.binaries.list[binary]
+            .sections
+            .iter()
+            .find(|p| p.abi() == tr.call.abi)
+            .map_or(tr.call.abi.emulation_name(), |p| p.emulation());
+        super::learn::rule(emulation, &name, args.as_deref(), &self.options.temp_dirs).to_string()
     }
 
     /// The name a rule for this call is written under, and its arguments:
@@ -59,7 +309,14 @@ impl Engine {
         }
     }
 
+    /// The event line of the frontend protocol (spec §6.2).
     pub(super) fn event_line(&self, pid: Pid, binary: usize, tr: &Translation) -> String {
+        self.event(pid, binary, tr, true)
+    }
+
+    /// The event line; `protocol` false for the log, where a call without
+    /// translators ends after `syscall: ...` instead of `, args: N`.
+    fn event(&self, pid: Pid, binary: usize, tr: &Translation, protocol: bool) -> String {
         let (image, ppid) = self
             .procs
             .get(&pid)
@@ -83,7 +340,7 @@ impl Engine {
             emulation,
             name: &name,
             code: tr.call.nr,
-            args: if pairs.is_empty() {
+            args: if pairs.is_empty() && protocol {
                 Args::Size(6 * abi_word(abi))
             } else {
                 Args::Translated(&pairs)

@@ -10,7 +10,7 @@ use super::{Engine, Mode, Options};
 use crate::calls::Syscalls;
 use crate::env::SystemEnvironment;
 use crate::error::Result;
-use crate::log::Log;
+use crate::log::{Format, Log};
 use crate::protocol::{self, Process, Style, Terminal};
 use crate::tracer::FastPath;
 
@@ -51,8 +51,13 @@ pub struct Setup {
     pub preload: Vec<PathBuf>,
     /// Where logs go.
     pub log: LogTarget,
+    /// How log lines are written (`--log-format`).
+    pub log_format: Format,
     /// Who answers.
     pub frontend: Frontend,
+    /// How the terminal waits for an answer, noticing the interrupt key
+    /// (see [`protocol::WaitInput`]); `None`: a plain read.
+    pub terminal_wait: Option<protocol::WaitInput>,
 }
 
 impl Default for Setup {
@@ -63,7 +68,9 @@ impl Default for Setup {
             user_policies: true,
             preload: Vec::new(),
             log: LogTarget::Syslog,
+            log_format: Format::Text,
             frontend: Frontend::None,
+            terminal_wait: None,
         }
     }
 }
@@ -78,6 +85,26 @@ impl Setup {
         self.policy_dir
             .clone()
             .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".systrace")))
+    }
+
+    /// Whether this run may save policies: it learns, or asks.
+    pub fn may_save(&self) -> bool {
+        self.options.mode == Mode::Learn || !matches!(self.frontend, Frontend::None)
+    }
+
+    /// Create the `-d` directory when it is missing and this run may save
+    /// policies there. Returns the directory when it was created, for the
+    /// command to say so.
+    pub fn create_policy_dir(&self) -> Result<Option<PathBuf>> {
+        let Some(dir) = &self.policy_dir else {
+            return Ok(None);
+        };
+        if !self.user_policies || !self.may_save() || dir.exists() {
+            return Ok(None);
+        }
+        std::fs::create_dir_all(dir)
+            .map_err(|e| crate::Error::os(format!("-d {}", dir.display()), e))?;
+        Ok(Some(dir.clone()))
     }
 
     /// Build the engine: read the `-f` files, open the log, start the
@@ -105,11 +132,16 @@ impl Setup {
             LogTarget::Syslog => Log::syslog(),
             LogTarget::Stderr => Log::Stderr,
             LogTarget::File(path) => Log::file(path)?,
-        };
+        }
+        .with_format(self.log_format);
         let mut engine = Engine::new(self.options, store, env, log);
         match self.frontend {
             Frontend::None => {}
-            Frontend::Terminal => engine.set_frontend(Box::new(Terminal::new()), Style::Text),
+            Frontend::Terminal => {
+                let tty = Terminal::open(self.terminal_wait)
+                    .map_err(|e| crate::Error::os(Terminal::PATH, e))?;
+                engine.set_frontend(Box::new(tty), Style::Text);
+            }
             Frontend::Program(program) => {
                 engine.set_frontend(Box::new(Process::spawn(program)?), Style::Connected)
             }
@@ -119,9 +151,12 @@ impl Setup {
             .map(|d| d.join("templates"))
             .chain([PathBuf::from(GLOBAL_DIR).join("templates")])
             .collect();
-        let set = protocol::load_templates(&dirs);
+        let mut set = protocol::load_templates(&dirs);
+        if !dirs.iter().any(|d| d.is_dir()) {
+            set.templates = protocol::builtin_templates();
+        }
         for skipped in &set.skipped {
-            eprintln!("systrace: template skipped: {skipped}");
+            engine.log.warn(&format!("template skipped: {skipped}"));
         }
         engine.set_templates(set.templates);
         Ok((engine, warnings))
@@ -152,6 +187,29 @@ pub enum NotRunnable {
     NotFound,
     /// A file, but not an executable one (exit status 126).
     NotExecutable(PathBuf),
+    /// A directory (exit status 126).
+    Directory(PathBuf),
+}
+
+impl NotRunnable {
+    /// The one line that says why `name` cannot be run.
+    pub fn message(&self, name: &std::ffi::OsStr) -> String {
+        match self {
+            NotRunnable::NotFound => format!("{}: command not found", name.to_string_lossy()),
+            NotRunnable::NotExecutable(path) => {
+                format!("{}: not executable (no execute permission)", path.display())
+            }
+            NotRunnable::Directory(path) => format!("{}: is a directory", path.display()),
+        }
+    }
+
+    /// The exit status a shell gives: 127 when not found, else 126.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            NotRunnable::NotFound => 127,
+            _ => 126,
+        }
+    }
 }
 
 /// Find a command as `execvp(3)` would: a name with a `/` as is, otherwise
@@ -172,12 +230,17 @@ pub fn find_program(name: &std::ffi::OsStr) -> std::result::Result<PathBuf, NotR
             .map(|dir| dir.join(name))
             .collect()
     };
+    let explicit = candidates.len() == 1 && name.as_bytes().contains(&b'/');
     let mut seen_file = None;
     for candidate in candidates {
         if executable(&candidate) {
             return std::fs::canonicalize(&candidate).map_err(|_| NotRunnable::NotFound);
         }
-        if candidate.exists() && seen_file.is_none() {
+        if candidate.is_dir() {
+            if explicit {
+                return Err(NotRunnable::Directory(candidate));
+            }
+        } else if candidate.exists() && seen_file.is_none() {
             seen_file = Some(candidate);
         }
     }

@@ -8,6 +8,7 @@ use systrace_policy::errno::Errno;
 use systrace_policy::parse::parse_rule;
 
 use super::channel::Channel;
+use super::menu::{self, Menu, Pick, Subject};
 use crate::error::{Error, Result};
 
 /// Written to a connected frontend when an answer decided the call.
@@ -69,6 +70,13 @@ pub trait Question {
     /// `Err(())` if there is no template `n`.
     #[allow(clippy::result_unit_err)]
     fn apply_template(&mut self, n: usize) -> Result<Option<Action>, ()>;
+
+    /// The call, as the terminal describes it to offer answers that save a
+    /// rule for this file or directory. The default (no name) offers only
+    /// the answers that need no arguments.
+    fn subject(&self) -> Subject {
+        Subject::default()
+    }
 }
 
 /// What the frontend decided.
@@ -96,6 +104,11 @@ pub enum Answer {
     Kill,
     /// `detach`: stop supervising (spec §6.2 says what that means).
     Detach,
+    /// The terminal's interrupt key (Ctrl-C) at the prompt: the question is
+    /// abandoned; the call is to fail as one interrupted (`EINTR`), nothing
+    /// is remembered, and the interrupt reaches the command as it does
+    /// elsewhere.
+    Interrupted,
 }
 
 /// Ask the frontend what to do with one call.
@@ -132,6 +145,16 @@ pub enum Answer {
 ///      same `Answer only ...` line is printed instead of deciding.
 /// 4. Once decided, a connected frontend gets `OKAY`.
 ///
+/// On the terminal ([`Style::Text`]) the exchange says more, and a
+/// connected frontend sees none of it: after the event line, the answers
+/// numbered, each with what it saves ([`Subject`]); a number picks one,
+/// and so do `permit-file`, `permit-dir` and `permit-same`, which stand for
+/// the rule they show; `help` and `?` list every answer; an empty
+/// `templates` listing says where template files go. The interrupt key at
+/// the prompt (the channel's read failing with
+/// [`io::ErrorKind::Interrupted`]) ends the question with
+/// [`Answer::Interrupted`].
+///
 /// If the frontend goes away (end of file, or a broken connection) before
 /// the answer is decided, the channel is [restarted](Channel::restart), once
 /// per question, and the exchange starts again from the event line. If it
@@ -159,6 +182,7 @@ pub fn ask(
                 Ok(false) => return Err(Error::FrontendGone),
                 Err(source) => source,
             },
+            Err(Failure::Interrupted) => return Ok(Answer::Interrupted),
             Err(Failure::Io(source)) => source,
         };
         return Err(Error::Frontend {
@@ -172,13 +196,17 @@ pub fn ask(
 enum Failure {
     /// The frontend went away.
     Gone,
+    /// The interrupt key, at the terminal's prompt.
+    Interrupted,
     /// Any other I/O error.
     Io(io::Error),
 }
 
 impl From<io::Error> for Failure {
     fn from(e: io::Error) -> Failure {
-        if is_gone(&e) {
+        if e.kind() == io::ErrorKind::Interrupted {
+            Failure::Interrupted
+        } else if is_gone(&e) {
             Failure::Gone
         } else {
             Failure::Io(e)
@@ -207,6 +235,12 @@ fn converse(
     q: &mut dyn Question,
 ) -> std::result::Result<Answer, Failure> {
     channel.write_line(event)?;
+    let subject = q.subject();
+    let menu = (style == Style::Text && !subject.name.is_empty())
+        .then(|| Menu::new(&subject, prompt_only));
+    for line in menu.iter().flat_map(Menu::lines) {
+        channel.write_line(&line)?;
+    }
     let mut first = true;
     loop {
         match style {
@@ -218,7 +252,12 @@ fn converse(
         let Some(line) = channel.read_line()? else {
             return Err(Failure::Gone);
         };
-        match step(&line, prompt_only, q) {
+        let outcome = if style == Style::Text {
+            text_step(&line, menu.as_ref(), prompt_only, q)
+        } else {
+            step(&line, prompt_only, q)
+        };
+        match outcome {
             Step::Done(answer) => {
                 if style == Style::Connected {
                     match channel.write_line(OKAY) {
@@ -234,6 +273,29 @@ fn converse(
                 }
             }
         }
+    }
+}
+
+/// Act on one answer typed at the terminal: what [`step`] does, and the
+/// terminal's own answers.
+fn text_step(line: &str, menu: Option<&Menu>, prompt_only: bool, q: &mut dyn Question) -> Step {
+    if matches!(line.trim(), "help" | "?") {
+        return Step::Again(menu::help());
+    }
+    let outcome = match menu.and_then(|m| m.pick(line)) {
+        Some(Pick::Answer(word)) => step(word, prompt_only, q),
+        Some(Pick::Rule(rule)) => rule_step(rule.clone(), prompt_only, q),
+        None => step(line, prompt_only, q),
+    };
+    match outcome {
+        Step::Again(lines) if lines.len() == 1 && lines[0] == TEMPLATES_HEADER => {
+            Step::Again(vec![
+                TEMPLATES_HEADER.to_owned(),
+                "  (none: template files go in ~/.systrace/templates or /etc/systrace/templates)"
+                    .to_owned(),
+            ])
+        }
+        other => other,
     }
 }
 
@@ -298,6 +360,11 @@ fn step(line: &str, prompt_only: bool, q: &mut dyn Question) -> Step {
     let Ok(rule) = parse_rule(line) else {
         return Step::say(PARSE_ERROR);
     };
+    rule_step(rule, prompt_only, q)
+}
+
+/// Act on a rule answered for the call.
+fn rule_step(rule: Rule, prompt_only: bool, q: &mut dyn Question) -> Step {
     match q.try_rule(rule) {
         Err(()) => Step::say(SYNTAX_ERROR),
         Ok(None) => Step::say(UNMATCHED_FREED),

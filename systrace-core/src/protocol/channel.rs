@@ -4,7 +4,9 @@
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
-use std::io::{self, BufRead, Write};
+use std::fs::{File, OpenOptions};
+use std::io::{self, BufRead, Read as _, Write};
+use std::os::fd::{AsFd as _, BorrowedFd};
 use std::rc::Rc;
 
 /// A line-oriented, two-way connection to a frontend.
@@ -67,35 +69,93 @@ pub(super) fn with_newline(line: &str) -> Vec<u8> {
     buf
 }
 
-/// Text mode (`-t`): the questions go to systrace's stdout, the answers come
-/// from its stdin.
-#[derive(Debug, Default)]
+/// How the terminal waits for input: `Ok(true)` when a read of the
+/// descriptor would not block, `Ok(false)` when the interrupt key (`SIGINT`)
+/// came first. The backend provides it (`systrace_linux`'s
+/// `wait_input_or_interrupt`); signals are no business of this crate.
+pub type WaitInput = fn(BorrowedFd<'_>) -> io::Result<bool>;
+
+/// Text mode (`-t`): the questions and answers go through the controlling
+/// terminal, `/dev/tty`, never the program's standard input and output, so
+/// that a command whose output is redirected or piped still asks on the
+/// terminal and its output holds only what the program wrote.
+///
+/// With a [`WaitInput`], the interrupt key at the prompt ends the question:
+/// [`Channel::read_line`] fails with [`io::ErrorKind::Interrupted`].
+#[derive(Debug)]
 pub struct Terminal {
-    _private: (),
+    tty: File,
+    wait: Option<WaitInput>,
+    /// Bytes read past the last line returned.
+    pending: Vec<u8>,
 }
 
 impl Terminal {
-    /// The terminal channel.
-    pub fn new() -> Terminal {
-        Terminal::default()
+    /// The controlling terminal.
+    pub const PATH: &'static str = "/dev/tty";
+
+    /// Open the controlling terminal; fails (`ENXIO`) when the process has
+    /// none.
+    pub fn open(wait: Option<WaitInput>) -> io::Result<Terminal> {
+        let tty = OpenOptions::new().read(true).write(true).open(Self::PATH)?;
+        Ok(Terminal {
+            tty,
+            wait,
+            pending: Vec::new(),
+        })
+    }
+
+    /// Whether this process has a controlling terminal to ask on; the
+    /// error says why not.
+    pub fn available() -> io::Result<()> {
+        Terminal::open(None).map(drop)
+    }
+
+    /// The line at the start of `pending`, if a whole one is there.
+    fn take_line(&mut self) -> Option<String> {
+        let end = self.pending.iter().position(|&b| b == b'\n')?;
+        let rest = self.pending.split_off(end + 1);
+        let line = std::mem::replace(&mut self.pending, rest);
+        read_line_from(&mut &line[..]).ok().flatten()
     }
 }
 
 impl Channel for Terminal {
     fn read_line(&mut self) -> io::Result<Option<String>> {
-        read_line_from(&mut io::stdin().lock())
+        let mut buf = [0u8; 1024];
+        loop {
+            if let Some(line) = self.take_line() {
+                return Ok(Some(line));
+            }
+            if let Some(wait) = self.wait {
+                if !wait(self.tty.as_fd())? {
+                    self.pending.clear();
+                    // The terminal echoed `^C`; what follows starts afresh.
+                    let _ = self.tty.write_all(b"\n");
+                    return Err(io::ErrorKind::Interrupted.into());
+                }
+            }
+            match self.tty.read(&mut buf) {
+                Ok(0) if self.pending.is_empty() => return Ok(None),
+                Ok(0) => {
+                    let last = std::mem::take(&mut self.pending);
+                    return read_line_from(&mut &last[..]);
+                }
+                Ok(n) => self.pending.extend_from_slice(&buf[..n]),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
     }
 
     fn write_line(&mut self, line: &str) -> io::Result<()> {
-        let mut out = io::stdout().lock();
-        out.write_all(&with_newline(line))?;
-        out.flush()
+        self.tty.write_all(&with_newline(line))?;
+        self.tty.flush()
     }
 
     fn write_prompt(&mut self, text: &str) -> io::Result<()> {
-        let mut out = io::stdout().lock();
-        out.write_all(text.as_bytes())?;
-        out.flush()
+        self.tty.write_all(text.as_bytes())?;
+        self.tty.flush()
     }
 
     fn name(&self) -> &str {
@@ -126,10 +186,19 @@ pub struct Script {
     state: Rc<RefCell<ScriptState>>,
 }
 
+/// What a [`Script`] reads next.
+#[derive(Debug)]
+enum Scripted {
+    Line(String),
+    Eof,
+    /// The interrupt key, as a [`Terminal`] reports it.
+    Interrupt,
+}
+
 #[derive(Debug, Default)]
 struct ScriptState {
-    /// What `read_line` returns next; `None` is a queued end of file.
-    answers: VecDeque<Option<String>>,
+    /// What `read_line` returns next.
+    answers: VecDeque<Scripted>,
     /// Everything written, exactly.
     transcript: String,
     /// Everything written, with each answer read echoed as a line.
@@ -160,13 +229,22 @@ impl Script {
         self.state
             .borrow_mut()
             .answers
-            .push_back(Some(answer.into()));
+            .push_back(Scripted::Line(answer.into()));
+    }
+
+    /// Queue the interrupt key: that read fails with
+    /// [`io::ErrorKind::Interrupted`], as the terminal's does at Ctrl-C.
+    pub fn push_interrupt(&self) {
+        self.state
+            .borrow_mut()
+            .answers
+            .push_back(Scripted::Interrupt);
     }
 
     /// Queue an end of file: the frontend goes away at this point. The
     /// answers queued after it are read after a [`restart`](Channel::restart).
     pub fn push_eof(&self) {
-        self.state.borrow_mut().answers.push_back(None);
+        self.state.borrow_mut().answers.push_back(Scripted::Eof);
     }
 
     /// Let [`restart`](Channel::restart) succeed `n` more times (by default
@@ -209,12 +287,18 @@ impl Script {
 impl Channel for Script {
     fn read_line(&mut self) -> io::Result<Option<String>> {
         let mut state = self.state.borrow_mut();
-        let answer = state.answers.pop_front().flatten();
-        if let Some(answer) = &answer {
-            state.session.push_str(answer);
-            state.session.push('\n');
+        match state.answers.pop_front() {
+            Some(Scripted::Line(answer)) => {
+                state.session.push_str(&answer);
+                state.session.push('\n');
+                Ok(Some(answer))
+            }
+            Some(Scripted::Interrupt) => {
+                state.session.push_str("^C\n");
+                Err(io::ErrorKind::Interrupted.into())
+            }
+            Some(Scripted::Eof) | None => Ok(None),
         }
-        Ok(answer)
     }
 
     fn write_line(&mut self, line: &str) -> io::Result<()> {

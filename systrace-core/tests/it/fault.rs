@@ -317,7 +317,13 @@ fn the_policy_denials_win_over_faults() {
     let log = engine.log().lines();
     assert_eq!(log.len(), 3, "{log:?}");
     assert!(log[1].starts_with("deny user: tester, prog: "), "{log:?}");
-    assert!(log[1].ends_with("filename: /etc/shadow"), "{log:?}");
+    assert!(
+        log[1].ends_with(
+            "filename: /etc/shadow, errno: EPERM, \
+             suggest: linux64-fsread: filename eq \"/etc/shadow\" then permit"
+        ),
+        "{log:?}"
+    );
     assert!(log[2].starts_with("fault user: tester, prog: "), "{log:?}");
     assert!(log[2].contains("filename: /etc/hosts, errno: E"), "{log:?}");
 }

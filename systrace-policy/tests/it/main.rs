@@ -4,6 +4,7 @@ mod common;
 mod eval;
 mod fnmatch;
 mod fuzz_seeds;
+mod lint;
 mod ops;
 mod parse;
 mod roundtrip;

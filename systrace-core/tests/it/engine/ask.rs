@@ -165,3 +165,82 @@ fn ask_rules_prompt_every_time_and_deny_under_enforce() {
     s.call(GETPID, [0; 6]);
     assert_eq!(s.run(&mut engine), [Decision::Deny(1)]);
 }
+
+/// On the terminal, "this directory" saves a rule the real matcher takes:
+/// the next file there is not asked about.
+#[test]
+fn terminal_answer_this_directory_is_saved_and_matches() {
+    let mut s = Setup::new("askdir");
+    let mut engine = s.engine(Mode::Ask);
+    let script = Script::new(["3"]);
+    engine.set_frontend(Box::new(script.clone()), Style::Text);
+    s.openat("/etc/hosts", O_RDONLY);
+    s.openat("/etc/passwd", O_RDONLY);
+    assert_eq!(s.run(&mut engine), [Decision::Permit, Decision::Permit]);
+    let session = script.session();
+    assert!(
+        session.contains("  3  permit-dir   permit this directory from now on; saves `linux64-fsread: filename match \"/etc/*\" then permit`\n"),
+        "{session}"
+    );
+    assert_eq!(
+        session.matches("Answer: ").count(),
+        1,
+        "asked once: {session}"
+    );
+    assert_eq!(
+        engine.policy_text(IMAGE).expect("policy"),
+        header("\tlinux64-fsread: filename match \"/etc/*\" then permit\n")
+    );
+}
+
+/// Ctrl-C at the prompt: the call fails with EINTR, nothing is saved.
+#[test]
+fn terminal_interrupt_denies_with_eintr() {
+    let mut s = Setup::new("askint");
+    let mut engine = s.engine(Mode::Ask);
+    let script = Script::default();
+    script.push_interrupt();
+    engine.set_frontend(Box::new(script.clone()), Style::Text);
+    s.openat("/etc/hosts", O_RDONLY);
+    assert_eq!(s.run(&mut engine), [Decision::Deny(4)]);
+    assert_eq!(engine.policy_text(IMAGE).expect("policy"), header(""));
+}
+
+/// The built-in templates bind, and `template N` inserts them.
+#[test]
+fn builtin_templates_bind_and_apply() {
+    let mut s = Setup::new("askbuiltin");
+    let mut engine = s.engine(Mode::Ask);
+    let templates = systrace_core::protocol::builtin_templates();
+    assert!(templates.len() >= 4);
+    let n = templates.len();
+    engine.set_templates(templates);
+    let script = Script::new(["templates", "template 1"]);
+    engine.set_frontend(Box::new(script.clone()), Style::Text);
+    s.openat("/etc/ld.so.cache", O_RDONLY);
+    assert_eq!(s.run(&mut engine), [Decision::Permit]);
+    let session = script.session();
+    assert!(
+        session.contains("Available Templates:\n1. libraries - load shared libraries"),
+        "{session}"
+    );
+    assert_eq!(session.matches(" - ").count(), n, "{session}");
+    let text = engine.policy_text(IMAGE).expect("policy");
+    assert!(text.contains("\tlinux64-mmap: permit\n"), "{text}");
+    // Every template binds whole (a rule that does not bind is skipped).
+    let binder = systrace_policy::Binder {
+        table: &systrace_core::calls::Syscalls,
+        env: &systrace_policy::NoEnvironment,
+    };
+    for t in systrace_core::protocol::builtin_templates() {
+        let policy = format!(
+            "Policy: t, Emulation: {}\n{}\n",
+            t.emulation,
+            t.rules.join("\n")
+        );
+        let loaded = systrace_policy::Policy::load(&policy, &t.name, &binder);
+        let (policies, warnings) = loaded.unwrap_or_else(|e| panic!("{}: {e}", t.name));
+        assert!(warnings.is_empty());
+        assert_eq!(policies[0].len(), t.rules.len());
+    }
+}

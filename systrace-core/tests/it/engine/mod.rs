@@ -3,6 +3,7 @@
 mod ask;
 mod exec;
 mod learn;
+mod logs;
 mod modes;
 mod refuse;
 
@@ -84,9 +85,14 @@ impl Setup {
     }
 
     pub(crate) fn engine_with(&mut self, options: Options) -> Engine {
+        self.engine_logging(options, Log::Memory(Vec::new()))
+    }
+
+    /// An engine logging to `log`.
+    pub(crate) fn engine_logging(&mut self, options: Options, log: Log) -> Engine {
         let store = Store::new(Some(self.dir.join("policies")), None);
         let env = SystemEnvironment::with(Some("/home/tester"), Some("tester"), Some("/work"));
-        let mut engine = Engine::new(options, store, env, Log::Memory(Vec::new()));
+        let mut engine = Engine::new(options, store, env, log);
         engine.set_frontend(Box::new(self.script.clone()), Style::Connected);
         engine.start(&mut self.tracer, PID, IMAGE).expect("starts");
         engine

@@ -22,7 +22,9 @@ fn enforce_permits_what_rules_permit_and_denies_the_rest() {
     assert_eq!(
         engine.log().lines(),
         [format!(
-            "deny user: tester, prog: {IMAGE}, pid: {PID}(0)[0], policy: {IMAGE}, filters: 2, syscall: linux64-fsread({OPENAT}), filename: /etc/passwd"
+            "deny user: tester, prog: {IMAGE}, pid: {PID}(0)[0], policy: {IMAGE}, filters: 2, \
+             syscall: linux64-fsread({OPENAT}), filename: /etc/passwd, errno: EPERM, \
+             suggest: linux64-fsread: filename eq \"/etc/passwd\" then permit"
         )]
     );
     assert!(s.script.transcript().is_empty(), "enforce mode never asks");

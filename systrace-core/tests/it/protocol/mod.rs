@@ -8,6 +8,7 @@
 
 mod answers;
 mod processes;
+mod terminal;
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
@@ -15,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use systrace_core::Error;
 use systrace_core::protocol::{
-    Answer, Args, Channel, EventLine, Process, Question, Script, Style, Template, ask,
+    Answer, Args, Channel, EventLine, Process, Question, Script, Style, Subject, Template, ask,
     load_templates, parse_template,
 };
 use systrace_policy::ast::{Action, Expr, Op, PermitFlag, Rule};
@@ -44,6 +45,8 @@ pub(crate) struct Fake {
     recorded: Vec<String>,
     /// The template numbers applied.
     applied: Vec<usize>,
+    /// What `subject` describes (the default when `None`).
+    subject: Option<Subject>,
 }
 
 impl Fake {
@@ -111,6 +114,10 @@ impl Question for Fake {
         self.applied.push(n);
         Ok(result)
     }
+
+    fn subject(&self) -> Subject {
+        self.subject.clone().unwrap_or_default()
+    }
 }
 
 /// One question about `EVENT` through a script of `answers`.
@@ -122,7 +129,10 @@ pub(crate) struct Run {
 }
 
 pub(crate) fn run_with(style: Style, prompt_only: bool, script: Script) -> Run {
-    let mut fake = Fake::new();
+    run_fake(style, prompt_only, script, Fake::new())
+}
+
+pub(crate) fn run_fake(style: Style, prompt_only: bool, script: Script, mut fake: Fake) -> Run {
     let mut channel = script.clone();
     let result = ask(&mut channel, style, EVENT, prompt_only, &mut fake);
     Run {
