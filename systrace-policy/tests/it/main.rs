@@ -3,8 +3,10 @@
 mod common;
 mod eval;
 mod fnmatch;
+mod fold;
 mod fuzz_seeds;
 mod ops;
 mod parse;
 mod roundtrip;
+mod splice;
 mod store;
