@@ -20,7 +20,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use crate::calls;
-use crate::tracer::{Pid, RawCall, Tracer};
+use crate::tracer::{Pid, Stop, Tracer};
 use crate::translate;
 
 use super::generalize::{NON_EXISTENT, Names};
@@ -95,10 +95,11 @@ fn makes(name: &str) -> Option<(usize, Option<usize>)> {
 impl Engine {
     /// Learning, before a call runs: note the process, and the name the
     /// call makes, if it makes one.
-    pub(super) fn note_creation(&mut self, tracer: &mut dyn Tracer, pid: Pid, call: &RawCall) {
+    pub(super) fn note_creation(&mut self, tracer: &mut dyn Tracer, stop: &Stop) {
         if self.options.mode != Mode::Learn {
             return;
         }
+        let (pid, call) = (stop.pid(), stop.call());
         self.learning.created.note_pid(pid);
         let Some((nth, flags)) = calls::name(call.abi, call.nr).and_then(makes) else {
             return;
@@ -110,7 +111,7 @@ impl Engine {
         }
         let root = match self.roots.get(&pid) {
             Some(root) => root.clone(),
-            None => match tracer.root(pid) {
+            None => match tracer.root(stop) {
                 Ok(root) => root,
                 Err(_) => return,
             },
@@ -118,7 +119,7 @@ impl Engine {
         if root != Path::new("/") {
             return;
         }
-        let Ok(tr) = translate::translate(tracer, pid, call, self.options.aliases) else {
+        let Ok(tr) = translate::translate(tracer, stop, self.options.aliases, Some(root)) else {
             return;
         };
         if tr.name == "openat2"
