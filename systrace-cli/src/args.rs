@@ -14,7 +14,8 @@ pub(crate) const USAGE: &str =
                 [-f file] [-g frontend] [-p pid] [-r percent [--fault-seed n]
                 [--fault-syscalls list]] [--allow-unsafe class]
                 command [args ...]
-       systrace --check file ...";
+       systrace --check file ...
+       systrace --fold N [--write] [--fold-writes] file ...";
 
 pub(crate) const HELP: &str = "Confine a program to a policy of system calls.
 
@@ -39,12 +40,16 @@ pub(crate) const HELP: &str = "Confine a program to a policy of system calls.
   -u            no fsread/fswrite aliases
   -V            print the version
   --check file  check policy files; print PATH:LINE:COL: errors
+  --fold N file fold directories with more than N exact rules into one
+                rule each; print the diff (--write: save it)
   -h, --help    this help";
 
 /// What the command line asks for.
 pub(crate) enum Command {
     /// `--check FILE...`.
     Check(Vec<OsString>),
+    /// `--fold N [--write] [--fold-writes] FILE...`, unparsed.
+    Fold(Vec<OsString>),
     /// `-V`.
     Version,
     /// `-h`.
@@ -104,6 +109,7 @@ pub(crate) fn parse() -> Result<Command, lexopt::Error> {
                 }
                 return Ok(Command::Check(files));
             }
+            Long("fold") => return Ok(Command::Fold(parser.raw_args()?.collect())),
             Value(program) => {
                 argv.push(program);
                 argv.extend(parser.raw_args()?);

@@ -1,6 +1,8 @@
 //! The `systrace` command: parses arguments and calls the libraries.
 
 mod args;
+mod fold;
+mod stop;
 
 use std::ffi::OsString;
 use std::io::Write as _;
@@ -10,7 +12,7 @@ use std::process::ExitCode;
 use args::{Command, HELP, Run, USAGE};
 use systrace_core::ExitStatus;
 use systrace_core::calls::Syscalls;
-use systrace_core::engine::{Engine, LogTarget, NotRunnable, find_program};
+use systrace_core::engine::{Engine, LogTarget, Mode, NotRunnable, find_program};
 use systrace_core::env::SystemEnvironment;
 use systrace_linux::{Backend, credentials};
 use systrace_policy::{Binder, Policy};
@@ -94,6 +96,7 @@ fn run(run: Run) -> u8 {
             eprintln!("systrace: fault seed: {}", f.seed);
         }
     }
+    let enforce = run.setup.options.mode == Mode::Enforce;
     let (mut engine, warnings) = match run.setup.build() {
         Ok(built) => built,
         Err(e) => return fail(e),
@@ -104,9 +107,13 @@ fn run(run: Run) -> u8 {
     if let Some(pid) = run.attach {
         // Under the policy of the image it runs (a detached one included).
         return match systrace_linux::attach(pid) {
-            Ok(backend) => follow(engine, backend, Some(ExitStatus::Code(0))),
+            Ok(backend) => follow(engine, backend, Some(ExitStatus::Code(0)), enforce),
             Err(e) => fail(format!("-p {pid}: {e}")),
         };
+    }
+    // A policy file that cannot be read or parsed: nothing runs.
+    if let Err(e) = engine.load_policy(&image.to_string_lossy()) {
+        return fail(e);
     }
     let Some(fast) = engine.initial_fast_path(&image.to_string_lossy()) else {
         // A detached policy: the command runs untraced.
@@ -133,22 +140,28 @@ fn run(run: Run) -> u8 {
             };
         }
     };
-    follow(engine, backend, None)
+    follow(engine, backend, None, enforce)
 }
 
 /// Run the engine on the backend's root to the end; `detached` is the
 /// status when the root was not seen to end.
-fn follow(mut engine: Engine, mut backend: Backend, detached: Option<ExitStatus>) -> u8 {
+fn follow(
+    mut engine: Engine,
+    mut backend: Backend,
+    detached: Option<ExitStatus>,
+    enforce: bool,
+) -> u8 {
     let (root, image) = (backend.root(), backend.root_image().display().to_string());
     // Ctrl-C is for the command: systrace stays to save what it learned.
-    if let Err(e) = systrace_linux::ignore_terminal_signals() {
-        eprintln!("systrace: {e}");
-    }
+    // Told to stop itself, it saves first.
+    stop::watch(&engine, enforce);
     let started = engine.start(&mut backend, root, &image);
-    match started.and_then(|()| engine.run(&mut backend, root)) {
+    let code = match started.and_then(|()| engine.run(&mut backend, root)) {
         Ok(status) => status_code(status.or(backend.root_status()).or(detached)),
         Err(e) => fail(e),
-    }
+    };
+    stop::report(&engine, enforce);
+    code
 }
 
 fn main() -> ExitCode {
@@ -161,6 +174,7 @@ fn main() -> ExitCode {
     };
     ExitCode::from(match command {
         Command::Check(files) => u8::from(!check(&files)),
+        Command::Fold(args) => fold::run(&args),
         Command::Version => {
             eprintln!(
                 "systrace V{} ({} ptrace+seccomp)",
