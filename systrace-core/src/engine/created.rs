@@ -11,6 +11,10 @@
 //! * `link`, `linkat`, `rename`, `renameat`, `renameat2`: the new name (a
 //!   file renamed over one that exists does not make a name).
 //!
+//! A name in a directory that does not exist is made too (the call fails,
+//! and the program usually makes the directory and tries again with
+//! another generated name).
+//!
 //! A name is known as made for the rest of the run, whoever uses it: the
 //! assembler reading the compiler's `/tmp/ccA1b2C3.s` reads a made name.
 //! Names are looked up in systrace's own view of the file system, so a
@@ -139,7 +143,16 @@ impl Engine {
         else {
             return;
         };
-        if !value.starts_with('/') || value.starts_with(NON_EXISTENT) {
+        // A name in a directory that does not exist yet: the call fails,
+        // but the name is as new as if it had succeeded (`git` tries its
+        // temporary object before it makes the object's directory).
+        if let Some(path) = value.strip_prefix(NON_EXISTENT) {
+            if path.starts_with('/') {
+                self.learning.created.note(path);
+            }
+            return;
+        }
+        if !value.starts_with('/') {
             return;
         }
         if let Err(e) = std::fs::symlink_metadata(value) {

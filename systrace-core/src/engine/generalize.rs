@@ -18,7 +18,9 @@
 //!   home directory is written `$HOME/...`, one at or below the directory
 //!   systrace was started in `$CWD/...` (the longer of the two wins), which
 //!   the loader expands again: the policy then holds for another user, or
-//!   from another checkout. `$CWD` is not used when systrace starts in `/`
+//!   from another checkout. A directory above the starting directory (a
+//!   program looking for its repository upwards) is learned as
+//!   `filename inpath "$CWD"`: any directory on the way to it. `$CWD` is not used when systrace starts in `/`
 //!   or in a system directory (`/usr`, `/etc`, ...: see [`SYSTEM_DIRS`]),
 //!   where it would make the system's own files depend on the directory.
 //! * **A descriptor of an object without a path** (`pipe:[64746]`,
@@ -119,6 +121,9 @@ pub fn filename(value: &str, cx: &Context<'_>) -> (Op, String) {
         };
     }
     let path = own_proc(path, cx.tid, cx.tgid);
+    if marker.is_empty() && cx.cwd.is_some_and(|cwd| is_ancestor(&path, cwd)) {
+        return (Op::Inpath, "$CWD".to_string());
+    }
     let pieces = pieces(&path, cx);
     let (var, skip) = variable_prefix(&path, cx);
     let tail = &pieces[skip.min(pieces.len())..];
@@ -145,6 +150,22 @@ pub fn filename(value: &str, cx: &Context<'_>) -> (Op, String) {
     (Op::Match, p)
 }
 
+/// Is `path` a directory above `dir` (`/`, `/a` for `/a/b`)?
+fn is_ancestor(path: &str, dir: &str) -> bool {
+    let path = if path == "/" {
+        path
+    } else {
+        path.trim_end_matches('/')
+    };
+    let dir = dir.trim_end_matches('/');
+    path.len() < dir.len()
+        && dir.starts_with(path)
+        && (path.ends_with('/') || dir[path.len()..].starts_with('/'))
+}
+
+/// What the kernel adds to the name of a descriptor's file that was removed.
+const DELETED: &str = " (deleted)";
+
 /// Each component of an absolute path, generalized where the run made it.
 fn pieces(path: &str, cx: &Context<'_>) -> Vec<Piece> {
     let mut out = Vec::new();
@@ -157,12 +178,20 @@ fn pieces(path: &str, cx: &Context<'_>) -> Vec<Piece> {
         };
         walked.push('/');
         walked.push_str(name);
-        let generalized = cx.created.made(&walked).then(|| {
+        // A descriptor of a made file, removed since: `/tmp/tacSBzKeX (deleted)`.
+        let (base, removed) = match name.strip_suffix(DELETED) {
+            Some(base) if cx.created.made(&walked[..walked.len() - DELETED.len()]) => {
+                (base, DELETED)
+            }
+            _ => (name, ""),
+        };
+        let made = cx.created.made(&walked) || !removed.is_empty();
+        let generalized = made.then(|| {
             let siblings = cx.created.siblings(&parent);
-            component(name, cx.temp.contains(&parent), &siblings, cx.created)
+            component(base, cx.temp.contains(&parent), &siblings, cx.created)
         });
         out.push(match generalized.flatten() {
-            Some(p) => Piece::Pattern(p),
+            Some(p) => Piece::Pattern(format!("{p}{}", pattern::escape(removed))),
             None => Piece::Literal(name.to_string()),
         });
     }

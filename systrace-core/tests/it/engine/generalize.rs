@@ -99,7 +99,7 @@ fn learned_filenames() {
     );
     let temp = TempDirs::new(&["/tmp"]);
     let cx = context(&created, &temp);
-    let cases: [(&str, Op, &str); 16] = [
+    let cases: [(&str, Op, &str); 15] = [
         // Read, not made: exact, in a temporary directory too.
         ("/tmp/a", Op::Eq, "/tmp/a"),
         ("/etc/hosts", Op::Eq, "/etc/hosts"),
@@ -117,7 +117,6 @@ fn learned_filenames() {
         ("/proc/555/status", Op::Eq, "/proc/555/status"),
         // Home and starting directory.
         ("/home/u/.bashrc", Op::Eq, "$HOME/.bashrc"),
-        ("/home/u", Op::Eq, "$HOME"),
         ("/home/u/src/a.txt", Op::Eq, "$CWD/a.txt"),
         ("/home/u/src/tmpAb12Cd", Op::Match, "$CWD/tmp*"),
         ("/home/user2/x", Op::Eq, "/home/user2/x"),
@@ -135,6 +134,24 @@ fn learned_filenames() {
     assert_eq!(
         filename("pipe:[64746]", &cx),
         (Op::Match, "pipe:*".to_string())
+    );
+    // Above the starting directory: any directory on the way to it.
+    for above in ["/home/u", "/home", "/"] {
+        assert_eq!(
+            filename(above, &Context { home: None, ..cx }),
+            (Op::Inpath, "$CWD".to_string()),
+            "{above}"
+        );
+    }
+    assert_eq!(filename("/home/us", &cx), (Op::Eq, "/home/us".to_string()));
+    assert_eq!(
+        filename("/home/u", &Context { cwd: None, ..cx }),
+        (Op::Eq, "$HOME".to_string())
+    );
+    // A made file's descriptor after the file was removed.
+    assert_eq!(
+        filename("/tmp/ccA1b2C3.s (deleted)", &cx),
+        (Op::Match, "/tmp/cc*.s (deleted)".to_string())
     );
 }
 
