@@ -71,24 +71,16 @@ fn one(file: &OsString, options: &FoldOptions, write: bool) -> Result<(), String
     let folded = fold(&text, &shown, options).map_err(|e| e.to_string())?;
     let diff = unified(&shown, &format!("{shown} (folded)"), &folded.edits);
     let _ = std::io::stdout().lock().write_all(diff.as_bytes());
-    for f in folded.folds.iter().filter(|f| f.syscall == "fswrite") {
-        eprintln!(
-            "systrace: warning: {shown}: {} fswrite rules folded into `filename match \"{}\"`: \
-             every file below may now be changed",
-            f.rules, f.pattern
-        );
+    for warning in folded.folds.iter().filter_map(|f| f.warning()) {
+        eprintln!("systrace: warning: {shown}: {warning}");
     }
-    eprintln!(
-        "systrace: {shown}: {} rules, {} after folding {} directories{}",
-        folded.rules_before,
-        folded.rules_after,
-        folded.folds.len(),
-        if write || folded.folds.is_empty() {
-            ""
-        } else {
-            " (not written: give --write)"
-        }
-    );
+    let unsaved = !write && !folded.folds.is_empty();
+    let note = if unsaved {
+        " (not written: give --write)"
+    } else {
+        ""
+    };
+    eprintln!("systrace: {shown}: {}{note}", folded.summary());
     if write && !folded.folds.is_empty() {
         write_file(path, &folded.text).map_err(|e| format!("systrace: {e}"))?;
     }

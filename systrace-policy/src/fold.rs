@@ -84,6 +84,31 @@ pub struct Folded {
     pub rules_after: usize,
 }
 
+impl Fold {
+    /// For a folded `fswrite`: what it now permits, as a warning.
+    pub fn warning(&self) -> Option<String> {
+        (self.syscall == "fswrite").then(|| {
+            format!(
+                "{} fswrite rules folded into `filename match \"{}\"`: every file below may now be changed",
+                self.rules, self.pattern
+            )
+        })
+    }
+}
+
+impl Folded {
+    /// `3257 rules, 42 after folding 3 directories`.
+    pub fn summary(&self) -> String {
+        let s = if self.folds.len() == 1 { "y" } else { "ies" };
+        format!(
+            "{} rules, {} after folding {} director{s}",
+            self.rules_before,
+            self.rules_after,
+            self.folds.len()
+        )
+    }
+}
+
 /// A rule that may be folded: its number in the section and its path.
 struct Candidate {
     index: usize,
