@@ -9,10 +9,10 @@ use systrace_linux::StopSignals;
 /// The terminal's interrupt key and hangup are for the command: systrace
 /// lets them pass, sees the command end, and saves then.
 pub(crate) fn watch(engine: &Engine, enforce: bool) {
-    let signals = match StopSignals::hold() {
+    let mut signals = match StopSignals::hold() {
         Ok(signals) => signals,
         Err(e) => {
-            eprintln!("systrace: cannot hold the stop signals: {e}");
+            eprintln!("systrace: cannot catch the stop signals: {e}");
             if let Err(e) = systrace_linux::ignore_terminal_signals() {
                 eprintln!("systrace: {e}");
             }
@@ -22,21 +22,13 @@ pub(crate) fn watch(engine: &Engine, enforce: bool) {
     let saves = engine.save_handle();
     let started = std::thread::Builder::new()
         .name("stop-signals".into())
-        .spawn(move || {
-            loop {
-                match signals.wait() {
-                    Ok(s) if s.from_terminal => {}
-                    Ok(s) => {
-                        let failures = saves.save();
-                        say(&saves.learned(), &failures, enforce.then(|| saves.denied()));
-                        std::process::exit(128 + s.signal);
-                    }
-                    Err(e) => {
-                        eprintln!("systrace: waiting for signals: {e}");
-                        return;
-                    }
-                }
+        .spawn(move || match signals.wait() {
+            Ok(signal) => {
+                let failures = saves.save();
+                say(&saves.learned(), &failures, enforce.then(|| saves.denied()));
+                std::process::exit(128 + signal);
             }
+            Err(e) => eprintln!("systrace: waiting for signals: {e}"),
         });
     if let Err(e) = started {
         eprintln!("systrace: {e}");

@@ -49,33 +49,21 @@ pub fn ignore_terminal_signals() -> std::io::Result<()> {
     sys::signal::ignore(libc::SIGQUIT)
 }
 
-/// `si_code` of a signal the kernel sent (the terminal's interrupt key).
-const SI_KERNEL: i32 = 0x80;
-
-/// A signal that asks systrace itself to stop.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct StopSignal {
-    /// `SIGTERM`, `SIGINT` or `SIGHUP`.
-    pub signal: i32,
-    /// Sent by the terminal (its interrupt key, a hangup) to the whole
-    /// foreground process group, rather than by a process to systrace.
-    pub from_terminal: bool,
-}
-
-/// The signals that ask systrace to stop (`SIGTERM`, `SIGINT`, `SIGHUP`),
-/// held for a thread to take with [`StopSignals::wait`] instead of ending
-/// systrace at once; `SIGQUIT` is ignored.
+/// The signals that ask systrace itself to stop (`SIGTERM`, `SIGINT`,
+/// `SIGHUP`), caught so that a thread can save what was learned before
+/// systrace ends; `SIGQUIT` is ignored.
 #[derive(Debug)]
 pub struct StopSignals {
-    signals: Vec<i32>,
+    pipe: Option<std::fs::File>,
 }
 
 impl StopSignals {
-    /// Hold the stop signals from now on: they are blocked in the calling
-    /// thread and in the threads it starts later. A signal ignored when
+    /// Catch the stop signals from now on. The terminal's `SIGINT` (its
+    /// interrupt key) and `SIGHUP` go to the whole foreground process group
+    /// and are for the command: they are let pass. A signal ignored when
     /// systrace started (a command started in the background) stays
     /// ignored. Call it once the traced command runs (a process forked
-    /// later would start with them blocked) and before any thread starts.
+    /// before an exec would start with the handler).
     pub fn hold() -> std::io::Result<StopSignals> {
         sys::signal::ignore(libc::SIGQUIT)?;
         let mut signals = Vec::new();
@@ -84,22 +72,31 @@ impl StopSignals {
                 signals.push(signal);
             }
         }
-        sys::signal::block(&signals)?;
-        Ok(StopSignals { signals })
+        let pipe = if signals.is_empty() {
+            None
+        } else {
+            Some(std::fs::File::from(sys::signal::catch_stops(&signals)?))
+        };
+        Ok(StopSignals { pipe })
     }
 
-    /// Wait for the next stop signal.
-    pub fn wait(&self) -> std::io::Result<StopSignal> {
-        if self.signals.is_empty() {
-            // Nothing to wait for: every stop signal is ignored.
+    /// Wait for the next stop signal sent to systrace; its number.
+    pub fn wait(&mut self) -> std::io::Result<i32> {
+        use std::io::Read as _;
+        let Some(pipe) = &mut self.pipe else {
+            // Every stop signal is ignored: none will come.
             loop {
                 std::thread::park();
             }
+        };
+        let mut byte = [0u8];
+        loop {
+            match pipe.read(&mut byte) {
+                Ok(1) => return Ok(i32::from(byte[0])),
+                Ok(_) => return Err(std::io::Error::other("the stop pipe closed")),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
         }
-        let (signal, code) = sys::signal::wait(&self.signals)?;
-        Ok(StopSignal {
-            signal,
-            from_terminal: code == SI_KERNEL,
-        })
     }
 }

@@ -39,7 +39,7 @@ pub(crate) struct Created {
     paths: HashSet<String>,
     /// The names made in each directory.
     by_dir: HashMap<String, Vec<String>>,
-    pids: HashSet<String>,
+    pids: HashSet<Pid>,
 }
 
 impl Created {
@@ -61,7 +61,7 @@ impl Created {
     /// `pid` is a process (or thread) of the run.
     pub(crate) fn note_pid(&mut self, pid: Pid) {
         if self.pids.len() < 1 << 16 {
-            self.pids.insert(pid.to_string());
+            self.pids.insert(pid);
         }
     }
 }
@@ -79,7 +79,8 @@ impl Names for Created {
     }
 
     fn is_pid(&self, number: &str) -> bool {
-        self.pids.contains(number)
+        // Written as the kernel writes pids: no leading zero.
+        !number.starts_with('0') && number.parse().is_ok_and(|pid| self.pids.contains(&pid))
     }
 }
 
