@@ -4,6 +4,7 @@ mod check;
 mod e2e;
 mod faults;
 mod fold;
+mod learning;
 mod policy_files;
 mod programs;
 

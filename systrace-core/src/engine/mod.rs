@@ -77,7 +77,8 @@ pub struct Options {
     pub inherit: bool,
     /// Kill instead of deny unmatched calls under `-a` (`-K`).
     pub kill_unmatched: bool,
-    /// The temporary directories learned rules generalize.
+    /// The temporary directories: names made there are taken as generated
+    /// more readily (see [`generalize::component`]).
     pub temp_dirs: TempDirs,
     /// Fault injection (`-r`): fail some permitted calls; see
     /// [`crate::fault`].
