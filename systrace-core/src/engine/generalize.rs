@@ -5,9 +5,10 @@
 //! command, and as little else as possible. What is generalized, and why:
 //!
 //! * **Names the traced processes created in this run**, and only those
-//!   (see [`Created`](super::created::Created)): they are the names made
-//!   fresh by `mkstemp` and the like. Of such a name only the part that
-//!   looks generated becomes a wildcard ([`component`]): `/tmp/ccA1b2C3.s`
+//!   (a create on a name that did not exist, as the engine notes before
+//!   each such call runs): they are the names made fresh by `mkstemp` and
+//!   the like. Of such a name only the part that looks generated becomes a
+//!   wildcard ([`component`]): `/tmp/ccA1b2C3.s`
 //!   is `/tmp/cc*.s`. A name the program read or looked at, without making
 //!   it, is learned exactly, wherever it is: a policy learned while reading
 //!   `/tmp/a` does not permit `/tmp/b`.

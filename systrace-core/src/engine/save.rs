@@ -262,7 +262,7 @@ impl super::Engine {
     }
 
     /// Save every changed policy (at exit, and every 30 s). Failures are
-    /// logged and kept for [`Engine::save_failures`]; they do not stop
+    /// logged and kept for [`Engine::save_failures`](super::Engine::save_failures); they do not stop
     /// tracing.
     pub fn save_changed(&mut self) {
         self.last_save = std::time::Instant::now();
