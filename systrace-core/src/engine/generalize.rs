@@ -251,7 +251,11 @@ fn variable_prefix(path: &str, cx: &Context<'_>) -> (Option<&'static str>, usize
         let Some(dir) = dir.map(|d| d.trim_end_matches('/')) else {
             continue;
         };
-        if !dir.starts_with('/') || pattern::has_variable(dir) {
+        // The loader expands the variable unquoted: no `match` characters.
+        if !dir.starts_with('/')
+            || pattern::has_variable(dir)
+            || dir.contains(['*', '?', '[', '\\'])
+        {
             continue;
         }
         let Some(rest) = path.strip_prefix(dir) else {
