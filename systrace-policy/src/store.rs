@@ -174,7 +174,9 @@ impl Store {
     /// name holds another binary's policy (or its exact name is in use
     /// already); then its exact name.
     pub fn user_file(&self, binary: &str) -> Option<PathBuf> {
-        self.user_dir.as_deref().map(|dir| Self::file_for(dir, binary))
+        self.user_dir
+            .as_deref()
+            .map(|dir| Self::file_for(dir, binary))
     }
 
     /// See [`Store::user_file`].
@@ -198,7 +200,6 @@ impl Store {
         });
         if taken { exact } else { primary }
     }
-
 
     /// Whether any policy was preloaded (`-f`).
     pub fn has_preloaded(&self) -> bool {

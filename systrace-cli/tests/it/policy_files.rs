@@ -152,12 +152,14 @@ fn systrace_says_what_it_did() {
     // No policy for `true` under -a.
     let out = traced(&dir, &data, &["-a", "-e"], &["true"]);
     let err = text(&out.stderr);
+    let image = fs::canonicalize(crate::which("true")).expect("true");
+    let exact = systrace_policy::store::exact_name(&image.to_string_lossy());
     let looked = format!(
-        "systrace: no policy for {} (looked for {}, /etc/systrace/{}): every call it makes is denied",
-        fs::canonicalize(crate::which("true"))
-            .expect("true")
-            .display(),
+        "systrace: no policy for {} (looked for {}, {}, /etc/systrace/{}, /etc/systrace/{exact}): \
+         every call it makes is denied",
+        image.display(),
         policy_path(&dir, "true").display(),
+        dir.join("policies").join(&exact).display(),
         policy_name("true"),
     );
     let first_deny = err.find("deny user:").expect("a denial");
