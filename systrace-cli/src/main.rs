@@ -2,6 +2,9 @@
 //! `systrace_core::cmdline`, runs the engine on the Linux backend, and turns
 //! what the libraries return into text and exit statuses.
 
+mod fold;
+mod stop;
+
 use std::ffi::OsString;
 use std::os::unix::process::{CommandExt as _, ExitStatusExt as _};
 use std::process::ExitCode;
@@ -10,7 +13,7 @@ use systrace_core::cmdline::{
     self, EXIT_FAILURE, EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, EXIT_USAGE, Invocation, Run,
     status_code,
 };
-use systrace_core::engine::{Engine, LogTarget, find_program};
+use systrace_core::engine::{Engine, LogTarget, Mode, find_program};
 use systrace_core::{Error, ExitStatus};
 use systrace_linux::{Backend, SpawnError, credentials};
 
@@ -45,6 +48,7 @@ fn run(mut run: Run) -> u8 {
     }
     run.setup.terminal_wait = Some(systrace_linux::wait_input_or_interrupt);
     let summary = run.setup.options.summary;
+    let enforce = run.setup.options.mode == Mode::Enforce;
     let (mut engine, warnings) = match run.setup.build() {
         Ok(built) => built,
         Err(e) => return fail(e),
@@ -55,13 +59,16 @@ fn run(mut run: Run) -> u8 {
     let code = if let Some(pid) = run.attach {
         // Under the policy of the image it runs (a detached one included).
         match systrace_linux::attach(pid) {
-            Ok(backend) => follow(&mut engine, backend, Some(ExitStatus::Code(0))),
+            Ok(backend) => follow(&mut engine, backend, Some(ExitStatus::Code(0)), enforce),
             Err(e) => fail(format!("-p {pid}: {e}")),
         }
+    } else if let Err(e) = engine.load_policy(&image.to_string_lossy()) {
+        // A policy file that cannot be read or parsed: nothing runs.
+        return fail(e);
     } else if let Some(fast) = engine.initial_fast_path(&image.to_string_lossy()) {
         let options = systrace_linux::SpawnOptions { credentials };
         match systrace_linux::spawn_with(&run.argv, &fast, &options) {
-            Ok(backend) => follow(&mut engine, backend, None),
+            Ok(backend) => follow(&mut engine, backend, None, enforce),
             Err(e) => return spawn_failed(&e),
         }
     } else {
@@ -105,17 +112,23 @@ fn spawn_failed(e: &SpawnError) -> u8 {
 
 /// Run the engine on the backend's root to the end; `detached` is the
 /// status when the root was not seen to end.
-fn follow(engine: &mut Engine, mut backend: Backend, detached: Option<ExitStatus>) -> u8 {
+fn follow(
+    engine: &mut Engine,
+    mut backend: Backend,
+    detached: Option<ExitStatus>,
+    enforce: bool,
+) -> u8 {
     let (root, image) = (backend.root(), backend.root_image().display().to_string());
     // Ctrl-C is for the command: systrace stays to save what it learned.
-    if let Err(e) = systrace_linux::ignore_terminal_signals() {
-        eprintln!("systrace: {e}");
-    }
+    // Told to stop itself, it saves first.
+    stop::watch(engine, enforce);
     let started = engine.start(&mut backend, root, &image);
-    match started.and_then(|()| engine.run(&mut backend, root)) {
+    let code = match started.and_then(|()| engine.run(&mut backend, root)) {
         Ok(status) => status_code(status.or(backend.root_status()).or(detached)),
         Err(e) => fail(e),
-    }
+    };
+    stop::report(engine, enforce);
+    code
 }
 
 fn main() -> ExitCode {
@@ -135,6 +148,7 @@ fn main() -> ExitCode {
             eprint!("{report}");
             u8::from(!clean)
         }
+        Ok(Invocation::Fold(args)) => fold::run(&args),
         Ok(Invocation::Completions(shell)) => {
             print!("{}", cmdline::complete::script(shell));
             0

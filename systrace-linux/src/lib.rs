@@ -56,3 +56,55 @@ pub fn ignore_terminal_signals() -> std::io::Result<()> {
 pub fn wait_input_or_interrupt(fd: std::os::fd::BorrowedFd<'_>) -> std::io::Result<bool> {
     sys::signal::wait_input_or_interrupt(fd)
 }
+
+/// The signals that ask systrace itself to stop (`SIGTERM`, `SIGINT`,
+/// `SIGHUP`), caught so that a thread can save what was learned before
+/// systrace ends; `SIGQUIT` is ignored.
+#[derive(Debug)]
+pub struct StopSignals {
+    pipe: Option<std::fs::File>,
+}
+
+impl StopSignals {
+    /// Catch the stop signals from now on. The terminal's `SIGINT` (its
+    /// interrupt key) and `SIGHUP` go to the whole foreground process group
+    /// and are for the command: they are let pass. A signal ignored when
+    /// systrace started (a command started in the background) stays
+    /// ignored. Call it once the traced command runs (a process forked
+    /// before an exec would start with the handler).
+    pub fn hold() -> std::io::Result<StopSignals> {
+        sys::signal::ignore(libc::SIGQUIT)?;
+        let mut signals = Vec::new();
+        for signal in [libc::SIGTERM, libc::SIGINT, libc::SIGHUP] {
+            if !sys::signal::is_ignored(signal)? {
+                signals.push(signal);
+            }
+        }
+        let pipe = if signals.is_empty() {
+            None
+        } else {
+            Some(std::fs::File::from(sys::signal::catch_stops(&signals)?))
+        };
+        Ok(StopSignals { pipe })
+    }
+
+    /// Wait for the next stop signal sent to systrace; its number.
+    pub fn wait(&mut self) -> std::io::Result<i32> {
+        use std::io::Read as _;
+        let Some(pipe) = &mut self.pipe else {
+            // Every stop signal is ignored: none will come.
+            loop {
+                std::thread::park();
+            }
+        };
+        let mut byte = [0u8];
+        loop {
+            match pipe.read(&mut byte) {
+                Ok(1) => return Ok(i32::from(byte[0])),
+                Ok(_) => return Err(std::io::Error::other("the stop pipe closed")),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}

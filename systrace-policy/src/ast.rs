@@ -196,9 +196,9 @@ pub struct Cmp {
 /// A comparison operator.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Op {
-    /// Equal, ignoring ASCII case.
+    /// Equal, byte for byte (the original ignored case; Linux names do not).
     Eq,
-    /// Not equal, ignoring ASCII case.
+    /// Not equal, byte for byte.
     Neq,
     /// The string occurs in the value.
     Sub,

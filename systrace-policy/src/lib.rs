@@ -47,17 +47,21 @@
 #![forbid(unsafe_code)]
 
 pub mod ast;
+pub mod diff;
 pub mod errno;
 pub mod error;
 pub mod eval;
 pub mod fnmatch;
+pub mod fold;
 #[doc(hidden)]
 pub mod fuzz;
 pub mod lint;
 pub mod matcher;
 pub mod parse;
+pub mod pattern;
 pub mod policy;
 pub mod print;
+pub mod splice;
 pub mod store;
 pub mod table;
 

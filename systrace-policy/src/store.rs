@@ -89,6 +89,18 @@ impl Store {
         binary: &str,
         binder: &Binder<'_>,
     ) -> Result<(Vec<Policy>, Vec<Warning>), Error> {
+        self.lookup(binary, binder)
+            .map(|found| (found.policies, found.warnings))
+    }
+
+    /// [`Store::find`], saying where the policies came from and which files
+    /// were tried.
+    ///
+    /// A file that is missing is passed over; one that exists but cannot be
+    /// read (no permission, not a file, not UTF-8) or does not parse is an
+    /// error naming it: it is never taken for "no policy", so the global file
+    /// is not read instead of the user's, and nothing is saved over it.
+    pub fn lookup(&mut self, binary: &str, binder: &Binder<'_>) -> Result<Found, Error> {
         let exact: Vec<Policy> = self
             .preloaded
             .iter()
@@ -96,7 +108,7 @@ impl Store {
             .cloned()
             .collect();
         if !exact.is_empty() {
-            return Ok((exact, Vec::new()));
+            return Ok(Found::preloaded(exact));
         }
         let base = binary.rsplit('/').next().unwrap_or(binary);
         if let Some(p) = self
@@ -105,16 +117,17 @@ impl Store {
             .find(|p| p.name().strip_prefix("*/") == Some(base))
         {
             p.set_name(binary);
-            return Ok((vec![p.clone()], Vec::new()));
+            return Ok(Found::preloaded(vec![p.clone()]));
         }
         let mut warnings = Vec::new();
+        let mut tried = Vec::new();
         for dir in [&self.user_dir, &self.global_dir].into_iter().flatten() {
             for file in [mangle(binary), exact_name(binary)] {
                 let path = dir.join(&file);
+                tried.push(path.clone());
                 let src = match fs::read_to_string(&path) {
                     Ok(src) => src,
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-                    Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => continue,
                     Err(e) => return Err(io_error(&path, e)),
                 };
                 let (policies, mut found) =
@@ -140,15 +153,33 @@ impl Store {
                     p.set_name(binary);
                 }
                 warnings.append(&mut found);
-                return Ok((policies, warnings));
+                return Ok(Found {
+                    policies,
+                    warnings,
+                    source: Source::File { path, text: src },
+                    tried,
+                });
             }
         }
-        Ok((Vec::new(), warnings))
+        Ok(Found {
+            policies: Vec::new(),
+            warnings,
+            source: Source::None,
+            tried,
+        })
     }
 
-    /// The file a binary's policy is saved to in `dir`: its mangled name,
-    /// unless a file of that name holds another binary's policy (or its
-    /// exact name is in use already); then its exact name.
+    /// The file in the user directory that holds `binary`'s policy, where
+    /// learned rules are saved: its mangled name, unless a file of that
+    /// name holds another binary's policy (or its exact name is in use
+    /// already); then its exact name.
+    pub fn user_file(&self, binary: &str) -> Option<PathBuf> {
+        self.user_dir
+            .as_deref()
+            .map(|dir| Self::file_for(dir, binary))
+    }
+
+    /// See [`Store::user_file`].
     fn file_for(dir: &Path, binary: &str) -> PathBuf {
         let exact = dir.join(exact_name(binary));
         if exact.exists() {
@@ -168,6 +199,11 @@ impl Store {
                 .any(|named| !names(&named, binary))
         });
         if taken { exact } else { primary }
+    }
+
+    /// Whether any policy was preloaded (`-f`).
+    pub fn has_preloaded(&self) -> bool {
+        !self.preloaded.is_empty()
     }
 
     /// Create the user directory (mode 0700) if it is missing. An existing
@@ -193,8 +229,8 @@ impl Store {
     }
 
     /// Write the sections of one binary (one per ABI) to its file in the
-    /// user directory, atomically: a temporary file in the same directory,
-    /// then a rename over the old one. Returns the path.
+    /// user directory, printed, atomically (see [`write_file`]). Returns the
+    /// path.
     pub fn save(&self, sections: &[&Policy]) -> Result<PathBuf, Error> {
         let Some(first) = sections.first() else {
             return Err(Error::Io {
@@ -202,31 +238,108 @@ impl Store {
                 source: std::io::Error::other("no policy to save"),
             });
         };
-        let Some(dir) = &self.user_dir else {
+        let Some(path) = self.user_file(first.name()) else {
             return Err(Error::Io {
                 path: first.name().to_string(),
                 source: std::io::Error::other("user policies are off (-U): nowhere to save"),
             });
         };
         self.ensure_user_dir()?;
-        let path = Self::file_for(dir, first.name());
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-        let write = || -> std::io::Result<()> {
-            let mut f = fs::File::create(&tmp)?;
-            for policy in sections {
-                write!(f, "{policy}")?;
-            }
-            f.sync_all()?;
-            fs::rename(&tmp, &path)
-        };
-        write().map_err(|e| {
-            let _ = fs::remove_file(&tmp);
-            io_error(&path, e)
-        })?;
+        let text: String = sections.iter().map(ToString::to_string).collect();
+        write_file(&path, &text)?;
         Ok(path)
     }
+}
+
+/// Where the policies [`Store::lookup`] found came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// Nowhere: the binary has no policy.
+    None,
+    /// A file given with `-f`.
+    Preloaded,
+    /// This policy file, which held this text.
+    File {
+        /// The file.
+        path: PathBuf,
+        /// Its text when it was read.
+        text: String,
+    },
+}
+
+/// What [`Store::lookup`] found for a binary.
+#[derive(Clone, Debug)]
+pub struct Found {
+    /// The sections, one per ABI; empty when there is no policy.
+    pub policies: Vec<Policy>,
+    /// Warnings of the file read.
+    pub warnings: Vec<Warning>,
+    /// Where they came from.
+    pub source: Source,
+    /// The policy files looked for, in order (none for a preloaded policy).
+    pub tried: Vec<PathBuf>,
+}
+
+impl Found {
+    fn preloaded(policies: Vec<Policy>) -> Found {
+        Found {
+            policies,
+            warnings: Vec::new(),
+            source: Source::Preloaded,
+            tried: Vec::new(),
+        }
+    }
+}
+
+/// Replace the file at `path` with `text`, atomically: a temporary file in
+/// the same directory, written and synced, then renamed over it. A file
+/// that exists keeps its permission bits (and, where the caller may, its
+/// owner); a new one is made with mode 0600. When `path` is a symbolic
+/// link, the file it leads to is replaced and the link stays.
+pub fn write_file(path: &Path, text: &str) -> Result<(), Error> {
+    use std::os::unix::fs::{MetadataExt as _, OpenOptionsExt as _, PermissionsExt as _};
+    let target = match fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => {
+            fs::canonicalize(path).map_err(|e| io_error(path, e))?
+        }
+        _ => path.to_path_buf(),
+    };
+    let existing = match fs::metadata(&target) {
+        Ok(m) if m.is_file() => Some(m),
+        Ok(_) => {
+            return Err(io_error(
+                path,
+                std::io::Error::other("exists and is not a regular file"),
+            ));
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(io_error(path, e)),
+    };
+    let dir = target.parent().unwrap_or(Path::new("."));
+    let name = target
+        .file_name()
+        .map_or_else(|| "policy".into(), |n| n.to_string_lossy());
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let write = || -> std::io::Result<()> {
+        let mut f = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&tmp)?;
+        if let Some(m) = &existing {
+            // Ownership first: changing it may clear set-id bits, which the
+            // mode then restores.
+            if m.uid() != f.metadata()?.uid() || m.gid() != f.metadata()?.gid() {
+                let _ = std::os::unix::fs::fchown(&f, Some(m.uid()), Some(m.gid()));
+            }
+            f.set_permissions(fs::Permissions::from_mode(m.mode() & 0o7777))?;
+        }
+        f.write_all(text.as_bytes())?;
+        f.sync_all()?;
+        fs::rename(&tmp, &target)
+    };
+    write().map_err(|e| {
+        let _ = fs::remove_file(&tmp);
+        io_error(path, e)
+    })
 }

@@ -109,9 +109,11 @@ fn a_denial_in_json_and_its_suggested_rule() {
     let time = r["time"].as_str().expect("time");
     assert!(time.ends_with('Z') && time.len() == 24, "{time}");
     let suggestion = r["suggestion"].as_str().expect("a suggestion");
+    // Learned as `-A` would: below the directory systrace started in,
+    // under `$CWD`.
     assert_eq!(
         suggestion,
-        format!("linux64-fsread: filename eq \"{secret}\" then permit")
+        "linux64-fsread: filename eq \"$CWD/secret.txt\" then permit"
     );
     // Pasted at the end of the policy, it permits the call.
     let mut policy = fs::read_to_string(policy_file(&dir)).expect("policy");

@@ -4,7 +4,11 @@ mod check;
 mod completions;
 mod e2e;
 mod faults;
+mod fold;
+mod learning;
 mod logs;
+mod policy_files;
+mod programs;
 mod terminal;
 mod usage;
 
@@ -24,16 +28,20 @@ fn scratch(group: &str, name: &str) -> PathBuf {
 /// `usr_bin_cat` where `/bin` links to `/usr/bin`, `bin_busybox` where
 /// `cat` is busybox.
 fn policy_name(program: &str) -> String {
-    let path = if program.contains('/') {
+    let image = std::fs::canonicalize(which(program)).expect("program resolves");
+    systrace_policy::store::mangle(&image.to_string_lossy())
+}
+
+/// Where `program` (a path, or a name looked up in `PATH`) is.
+fn which(program: &str) -> std::path::PathBuf {
+    if program.contains('/') {
         Path::new(program).to_path_buf()
     } else {
         std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
             .map(|dir| dir.join(program))
             .find(|p| p.is_file())
-            .unwrap_or_else(|| panic!("{program} not in PATH"))
-    };
-    let image = std::fs::canonicalize(&path).expect("program resolves");
-    systrace_policy::store::mangle(&image.to_string_lossy())
+            .unwrap_or_else(|| panic!("{program} is not in PATH: install it"))
+    }
 }
 
 /// Whether a line of `err` reports `error` for `file`, as GNU coreutils

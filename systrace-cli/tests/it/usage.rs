@@ -172,9 +172,13 @@ fn policy_directory() {
     // -A creates it, and says so once.
     let out = systrace_in(&dir, &["-A", "-d", &shown, "true"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    assert_eq!(
-        text(&out.stderr),
-        format!("systrace: created policy directory {shown}\n")
+    let stderr = text(&out.stderr);
+    let (made, learned) = stderr.split_once('\n').expect("two lines");
+    assert_eq!(made, format!("systrace: created policy directory {shown}"));
+    assert!(
+        learned.starts_with("systrace: learned ")
+            && learned.ends_with(&format!(" rules into {shown}/usr_bin_true\n")),
+        "{stderr}"
     );
     assert!(missing.is_dir());
     let out = systrace_in(&dir, &["-A", "-d", &shown, "true"]);

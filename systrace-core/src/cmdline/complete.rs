@@ -29,7 +29,7 @@ fn spellings() -> Vec<String> {
 fn bash_pattern(kind: impl Fn(Kind) -> bool) -> Option<String> {
     let names: Vec<String> = FLAGS
         .iter()
-        .filter(|f| f.id != Id::Check)
+        .filter(|f| f.id != Id::Check && f.id != Id::Fold)
         .filter(|f| f.value.is_some_and(|(_, k)| kind(k)))
         .flat_map(|f| {
             f.short
@@ -135,7 +135,10 @@ fn excluded(f: &Flag) -> String {
             super::flags::flag(other).short.map(|c| format!("-{c}"))
         })
         .collect();
-    if matches!(f.id, Id::Check | Id::Completions | Id::Version | Id::Help) {
+    if matches!(
+        f.id,
+        Id::Check | Id::Fold | Id::Completions | Id::Version | Id::Help
+    ) {
         names = vec!["-".to_string(), "*".to_string()];
     }
     if names.is_empty() {

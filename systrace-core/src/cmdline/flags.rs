@@ -48,6 +48,8 @@ pub enum Id {
     AllowUnsafe,
     /// `--check FILE...`.
     Check,
+    /// `--fold N [--write] [--fold-writes] FILE...`.
+    Fold,
     /// `--completions SHELL`.
     Completions,
     /// `-V`, `--version`.
@@ -265,6 +267,12 @@ pub const FLAGS: &[Flag] = &[
         "check",
         Some(("file ...", Kind::File)),
         "check policy files; print PATH:LINE:COL: diagnostics",
+    ),
+    long(
+        Id::Fold,
+        "fold",
+        Some(("n file ...", Kind::File)),
+        "fold the exact fsread rules of big directories",
     ),
     long(
         Id::Completions,

@@ -20,7 +20,7 @@ pub fn synopsis() -> String {
             }
             continue;
         };
-        if matches!(f.id, Id::Check | Id::Completions) {
+        if matches!(f.id, Id::Check | Id::Fold | Id::Completions) {
             continue;
         }
         words.push(format!("[{} {meta}]", f.name()));
@@ -42,6 +42,7 @@ pub fn synopsis() -> String {
     out.push('\n');
     for form in [
         "systrace --check file ...",
+        "systrace --fold n [--write] [--fold-writes] file ...",
         "systrace --completions bash|zsh",
         "systrace -V | -h",
     ] {
@@ -111,6 +112,7 @@ Examples:
 Exit status: the command's; 128+N when signal N ended it (130: Ctrl-C);
 2: a usage error; 125: systrace failed; 126: the command cannot be executed;
 127: it was not found. --check: 0 when every file is clean, 1 otherwise.
+--fold: 0, 1 when a file cannot be read or parsed.
 ",
     );
     out

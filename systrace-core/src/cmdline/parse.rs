@@ -24,6 +24,9 @@ pub enum Invocation {
     Run(Box<Run>),
     /// `--check FILE...`.
     Check(Vec<OsString>),
+    /// `--fold N [--write] [--fold-writes] FILE...`: the arguments after
+    /// `--fold`, for the command to read.
+    Fold(Vec<OsString>),
     /// `--completions SHELL`.
     Completions(Shell),
     /// `-V`, `--version`.
@@ -122,6 +125,11 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Invocation> {
             let Some(f) = FLAGS.iter().find(|f| f.long == Some(&*name)) else {
                 return Err(usage(format!("unknown flag --{name}")));
             };
+            if f.id == Id::Fold {
+                let mut rest: Vec<OsString> = inline.map(OsStr::to_os_string).into_iter().collect();
+                rest.extend_from_slice(&args[i..]);
+                return Ok(Invocation::Fold(rest));
+            }
             if f.id == Id::Check {
                 let mut files: Vec<OsString> =
                     inline.map(OsStr::to_os_string).into_iter().collect();

@@ -2,8 +2,9 @@
 //! policy section per ABI it made calls in.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 
-use systrace_policy::store::Store;
+use systrace_policy::store::{Source, Store};
 use systrace_policy::{Abi, Binder, Policy, Warning};
 
 use crate::error::Error;
@@ -23,6 +24,22 @@ pub(crate) struct Binary {
     /// The policy file failed to load: nothing is permitted that a rule does
     /// not permit, and nothing is saved over the broken file.
     pub(crate) broken: bool,
+    /// What the binary's policy file holds, should it not exist when
+    /// learned rules are saved: the text of the file the policy was read
+    /// from, or the sections given with `-f`, or nothing.
+    pub(crate) base: String,
+    /// The policy came from `-f`.
+    pub(crate) preloaded: bool,
+    /// The policy files looked for.
+    pub(crate) tried: Vec<PathBuf>,
+    /// How many rules of each section are saved or queued for saving;
+    /// sections only grow, so the rest are new.
+    pub(crate) queued: Vec<(Abi, usize)>,
+    /// Sections whose `detached` is saved or queued.
+    pub(crate) queued_detached: Vec<Abi>,
+    /// A process has run the binary (its notices are given once, when it
+    /// first runs, not when its policy is looked up).
+    pub(crate) entered: bool,
 }
 
 impl Binary {
@@ -65,6 +82,12 @@ impl Binaries {
             dirty: false,
             unsupervised: false,
             broken: true,
+            base: String::new(),
+            preloaded: false,
+            tried: Vec::new(),
+            queued: Vec::new(),
+            queued_detached: Vec::new(),
+            entered: false,
         });
         let n = self.list.len() - 1;
         self.by_name.insert(name.to_string(), n);
@@ -83,17 +106,39 @@ impl Binaries {
         if let Some(&n) = self.by_name.get(name) {
             return (n, Vec::new(), None);
         }
-        let (sections, warnings, error) = match store.find(name, binder) {
-            Ok((sections, warnings)) => (sections, warnings, None),
-            Err(e) => (Vec::new(), Vec::new(), Some(Error::Policy(e))),
+        let (found, error) = match store.lookup(name, binder) {
+            Ok(found) => (Some(found), None),
+            Err(e) => (None, Some(Error::Policy(e))),
         };
         let broken = error.is_some();
+        let (sections, warnings, source, tried) = match found {
+            Some(f) => (f.policies, f.warnings, f.source, f.tried),
+            None => (Vec::new(), Vec::new(), Source::None, Vec::new()),
+        };
+        let preloaded = source == Source::Preloaded;
+        let base = match source {
+            Source::File { text, .. } => text,
+            Source::Preloaded => sections.iter().map(ToString::to_string).collect(),
+            Source::None => String::new(),
+        };
+        let queued = sections.iter().map(|p| (p.abi(), p.len())).collect();
+        let queued_detached = sections
+            .iter()
+            .filter(|p| p.detached())
+            .map(Policy::abi)
+            .collect();
         self.list.push(Binary {
             name: name.to_string(),
             sections,
             dirty: false,
             unsupervised: false,
             broken,
+            base,
+            preloaded,
+            tried,
+            queued,
+            queued_detached,
+            entered: false,
         });
         let n = self.list.len() - 1;
         self.by_name.insert(name.to_string(), n);

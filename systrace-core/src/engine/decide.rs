@@ -48,6 +48,7 @@ impl Engine {
         if let Some(errno) = tr.refused() {
             return Ok((Decision::Deny(errno), none));
         }
+        self.note_proc_caller(tracer, &tr);
         let class = calls::class(tr.call.abi, tr.call.nr);
         if class.class.contains(Class::NEVER_DENIED) {
             return Ok((Decision::Permit, none));

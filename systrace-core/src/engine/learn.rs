@@ -6,30 +6,32 @@
 //! without translators learns a plain `permit`; one whose arguments could
 //! not be translated, `true then permit`.
 //!
-//! Two departures from the original, so that a learned policy enforces
-//! cleanly on the next run of the same command:
+//! Departures from the original, so that a learned policy enforces cleanly
+//! on the next run of the same command, and portably:
 //!
 //! * `argv` is never learned: it changes from run to run.
-//! * A path below a temporary directory (`/tmp`, `/var/tmp`, `/dev/shm`,
-//!   and `$TMPDIR`) is learned as `filename match "DIR/*"` for that
-//!   directory: names there are made fresh on every run (`mkstemp`), so an
-//!   exact name would never match again. With `FNM_LEADING_DIR` the pattern
-//!   covers the files of directories made there too.
-//! * What a descriptor of an object without a path names (a call on an fd
-//!   with `AT_EMPTY_PATH`: `pipe:[64746]`, `socket:[812]`,
-//!   `anon_inode:[eventfd]`) is learned as `filename match "pipe:*"`: the
-//!   number is the inode, new on every run.
+//! * A `filename` is written by [`generalize::filename`]: exactly, except
+//!   for the parts known to change from run to run (names the run created,
+//!   the process's own `/proc` entry, objects without a path) and the
+//!   user's home and starting directory, written `$HOME` and `$CWD`.
+//! * A rule the policy already holds is not added again (a call the
+//!   learned rule does not match, such as one that names its own pid by
+//!   number, would otherwise add the same rule each time).
+
+use std::path::Path;
 
 use systrace_policy::Binder;
 use systrace_policy::ast::{Action, Cmp, Expr, Op, Rule, RuleLine, Span};
 
 use crate::calls::Syscalls;
+use crate::tracer::{Pid, Tracer};
 use crate::translate::Translation;
 
-/// The original's marker for a path that does not resolve.
-const NON_EXISTENT: &str = "/<non-existent filename>: ";
+use super::created::Created;
+use super::generalize::{self, Context};
 
-/// The temporary directories learned rules generalize.
+/// The temporary directories: names made in them are taken as generated
+/// more readily (see [`generalize::component`]).
 #[derive(Clone, Debug)]
 pub struct TempDirs(Vec<String>);
 
@@ -55,36 +57,63 @@ impl TempDirs {
         )
     }
 
-    /// The pattern a learned `filename` takes instead of its value, if any:
-    /// for a path below a temporary directory, or an object without a path.
-    fn pattern(&self, value: &str) -> Option<String> {
-        if let Some((kind, rest)) = value.split_once(":[") {
-            if !kind.is_empty()
-                && kind.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
-                && rest.ends_with(']')
-            {
-                return Some(format!("{kind}:*"));
-            }
-        }
-        let (marker, path) = match value.strip_prefix(NON_EXISTENT) {
-            Some(rest) => (NON_EXISTENT, rest),
-            None => ("", value),
-        };
-        self.0.iter().find_map(|dir| {
-            let rest = path.strip_prefix(dir.as_str())?.strip_prefix('/')?;
-            (!rest.is_empty()).then(|| format!("{marker}{dir}/*"))
+    /// Is `dir` one of the temporary directories, or below one?
+    pub fn contains(&self, dir: &str) -> bool {
+        self.0.iter().any(|t| {
+            dir.strip_prefix(t.as_str())
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
         })
+    }
+}
+
+/// What learning keeps through a run.
+#[derive(Debug, Default)]
+pub(crate) struct Learning {
+    /// The names the run created.
+    pub(crate) created: Created,
+    /// `$HOME` for learned rules: the user's home, when it is a real path.
+    pub(crate) home: Option<String>,
+    /// `$CWD` for learned rules, when usable
+    /// ([`generalize::usable_cwd`]).
+    pub(crate) cwd: Option<String>,
+    /// The thread whose call is being decided.
+    pub(crate) caller: Pid,
+    /// Its thread group, when the call names something in `/proc` (see
+    /// [`Engine::note_proc_caller`](super::Engine)); the thread itself
+    /// otherwise.
+    pub(crate) group: Option<Pid>,
+}
+
+impl Learning {
+    /// Learning for a run with this home and starting directory.
+    pub(crate) fn new(home: Option<String>, cwd: Option<String>) -> Learning {
+        let home = home.filter(|h| {
+            h.len() > 1
+                && h.starts_with('/')
+                && std::fs::canonicalize(h).is_ok_and(|real| real == Path::new(h))
+        });
+        let cwd = cwd
+            .as_deref()
+            .and_then(generalize::usable_cwd)
+            .map(str::to_string);
+        Learning {
+            created: Created::default(),
+            home,
+            cwd,
+            caller: 0,
+            group: None,
+        }
     }
 }
 
 /// The rule learned for one call. `args` are the translated arguments the
 /// rule may use (for an alias event, only the alias's), `None` for a call
-/// that has no translators at all.
+/// that has no translators at all; `filename` writes each `filename` value.
 pub fn rule(
     emulation: &str,
     call: &str,
     args: Option<&[(&str, Option<&str>)]>,
-    temp: &TempDirs,
+    filename: &dyn Fn(&str) -> (Op, String),
 ) -> RuleLine {
     let rule = match args {
         None | Some([]) => Rule::simple(Action::PERMIT),
@@ -98,9 +127,10 @@ pub fn rule(
                 if matches!(name, "argv" | "limits") {
                     continue;
                 }
-                let (op, value) = match (name, temp.pattern(value)) {
-                    ("filename", Some(pattern)) => (Op::Match, pattern),
-                    _ => (Op::Eq, value.to_string()),
+                let (op, value) = if name == "filename" {
+                    filename(value)
+                } else {
+                    (Op::Eq, value.to_string())
                 };
                 terms.push(Expr::Cmp(Cmp {
                     translator: name.to_string(),
@@ -127,14 +157,44 @@ pub fn rule(
 }
 
 impl super::Engine {
+    /// Note the calling thread's group for a call that names something in
+    /// `/proc`, which learning writes relative to it (`/proc/self`).
+    pub(super) fn note_proc_caller(&mut self, tracer: &mut dyn Tracer, tr: &Translation) {
+        let tid = self.learning.caller;
+        let in_proc = tr.args.iter().any(|a| {
+            a.name == "filename" && a.value.as_deref().is_some_and(|v| v.starts_with("/proc/"))
+        });
+        self.learning.group = if in_proc {
+            tracer.thread_group(tid).ok()
+        } else {
+            None
+        };
+    }
+
     pub(super) fn learn(&mut self, binary: usize, tr: &Translation) {
-        let (name, args) = self.rule_target(tr);
-        let emulation = tr.call.abi.emulation_name();
-        let line = rule(emulation, &name, args.as_deref(), &self.options.temp_dirs);
+        let line = self.learned_rule(tr.call.abi.emulation_name(), tr);
         self.push_rule(binary, tr, line);
     }
 
-    /// Add a rule to the policy of `binary` for the call's ABI.
+    /// The rule learning adds for `tr`, under `emulation`.
+    pub(super) fn learned_rule(&self, emulation: &str, tr: &Translation) -> RuleLine {
+        let (name, args) = self.rule_target(tr);
+        let tid = self.learning.caller;
+        let cx = Context {
+            temp: &self.options.temp_dirs,
+            home: self.learning.home.as_deref(),
+            cwd: self.learning.cwd.as_deref(),
+            tid,
+            tgid: self.learning.group.unwrap_or(tid),
+            created: &self.learning.created,
+        };
+        rule(emulation, &name, args.as_deref(), &|value| {
+            generalize::filename(value, &cx)
+        })
+    }
+
+    /// Add a rule to the policy of `binary` for the call's ABI, unless it
+    /// holds that rule already.
     pub(super) fn push_rule(
         &mut self,
         binary: usize,
@@ -148,10 +208,18 @@ impl super::Engine {
         let b = &mut self.binaries.list[binary];
         let policy = b.section(tr.call.abi);
         line.emulation = policy.emulation().to_string();
+        if policy
+            .rules()
+            .iter()
+            .any(|r| r.syscall == line.syscall && r.rule == line.rule)
+        {
+            return true;
+        }
         let mut warnings = Vec::new();
         match policy.push(line, "<learned>", &binder, &mut warnings) {
             Ok(_) => {
                 b.dirty = true;
+                self.queue_changes(binary);
                 true
             }
             Err(e) => {

@@ -14,22 +14,25 @@
 //! instead, with an errno they can really return: see [`crate::fault`].
 
 mod binaries;
+mod created;
 mod decide;
 mod exec;
 mod fastpath;
+pub mod generalize;
 pub mod learn;
 mod question;
 mod refuse;
 mod report;
+mod save;
 mod setup;
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use systrace_policy::Binder;
 use systrace_policy::ast::PermitFlag;
 use systrace_policy::store::Store;
-use systrace_policy::{Binder, Policy};
 
 use crate::calls::{Syscalls, Unsafe};
 use crate::env::SystemEnvironment;
@@ -37,11 +40,12 @@ use crate::error::{Error, Result};
 use crate::fault::{FaultConfig, Faults};
 use crate::log::{Log, Summary};
 use crate::protocol::{Channel, Style, Template};
-use crate::tracer::{Event, ExitStatus, Pid, Tracer};
+use crate::tracer::{Decision, Event, ExitStatus, Pid, Tracer};
 
 use binaries::Binaries;
 pub use fastpath::fast_path;
-use learn::TempDirs;
+use learn::{Learning, TempDirs};
+pub use save::{Learned, SaveFailure, SaveHandle};
 pub use setup::{Frontend, LogTarget, NotRunnable, Setup, find_program};
 
 const EPERM: i32 = libc::EPERM;
@@ -73,7 +77,8 @@ pub struct Options {
     pub inherit: bool,
     /// Kill instead of deny unmatched calls under `-a` (`-K`).
     pub kill_unmatched: bool,
-    /// The temporary directories learned rules generalize.
+    /// The temporary directories: names made there are taken as generated
+    /// more readily (see [`generalize::component`]).
     pub temp_dirs: TempDirs,
     /// Fault injection (`-r`): fail some permitted calls; see
     /// [`crate::fault`].
@@ -134,6 +139,14 @@ pub struct Engine {
     root_status: Option<ExitStatus>,
     faults: Option<Faults>,
     summary: Option<Summary>,
+    /// What learning keeps through the run.
+    learning: Learning,
+    /// The rules queued for saving, and the count of denials.
+    saves: SaveHandle,
+    /// The last save's failures.
+    save_failures: Vec<SaveFailure>,
+    /// A policy that failed to load: the run stops with this error.
+    fatal: Option<Error>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -156,6 +169,7 @@ impl Engine {
             log.write(&format!("fault seed: {}", config.seed));
             Faults::new(config)
         });
+        let learning = Learning::new(env.var("HOME"), env.var("CWD"));
         Engine {
             summary: options.summary.then(Summary::new),
             options,
@@ -172,6 +186,10 @@ impl Engine {
             last_save: Instant::now(),
             root_status: None,
             faults,
+            learning,
+            saves: SaveHandle::default(),
+            save_failures: Vec::new(),
+            fatal: None,
         }
     }
 
@@ -198,8 +216,13 @@ impl Engine {
 
     /// Start following `pid`, a new process about to run `image` (its
     /// resolved path): look up its policy and install the fast path.
+    ///
+    /// A policy file of `image` that cannot be read or parsed is an error.
     pub fn start(&mut self, tracer: &mut dyn Tracer, pid: Pid, image: &str) -> Result<()> {
         let binary = self.adopt(pid, 0, image);
+        if let Some(e) = self.fatal.take() {
+            return Err(e);
+        }
         if let Some(faults) = &mut self.faults {
             faults.started(pid);
         }
@@ -231,8 +254,19 @@ impl Engine {
         self.adopt(pid, ppid, &image)
     }
 
+    /// Load the policy of `image`, the command about to run: a policy file
+    /// that cannot be read or parsed is an error, before anything runs.
+    pub fn load_policy(&mut self, image: &str) -> Result<()> {
+        self.binary(image);
+        self.fatal.take().map_or(Ok(()), Err)
+    }
+
     /// Handle events until no traced process is left, then save the
     /// policies. Returns how `root` ended, if it was seen to end.
+    ///
+    /// A process that executes a binary whose policy file cannot be read or
+    /// parsed ends the run with that error, before the binary's first
+    /// instruction (systrace then exits, and its tracees with it).
     pub fn run(&mut self, tracer: &mut dyn Tracer, root: Pid) -> Result<Option<ExitStatus>> {
         let result = (|| {
             while let Some(event) = tracer.next_event()? {
@@ -262,7 +296,7 @@ impl Engine {
             Event::Exec { pid, .. } | Event::Exit { pid, .. } => *pid,
             Event::Spawn { child, .. } => *child,
         };
-        match self.handle_event(tracer, event) {
+        let result = match self.handle_event(tracer, event) {
             Ok(()) | Err(Error::Gone { .. }) => Ok(()),
             Err(e @ (Error::FrontendGone | Error::Frontend { .. })) => Err(e),
             Err(e) => {
@@ -270,6 +304,12 @@ impl Engine {
                 let _ = tracer.kill(pid);
                 Ok(())
             }
+        };
+        self.queue_dirty();
+        // A policy that does not load ends the session.
+        match self.fatal.take() {
+            Some(e) => Err(e),
+            None => result,
         }
     }
 
@@ -278,9 +318,14 @@ impl Engine {
             Event::Syscall(stop) => {
                 let pid = stop.pid();
                 let started = self.summary.is_some().then(Instant::now);
+                self.learning.caller = pid;
+                self.note_creation(tracer, &stop);
                 let (decision, checked) = self.decide(tracer, &stop)?;
                 if let Some(started) = started {
                     self.tally(pid, stop.call(), decision, started.elapsed());
+                }
+                if decision != Decision::Permit {
+                    self.saves.denied_one();
                 }
                 tracer.resume(stop, decision, &checked)?;
                 if self.procs.get(&pid).is_some_and(|p| p.detached) {
@@ -322,29 +367,6 @@ impl Engine {
         }
     }
 
-    /// Save every changed policy (at exit, and every 30 s). Failures are
-    /// warned about in the log; they do not stop tracing.
-    pub fn save_changed(&mut self) {
-        self.last_save = Instant::now();
-        if self.store.user_dir().is_none() {
-            return;
-        }
-        for b in self
-            .binaries
-            .list
-            .iter_mut()
-            .filter(|b| b.dirty && !b.broken)
-        {
-            let sections: Vec<&Policy> = b.sections.iter().collect();
-            match self.store.save(&sections) {
-                Ok(_) => b.dirty = false,
-                Err(e) => self
-                    .log
-                    .warn(&format!("failed to write policy for {}: {e}", b.name)),
-            }
-        }
-    }
-
     /// The number of `image`'s binary entry, loading its policy.
     fn binary(&mut self, image: &str) -> usize {
         let binder = Binder {
@@ -357,19 +379,44 @@ impl Engine {
         }
         let (n, warnings, error) = self.binaries.get(image, &mut self.store, &binder);
         for w in warnings {
-            self.log.warn(&w.to_string());
+            self.log.warn(&format!("{}: {}", w.at, w.message));
         }
         if let Some(e) = error {
-            self.log.warn(&e.to_string());
-            self.log.warn(&format!(
-                "{image}: policy not loaded; only what a rule permits is permitted"
-            ));
+            // Fails closed meanwhile: the binary's entry is empty and broken.
+            self.fatal.get_or_insert(e);
         }
         n
     }
 
+    /// Under `-a`, a binary with no policy: say where one was looked for,
+    /// before its first call is denied.
+    fn no_policy_notice(&mut self, binary: usize) {
+        let b = &self.binaries.list[binary];
+        if self.options.mode != Mode::Enforce || !b.sections.is_empty() || b.preloaded || b.broken {
+            return;
+        }
+        let mut places: Vec<String> = Vec::new();
+        if self.store.has_preloaded() {
+            places.push("the -f files".to_string());
+        }
+        places.extend(b.tried.iter().map(|p| p.display().to_string()));
+        let looked = if places.is_empty() {
+            "no policy directory to look in".to_string()
+        } else {
+            format!("looked for {}", places.join(", "))
+        };
+        let message = format!(
+            "no policy for {} ({looked}): every call it makes is denied",
+            b.name
+        );
+        self.log.write(&message);
+    }
+
     /// A process now runs `binary`: install its fast path, or detach.
     fn enter_binary(&mut self, tracer: &mut dyn Tracer, pid: Pid, binary: usize) -> Result<()> {
+        if !std::mem::replace(&mut self.binaries.list[binary].entered, true) {
+            self.no_policy_notice(binary);
+        }
         let b = &self.binaries.list[binary];
         if b.detached() {
             if let Some(p) = self.procs.get_mut(&pid) {

@@ -273,13 +273,12 @@ impl Engine {
 
     /// A policy line that permits this call: the rule learning would add.
     fn suggestion(&self, binary: usize, tr: &Translation) -> String {
-        let (name, args) = self.rule_target(tr);
         let emulation = self.binaries.list[binary]
             .sections
             .iter()
             .find(|p| p.abi() == tr.call.abi)
             .map_or(tr.call.abi.emulation_name(), |p| p.emulation());
-        super::learn::rule(emulation, &name, args.as_deref(), &self.options.temp_dirs).to_string()
+        self.learned_rule(emulation, tr).to_string()
     }
 
     /// The name a rule for this call is written under, and its arguments:

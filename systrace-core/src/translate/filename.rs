@@ -103,9 +103,15 @@ pub(super) fn translate(
                     path::join(dir.as_os_str().as_bytes(), &bytes)
                 };
                 let trailing_slash = bytes.ends_with(b"/");
-                t.inspect
-                    .reaches_without_links(t.stop, &joined, follow_last || trailing_slash)
-                    .then(|| path::without_links(&joined))
+                // `/proc` is walked: its entry of the caller's own group is
+                // shown as `self` (see `path::Lookup`).
+                (!joined.starts_with(b"/proc/")
+                    && t.inspect.reaches_without_links(
+                        t.stop,
+                        &joined,
+                        follow_last || trailing_slash,
+                    ))
+                .then(|| path::without_links(&joined))
             }
             _ => None,
         };

@@ -353,7 +353,13 @@ impl<'a> Lookup<'a> {
             };
             if !meta.file_type().is_symlink() {
                 is_dir = meta.is_dir();
-                segs.push(Seg::plain(name));
+                let seg = self.proc_own(&segs, name, &meta);
+                if seg.shown.as_deref() == Some(b"thread-self") {
+                    // `/proc/<self>/task/<tid>`: the `self` and `task`
+                    // entries become one `thread-self`.
+                    segs.truncate(segs.len() - 2);
+                }
+                segs.push(seg);
                 continue;
             }
             if self.no_symlinks {
@@ -397,6 +403,66 @@ impl<'a> Lookup<'a> {
             }
         }
         Ok(segs)
+    }
+
+    /// A directory entry `name` (of `meta`, below `segs`), shown as what the
+    /// tracee's own procfs links would call it: on systrace's procfs, the
+    /// tracee's thread group `/proc/<tgid>` is its `self`, and that
+    /// group's `task/<tid>` for the tracee thread its `thread-self`. The
+    /// same object by either name, so that a rule written either way (and
+    /// one learned from either) matches the next run, whose numbers differ.
+    /// The thread is stopped in a call, so its group's number is not
+    /// reused meanwhile.
+    fn proc_own(&self, segs: &[Seg], name: Vec<u8>, meta: &fs::Metadata) -> Seg {
+        let own = (|| {
+            let tid = self.tracee?;
+            if !meta.is_dir()
+                || Some(meta.dev()) != proc_dev()
+                || !name.iter().all(u8::is_ascii_digit)
+            {
+                return None;
+            }
+            let number = std::str::from_utf8(&name).ok()?;
+            match segs {
+                // `/proc/<n>`: the group when `tid` is one of its tasks.
+                _ if fs::metadata(host_path(segs))
+                    .is_ok_and(|m| m.ino() == 1 && m.dev() == meta.dev()) =>
+                {
+                    let group = number == tid.to_string()
+                        || fs::symlink_metadata(
+                            host_path(segs)
+                                .join(number)
+                                .join("task")
+                                .join(tid.to_string()),
+                        )
+                        .is_ok();
+                    group.then(|| b"self".to_vec())
+                }
+                // `/proc/self/task/<tid>`.
+                [.., own, task]
+                    if own.shown.as_deref() == Some(b"self")
+                        && task.host == Path::new("task")
+                        && number == tid.to_string() =>
+                {
+                    Some(b"thread-self".to_vec())
+                }
+                _ => None,
+            }
+        })();
+        match own {
+            Some(shown) if shown == b"thread-self" => {
+                let group = &segs[segs.len() - 2].host;
+                Seg {
+                    host: group.join("task").join(OsStr::from_bytes(&name)),
+                    shown: Some(shown),
+                }
+            }
+            Some(shown) => Seg {
+                host: PathBuf::from(std::ffi::OsString::from_vec(name)),
+                shown: Some(shown),
+            },
+            None => Seg::plain(name),
+        }
     }
 
     /// The component procfs `self` or `thread-self` stands for in the

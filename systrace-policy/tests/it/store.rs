@@ -3,7 +3,7 @@
 use std::fs;
 use std::path::PathBuf;
 
-use systrace_policy::store::{Store, mangle};
+use systrace_policy::store::{Store, exact_name, mangle, write_file};
 use systrace_policy::{Abi, Policy};
 
 use crate::common::binder;
@@ -217,4 +217,83 @@ fn binaries_whose_names_mangle_alike_keep_their_own_policies() {
     let (found, _) = store.find("/w/a_b", &binder()).expect("finds");
     assert!(found[0].to_string().contains("read"), "{}", found[0]);
     let _ = fs::remove_dir_all(dir);
+}
+
+/// A policy file that exists but cannot be read is an error naming it, and
+/// the global file is not read in its place.
+#[test]
+fn an_unreadable_user_file_is_an_error_not_a_missing_one() {
+    let dir = scratch("unreadable");
+    fs::create_dir_all(dir.join("user/bin_x")).expect("a directory in its place");
+    fs::create_dir_all(dir.join("global")).expect("mkdir");
+    fs::write(
+        dir.join("global/bin_x"),
+        "Policy: /bin/x, Emulation: linux64\n\tlinux64-read: permit\n",
+    )
+    .expect("write");
+    let mut store = Store::new(Some(dir.join("user")), Some(dir.join("global")));
+    let err = store.lookup("/bin/x", &binder()).expect_err("unreadable");
+    assert!(
+        err.to_string()
+            .starts_with(&dir.join("user/bin_x").display().to_string()),
+        "{err}"
+    );
+    fs::remove_dir(dir.join("user/bin_x")).expect("rmdir");
+    fs::write(dir.join("user/bin_x"), b"\xff\xfe").expect("not text");
+    assert!(store.lookup("/bin/x", &binder()).is_err(), "not UTF-8");
+    // Nothing there: the global file, and the files tried are told.
+    fs::remove_file(dir.join("user/bin_x")).expect("rm");
+    let found = store.lookup("/bin/x", &binder()).expect("global");
+    assert_eq!(found.policies.len(), 1);
+    assert_eq!(
+        found.tried,
+        [
+            dir.join("user/bin_x"),
+            dir.join("user").join(exact_name("/bin/x")),
+            dir.join("global/bin_x"),
+        ]
+    );
+    let _ = fs::remove_dir_all(&dir);
+}
+
+/// Replacing a file keeps its mode; a new one is private.
+#[test]
+fn write_file_keeps_the_mode_and_makes_new_files_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = scratch("modes");
+    fs::create_dir_all(&dir).expect("mkdir");
+    let mode = |p: &std::path::Path| fs::metadata(p).expect("meta").permissions().mode() & 0o7777;
+    for kept in [0o600, 0o640, 0o444, 0o000] {
+        let path = dir.join(format!("f{kept:o}"));
+        fs::write(&path, "old").expect("write");
+        fs::set_permissions(&path, fs::Permissions::from_mode(kept)).expect("chmod");
+        write_file(&path, "new").expect("replaces");
+        assert_eq!(mode(&path), kept);
+        if kept != 0 {
+            assert_eq!(fs::read_to_string(&path).expect("read"), "new");
+        }
+    }
+    let fresh = dir.join("fresh");
+    write_file(&fresh, "x").expect("creates");
+    assert_eq!(mode(&fresh), 0o600);
+    // Through a symbolic link: the file it leads to is replaced.
+    let link = dir.join("link");
+    std::os::unix::fs::symlink(&fresh, &link).expect("symlink");
+    write_file(&link, "y").expect("through the link");
+    assert!(
+        fs::symlink_metadata(&link)
+            .expect("link")
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(fs::read_to_string(&fresh).expect("read"), "y");
+    let leftovers = fs::read_dir(&dir)
+        .expect("dir")
+        .filter(|e| {
+            e.as_ref()
+                .is_ok_and(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        })
+        .count();
+    assert_eq!(leftovers, 0);
+    let _ = fs::remove_dir_all(&dir);
 }

@@ -44,8 +44,9 @@ fn learned_policy_enforces_cleanly_on_the_next_run() {
     s.run(&mut engine);
     engine.save_changed();
     let learned = s.saved(IMAGE);
+    // The name the process made, by its stable part only.
     assert!(
-        learned.contains("\tlinux64-fswrite: filename match \"/tmp/*\" then permit\n"),
+        learned.contains("\tlinux64-fswrite: filename match \"/tmp/tmp.*\" then permit\n"),
         "{learned}"
     );
     let mut engine = s.engine(Mode::Enforce);
@@ -56,6 +57,150 @@ fn learned_policy_enforces_cleanly_on_the_next_run() {
         "{:?}",
         engine.log().lines()
     );
+}
+
+/// A file of a temporary directory the program only read is learned
+/// exactly: another file there stays denied. The rule learned before
+/// (`filename match "/tmp/*"`) let it through.
+#[test]
+fn reading_a_temporary_file_permits_that_file_only() {
+    let mut s = Setup::new("tmpread");
+    let (a, b) = (s.dir.join("a"), s.dir.join("b"));
+    fs::write(&a, "a").expect("a");
+    fs::write(&b, "b").expect("b");
+    let (a, b) = (a.display().to_string(), b.display().to_string());
+    assert!(
+        a.starts_with("/tmp/"),
+        "the scratch directory is below /tmp: {a}"
+    );
+    let mut engine = s.engine(Mode::Learn);
+    s.openat(&a, O_RDONLY);
+    s.run(&mut engine);
+    engine.save_changed();
+    let learned = s.saved(IMAGE);
+    assert!(
+        learned.contains(&format!("linux64-fsread: filename eq \"{a}\" then permit")),
+        "{learned}"
+    );
+    let mut engine = s.engine(Mode::Enforce);
+    s.openat(&a, O_RDONLY);
+    s.openat(&b, O_RDONLY);
+    assert_eq!(s.run(&mut engine), [Decision::Permit, Decision::Deny(1)]);
+    // The broad rule permits the other file.
+    s.policy(
+        IMAGE,
+        &header("\tlinux64-fsread: filename match \"/tmp/*\" then permit\n"),
+    );
+    let mut engine = s.engine(Mode::Enforce);
+    s.openat(&b, O_RDONLY);
+    assert_eq!(s.run(&mut engine), [Decision::Permit]);
+}
+
+/// A name the run made is learned by its stable part; what it later does
+/// with that name (read it, remove it) too, and a directory it made covers
+/// the names inside it.
+#[test]
+fn names_the_run_makes_are_learned_by_their_stable_part() {
+    let mut s = Setup::new("made");
+    let dir = s.dir.display().to_string();
+    let made = format!("{dir}/ccA1b2C3.s");
+    let made_dir = format!("{dir}/tmpk3x9a2bz");
+    let other = s.dir.join("other.s");
+    fs::write(&other, "").expect("other");
+    let mut engine = s.engine(Mode::Learn);
+    s.openat(&made, O_WRONLY | O_CREAT);
+    s.run(&mut engine);
+    // The compiler wrote it; now it exists, and the assembler reads it.
+    fs::write(&made, "").expect("made");
+    s.openat(&made, O_RDONLY);
+    let p = s.tracer.place_str(PID, &made_dir);
+    s.call(libc::SYS_mkdirat as u32, [AT_FDCWD, p, 0o700, 0, 0, 0]);
+    s.run(&mut engine);
+    fs::create_dir(&made_dir).expect("made dir");
+    s.openat(&format!("{made_dir}/inner.txt"), O_WRONLY | O_CREAT);
+    s.run(&mut engine);
+    engine.save_changed();
+    let learned = s.saved(IMAGE);
+    for rule in [
+        format!("linux64-fswrite: filename match \"{dir}/cc*.s\" then permit"),
+        format!("linux64-fsread: filename match \"{dir}/cc*.s\" then permit"),
+        format!("linux64-fswrite: filename match \"{dir}/tmp*\" then permit"),
+    ] {
+        assert!(learned.contains(&rule), "{rule} in\n{learned}");
+    }
+    assert!(!learned.contains("inner.txt"), "{learned}");
+    // The next run makes other names.
+    fs::create_dir(format!("{dir}/tmpq1w2e3r4")).expect("next made dir");
+    let mut engine = s.engine(Mode::Enforce);
+    s.openat(&format!("{dir}/ccZz9Y8x.s"), O_WRONLY | O_CREAT);
+    s.openat(&format!("{dir}/tmpq1w2e3r4/inner.txt"), O_WRONLY | O_CREAT);
+    s.openat(&other.display().to_string(), O_RDONLY);
+    assert_eq!(
+        s.run(&mut engine),
+        [Decision::Permit, Decision::Permit, Decision::Deny(1)]
+    );
+}
+
+/// Paths below the user's home and the starting directory are learned with
+/// `$HOME` and `$CWD`: the policy holds for another user in another
+/// checkout.
+#[test]
+fn home_and_starting_directory_are_learned_as_variables() {
+    let mut s = Setup::new("vars");
+    let lay_out = |root: &Path| {
+        let home = root.join("home");
+        fs::create_dir_all(home.join(".config")).expect("home");
+        fs::create_dir_all(home.join("src")).expect("src");
+        fs::write(home.join(".config/x.conf"), "").expect("conf");
+        fs::write(home.join("src/data.txt"), "").expect("data");
+        fs::write(root.join("outside.txt"), "").expect("outside");
+        (fs::canonicalize(&home).expect("home"), root.to_path_buf())
+    };
+    let (home, _) = lay_out(&s.dir.join("one"));
+    let cwd = home.join("src");
+    let mut engine = s.engine_at(Mode::Learn, &home, &cwd);
+    s.openat(&home.join(".config/x.conf").display().to_string(), O_RDONLY);
+    s.openat(&cwd.join("data.txt").display().to_string(), O_RDONLY);
+    s.run(&mut engine);
+    engine.save_changed();
+    let learned = s.saved(IMAGE);
+    assert!(
+        learned.contains("filename eq \"$HOME/.config/x.conf\" then permit")
+            && learned.contains("filename eq \"$CWD/data.txt\" then permit"),
+        "{learned}"
+    );
+    let (home2, root2) = lay_out(&s.dir.join("two"));
+    let cwd2 = home2.join("src");
+    let mut engine = s.engine_at(Mode::Enforce, &home2, &cwd2);
+    s.openat(
+        &home2.join(".config/x.conf").display().to_string(),
+        O_RDONLY,
+    );
+    s.openat(&cwd2.join("data.txt").display().to_string(), O_RDONLY);
+    s.openat(&root2.join("outside.txt").display().to_string(), O_RDONLY);
+    assert_eq!(
+        s.run(&mut engine),
+        [Decision::Permit, Decision::Permit, Decision::Deny(1)]
+    );
+}
+
+/// A process's own `/proc/PID` entry is learned as `/proc/self`, once: the
+/// learned rule does not match the numbered path, and is not added again.
+#[test]
+fn own_proc_entry_is_learned_as_self_once() {
+    let mut s = Setup::new("procself");
+    let mut engine = s.engine(Mode::Learn);
+    s.openat(&format!("/proc/{PID}/status"), O_RDONLY);
+    s.openat(&format!("/proc/{PID}/status"), O_RDONLY);
+    s.run(&mut engine);
+    engine.save_changed();
+    let learned = s.saved(IMAGE);
+    assert_eq!(
+        learned.matches("/proc/self/status\" then permit").count(),
+        1,
+        "{learned}"
+    );
+    assert!(!learned.contains(&format!("/proc/{PID}/")), "{learned}");
 }
 
 #[test]

@@ -296,18 +296,43 @@ fn warnings_go_to_the_log() {
     let mut s = Setup::new("logwarn");
     s.policy(
         IMAGE,
-        "Policy: /usr/bin/demo, Emulation: linux64\n\tlinux64-nosuch: permit\n",
+        "Policy: /usr/bin/demo, Emulation: linux64\n\tlinux64-read: deny[eauth]\n",
     );
     let engine = s.engine(Mode::Enforce);
     let lines = engine.log().lines();
-    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert_eq!(lines.len(), 1, "{lines:?}");
     assert!(
-        lines[0].starts_with("warning: ") && lines[0].contains("unknown syscall `nosuch`"),
+        lines[0].starts_with("warning: /")
+            && lines[0].contains("usr_bin_demo:2:")
+            && lines[0].contains("`eauth` has no Linux value"),
         "{lines:?}"
     );
-    assert_eq!(
-        lines[1],
-        format!("warning: {IMAGE}: policy not loaded; only what a rule permits is permitted")
+}
+
+/// A policy that does not bind is not half applied: starting fails with
+/// the error and its position, and nothing is logged as if it ran.
+#[test]
+fn a_policy_that_does_not_bind_stops_the_start() {
+    let mut s = Setup::new("logbind");
+    s.policy(
+        IMAGE,
+        "Policy: /usr/bin/demo, Emulation: linux64\n\tlinux64-nosuch: permit\n",
+    );
+    let env = SystemEnvironment::with(Some("/home/tester"), Some("tester"), Some("/work"));
+    let mut engine = s.engine_unstarted(
+        Options {
+            mode: Mode::Enforce,
+            ..Options::default()
+        },
+        env,
+    );
+    let err = engine
+        .start(&mut s.tracer, PID, IMAGE)
+        .expect_err("does not start");
+    let text = err.to_string();
+    assert!(
+        text.contains("usr_bin_demo:2:10") && text.contains("unknown syscall `nosuch`"),
+        "{text}"
     );
 }
 

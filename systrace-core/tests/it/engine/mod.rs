@@ -2,10 +2,12 @@
 
 mod ask;
 mod exec;
+mod generalize;
 mod learn;
 mod logs;
 mod modes;
 mod refuse;
+mod saving;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -90,12 +92,51 @@ impl Setup {
 
     /// An engine logging to `log`.
     pub(crate) fn engine_logging(&mut self, options: Options, log: Log) -> Engine {
-        let store = Store::new(Some(self.dir.join("policies")), None);
         let env = SystemEnvironment::with(Some("/home/tester"), Some("tester"), Some("/work"));
-        let mut engine = Engine::new(options, store, env, log);
-        engine.set_frontend(Box::new(self.script.clone()), Style::Connected);
+        let mut engine = self.engine_unstarted_logging(options, env, log);
         engine.start(&mut self.tracer, PID, IMAGE).expect("starts");
         engine
+    }
+
+    /// An engine in `mode` for a user with this home, started in `cwd`.
+    pub(crate) fn engine_at(&mut self, mode: Mode, home: &Path, cwd: &Path) -> Engine {
+        let env = SystemEnvironment::with(
+            Some(&home.to_string_lossy()),
+            Some("tester"),
+            Some(&cwd.to_string_lossy()),
+        );
+        let options = Options {
+            mode,
+            temp_dirs: TempDirs::new(&["/tmp"]),
+            ..Options::default()
+        };
+        let mut engine = self.engine_unstarted(options, env);
+        engine.start(&mut self.tracer, PID, IMAGE).expect("starts");
+        engine
+    }
+
+    /// An engine not started yet, reading and saving policies in the
+    /// setup's directory.
+    pub(crate) fn engine_unstarted(&mut self, options: Options, env: SystemEnvironment) -> Engine {
+        self.engine_unstarted_logging(options, env, Log::Memory(Vec::new()))
+    }
+
+    /// The same, logging to `log`.
+    pub(crate) fn engine_unstarted_logging(
+        &mut self,
+        options: Options,
+        env: SystemEnvironment,
+        log: Log,
+    ) -> Engine {
+        let store = Store::new(Some(self.dir.join("policies")), None);
+        let mut engine = Engine::new(options, store, env, log);
+        engine.set_frontend(Box::new(self.script.clone()), Style::Connected);
+        engine
+    }
+
+    /// The path of the policy file of `binary`.
+    pub(crate) fn policy_path(&self, binary: &str) -> PathBuf {
+        self.dir.join("policies").join(mangle(binary))
     }
 
     pub(crate) fn call(&mut self, nr: u32, args: [u64; 6]) {

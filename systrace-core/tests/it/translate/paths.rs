@@ -471,6 +471,58 @@ fn proc_self_names_the_tracee_not_systrace() {
     drop(handle);
 }
 
+/// The tracee's own group by number is its `self`, and its own task its
+/// `thread-self`: a rule written (or learned) one way matches the other,
+/// and the next run's numbers. Another process's number stays a number.
+#[test]
+fn own_proc_entry_by_number_is_shown_as_self() {
+    let me = std::process::id() as i32;
+    let mut other = std::process::Command::new("sleep")
+        .arg("10")
+        .spawn()
+        .expect("sleep");
+    let them = other.id() as i32;
+    let mut t = FakeTracer::new();
+    t.set_cwd(me, "/");
+    let open = |t: &mut FakeTracer, path: &str| {
+        let at = t.place_str(me, path);
+        let got = translate::translate(
+            t,
+            &Stop::new(me, 0, raw(Abi::X86_64, "open", &[at, O_RDONLY])),
+            true,
+            None,
+        )
+        .expect("translate");
+        nth(&got, 0).to_string()
+    };
+    assert_eq!(
+        open(&mut t, &format!("/proc/{me}/status")),
+        "/proc/self/status"
+    );
+    assert_eq!(
+        open(&mut t, &format!("/proc/{me}/task/{me}/status")),
+        "/proc/thread-self/status"
+    );
+    assert_eq!(
+        open(&mut t, &format!("/proc/self/task/{me}/status")),
+        "/proc/thread-self/status"
+    );
+    assert_eq!(
+        open(&mut t, &format!("/proc/{me}/task/../status")),
+        "/proc/self/status"
+    );
+    assert_eq!(
+        open(&mut t, &format!("/proc/{them}/status")),
+        format!("/proc/{them}/status")
+    );
+    assert_eq!(
+        open(&mut t, &format!("/proc/{me}/task/{them}/status")),
+        marker(&format!("/proc/{me}/task/{them}/status"))
+    );
+    other.kill().expect("kill");
+    let _ = other.wait();
+}
+
 #[test]
 fn names_are_shown_byte_for_byte() {
     use std::os::unix::ffi::OsStrExt as _;
