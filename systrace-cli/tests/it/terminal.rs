@@ -261,3 +261,55 @@ fn ctrl_c_at_the_prompt_ends_the_command_with_130() {
         );
     }
 }
+
+/// A policy learned with standard output on the terminal enforces the same
+/// with it on the terminal, a pipe, a file and `/dev/null`: the C
+/// library's `fstat` of a descriptor is judged as a call on a descriptor,
+/// not as a read of whatever the descriptor names. As a negative control,
+/// the same policy without its `fstat` rule denies the call on every sink.
+#[test]
+fn a_learned_policy_enforces_wherever_stdout_points() {
+    let dir = crate::scratch("terminal", "sinks");
+    let systrace = env!("CARGO_BIN_EXE_systrace");
+    let enforce = |tag: &str| {
+        format!(
+            "{systrace} -d policies -a ls /etc 2> tty-{tag}.err; echo $? > tty-{tag}.rc\n\
+             {systrace} -d policies -a ls /etc 2> pipe-{tag}.err | cat > pipe-{tag}.out\n\
+             {systrace} -d policies -a ls /etc > file-{tag}.out 2> file-{tag}.err\n\
+             {systrace} -d policies -a ls /etc > /dev/null 2> null-{tag}.err; echo $? > null-{tag}.rc\n"
+        )
+    };
+    let policy = dir.join("policies").join(crate::policy_name("ls"));
+    let script = format!(
+        "{systrace} -d policies -A ls /etc 2> learn.err; echo $? > learn.rc\n\
+         {enforce_full}\
+         cp {policy} learned.policy\n\
+         sed '/fstat: /d' {policy} > stripped && cp stripped {policy}\n\
+         {enforce_cut}\
+         echo 0 > rc.txt\n",
+        enforce_full = enforce("full"),
+        enforce_cut = enforce("cut"),
+        policy = policy.display(),
+    );
+    let tmux = Tmux::start("sinks", &dir, &script);
+    exit_status(&dir, &tmux);
+    let read = |name: &str| fs::read_to_string(dir.join(name)).unwrap_or_default();
+    assert_eq!(read("learn.rc"), "0\n", "{}", read("learn.err"));
+    let learned = read("learned.policy");
+    assert!(learned.contains("fstat: permit"), "{learned}");
+    let native = Command::new("ls").arg("/etc").output().expect("ls");
+    let native = String::from_utf8_lossy(&native.stdout).into_owned();
+    for sink in ["tty", "pipe", "file", "null"] {
+        let err = read(&format!("{sink}-full.err"));
+        assert!(!err.contains("deny"), "{sink}: {err}");
+        let cut = read(&format!("{sink}-cut.err"));
+        assert!(
+            cut.contains("fstat"),
+            "{sink} without the fstat rule: {cut}"
+        );
+    }
+    assert_eq!(read("tty-full.rc"), "0\n");
+    assert_eq!(read("null-full.rc"), "0\n");
+    assert_eq!(read("pipe-full.out"), native);
+    assert_eq!(read("file-full.out"), native);
+}
