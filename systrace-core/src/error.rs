@@ -1,6 +1,6 @@
 //! The engine's errors, each with the process or file it is about.
 
-use crate::tracer::Pid;
+use crate::pid::Pid;
 
 /// Everything the engine or a backend can fail with.
 #[derive(Debug, thiserror::Error)]

@@ -49,6 +49,7 @@ pub mod fake;
 pub mod fault;
 pub mod format;
 pub mod log;
+pub mod pid;
 pub mod protocol;
 pub mod tracer;
 pub mod translate;

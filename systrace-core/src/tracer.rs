@@ -21,9 +21,7 @@ use std::path::PathBuf;
 use systrace_policy::{Abi, Credentials};
 
 use crate::error::{Error, Result};
-
-/// A thread id, as the kernel numbers it.
-pub type Pid = i32;
+pub use crate::pid::Pid;
 
 /// A system call stopped at its entry: the ABI and number the kernel will
 /// use, and the six argument registers.

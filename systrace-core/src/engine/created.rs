@@ -27,8 +27,9 @@ use crate::calls;
 use crate::tracer::{Pid, Stop, Tracer};
 use crate::translate;
 
-use super::generalize::{NON_EXISTENT, Names};
+use super::generalize::Names;
 use super::{Engine, Mode};
+use crate::translate::NON_EXISTENT;
 
 /// `O_CREAT`, the same on every ABI systrace knows.
 const O_CREAT: u64 = 0o100;

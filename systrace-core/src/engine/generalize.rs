@@ -35,10 +35,8 @@ use systrace_policy::pattern;
 
 use crate::tracer::Pid;
 
-use super::learn::TempDirs;
-
-/// The original's marker for a path that does not resolve.
-pub const NON_EXISTENT: &str = "/<non-existent filename>: ";
+use super::tempdirs::TempDirs;
+use crate::translate::NON_EXISTENT;
 
 /// Directories whose contents belong to the system: `$CWD` is not used for
 /// paths when systrace starts in one of them (or in `/`).

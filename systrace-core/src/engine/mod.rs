@@ -25,6 +25,7 @@ mod refuse;
 mod report;
 mod save;
 mod setup;
+pub mod tempdirs;
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
@@ -44,9 +45,10 @@ use crate::tracer::{Decision, Event, ExitStatus, Pid, Tracer};
 
 use binaries::Binaries;
 pub use fastpath::fast_path;
-use learn::{Learning, TempDirs};
+use learn::Learning;
 pub use save::{Learned, SaveFailure, SaveHandle};
 pub use setup::{Frontend, LogTarget, NotRunnable, Setup, find_program};
+use tempdirs::TempDirs;
 
 const EPERM: i32 = libc::EPERM;
 const EFAULT: i32 = libc::EFAULT;

@@ -4,6 +4,8 @@
 
 use systrace_policy::ast::{Action, Cmp, Expr, Op, Rule, Span};
 
+use crate::translate::NON_EXISTENT;
+
 /// The call a question is about, as the terminal describes it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Subject {
@@ -41,9 +43,6 @@ struct Choice {
 pub(super) struct Menu {
     choices: Vec<Choice>,
 }
-
-/// The original's marker before a path that does not exist.
-const NON_EXISTENT: &str = "/<non-existent filename>: ";
 
 impl Menu {
     /// The answers for `subject`. `prompt_only`: an `ask` rule matched, and

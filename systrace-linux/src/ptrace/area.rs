@@ -6,25 +6,36 @@ use systrace_core::{Error, Pid, RawCall};
 
 use super::inject::{self, InjectError};
 use super::procfs;
-use super::protect::AREA_SIZE;
 use super::regs::{self, Mode};
 use super::wait::{self, Status};
 use crate::sys::ptrace::{self, EVENT_SECCOMP, INFO_ENTRY, INFO_EXIT};
 
+/// The bytes of one slot: room for two paths of `PATH_MAX` and an
+/// `open_how`.
+pub const SLOT_SIZE: u64 = 16 * 1024;
+/// The slots of one area.
+pub const SLOTS: usize = 64;
+/// The size of one area.
+pub const AREA_SIZE: u64 = SLOT_SIZE * SLOTS as u64;
+/// The most areas one address space gets.
+pub const MAX_AREAS: usize = 16;
+
 /// `PROT_READ`.
-const PROT_READ: u64 = 1;
+const PROT_READ: u64 = libc::PROT_READ as u64;
 /// `MAP_PRIVATE | MAP_ANONYMOUS`.
-const MAP_PRIVATE_ANON: u64 = 0x02 | 0x20;
+const MAP_PRIVATE_ANON: u64 = (libc::MAP_PRIVATE | libc::MAP_ANONYMOUS) as u64;
 /// `MAP_32BIT` (x86-64): below 2 GiB.
-const MAP_32BIT: u64 = 0x40;
+#[cfg(target_arch = "x86_64")]
+const MAP_32BIT: u64 = libc::MAP_32BIT as u64;
+#[cfg(not(target_arch = "x86_64"))]
+const MAP_32BIT: u64 = 0;
 /// `mmap` of the machine's 64-bit table.
-const NR_MMAP: u64 = if cfg!(target_arch = "aarch64") {
-    222
-} else {
-    9
-};
-/// `mmap2` on i386.
-const NR_MMAP2: u64 = 192;
+const NR_MMAP: u64 = libc::SYS_mmap as u64;
+
+/// `mmap2` on i386, from core's table (the one copy of foreign numbers).
+fn nr_mmap2() -> u64 {
+    systrace_core::calls::number(systrace_policy::Abi::I386, "mmap2").map_or(u64::MAX, u64::from)
+}
 
 /// The `mmap` of an area, for a call made the `mode` way; `low` asks for
 /// it below 2 GiB (64-bit only).
@@ -36,7 +47,7 @@ pub(super) fn mmap_call(mode: Mode, low: bool) -> (u64, [u64; 6]) {
             (NR_MMAP, [0, AREA_SIZE, PROT_READ, flags, u64::MAX, 0])
         }
         Mode::Bits32 => (
-            NR_MMAP2,
+            nr_mmap2(),
             [0, AREA_SIZE, PROT_READ, MAP_PRIVATE_ANON, 0xffff_ffff, 0],
         ),
     }

@@ -167,6 +167,7 @@ use std::rc::Rc;
 use systrace_core::{Checked, Decision, Error, Pid, RawCall, Result, Stop as CallStop};
 use systrace_policy::Abi;
 
+pub use super::area::{AREA_SIZE, MAX_AREAS, SLOT_SIZE, SLOTS};
 use super::area::{Back, inject_at_stop, map_area, mapped};
 use super::inject::{self, InjectError};
 use super::pin::Pins;
@@ -176,15 +177,6 @@ use super::{Backend, Go, Held, Stop, fail_closed, guard, mem, not_stopped, procf
 use crate::sys::ptrace;
 use crate::sys::vm;
 
-/// The bytes of one slot: room for two paths of `PATH_MAX` and an
-/// `open_how`.
-pub const SLOT_SIZE: u64 = 16 * 1024;
-/// The slots of one area.
-pub const SLOTS: usize = 64;
-/// The size of one area.
-pub const AREA_SIZE: u64 = SLOT_SIZE * SLOTS as u64;
-/// The most areas one address space gets.
-pub const MAX_AREAS: usize = 16;
 /// Values up to this long are written with `PTRACE_POKEDATA`, longer ones
 /// through `/proc/PID/mem`.
 const POKE_LIMIT: usize = 1024;

@@ -2,7 +2,7 @@
 //! are taken as generated, `/proc/self`, `$HOME` and `$CWD`.
 
 use systrace_core::engine::generalize::{Context, NameSet, component, filename, usable_cwd};
-use systrace_core::engine::learn::TempDirs;
+use systrace_core::engine::tempdirs::TempDirs;
 use systrace_policy::ast::Op;
 use systrace_policy::fnmatch::fnmatch;
 

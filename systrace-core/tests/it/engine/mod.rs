@@ -12,7 +12,7 @@ mod saving;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use systrace_core::engine::learn::TempDirs;
+use systrace_core::engine::tempdirs::TempDirs;
 use systrace_core::engine::{Engine, Mode, Options};
 use systrace_core::env::SystemEnvironment;
 use systrace_core::fake::{FakeTracer, Request};
