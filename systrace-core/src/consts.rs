@@ -59,10 +59,36 @@ pub const AT_SYMLINK_FOLLOW: u64 = libc::AT_SYMLINK_FOLLOW as u64;
 /// An empty path names what `dirfd` refers to.
 pub const AT_EMPTY_PATH: u64 = libc::AT_EMPTY_PATH as u64;
 
+/// Mask of the access mode in `open` flags.
+pub const O_ACCMODE: u64 = libc::O_ACCMODE as u64;
+/// Access mode: read only.
+pub const O_RDONLY: u64 = libc::O_RDONLY as u64;
+/// Access mode: write only.
+pub const O_WRONLY: u64 = libc::O_WRONLY as u64;
+/// Access mode: read and write.
+pub const O_RDWR: u64 = libc::O_RDWR as u64;
 /// Create the file if it does not exist.
 pub const O_CREAT: u64 = libc::O_CREAT as u64;
+/// Truncate the file to length zero.
+pub const O_TRUNC: u64 = libc::O_TRUNC as u64;
+/// Append on every write.
+pub const O_APPEND: u64 = libc::O_APPEND as u64;
 /// With `O_CREAT`: fail if it exists.
 pub const O_EXCL: u64 = libc::O_EXCL as u64;
+
+/// `SOCK_NONBLOCK`, or-ed into `socket`'s type argument.
+pub const SOCK_NONBLOCK: u32 = libc::SOCK_NONBLOCK as u32;
+/// `SOCK_CLOEXEC`, or-ed into `socket`'s type argument.
+pub const SOCK_CLOEXEC: u32 = libc::SOCK_CLOEXEC as u32;
+
+/// `AF_UNIX`.
+pub const AF_UNIX: u16 = libc::AF_UNIX as u16;
+/// `AF_INET`.
+pub const AF_INET: u16 = libc::AF_INET as u16;
+/// `AF_INET6`.
+pub const AF_INET6: u16 = libc::AF_INET6 as u16;
+/// `AF_NETLINK`.
+pub const AF_NETLINK: u16 = libc::AF_NETLINK as u16;
 
 /// `O_NOFOLLOW` of `abi`: x86 and AArch64 number it differently.
 pub const fn o_nofollow(abi: Abi) -> u64 {

@@ -18,10 +18,10 @@ pub const ALIASES: [(&str, CallId); 2] = [("fsread", FSREAD), ("fswrite", FSWRIT
 pub(crate) const ALIAS_TRANSLATORS: &[&str] = &["filename"];
 
 /// The access-mode bits of the open flags (the same on every ABI).
-pub const O_ACCMODE: u64 = 0o3;
+pub const O_ACCMODE: u64 = crate::consts::O_ACCMODE;
 
 /// The read-only access mode (the same on every ABI).
-pub const O_RDONLY: u64 = 0;
+pub const O_RDONLY: u64 = crate::consts::O_RDONLY;
 
 /// The name of an alias id (`fsread`, `fswrite`), or `None` for a syscall id
 /// or an unknown alias.

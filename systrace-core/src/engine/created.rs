@@ -31,8 +31,7 @@ use super::generalize::Names;
 use super::{Engine, Mode};
 use crate::translate::NON_EXISTENT;
 
-/// `O_CREAT`, the same on every ABI systrace knows.
-const O_CREAT: u64 = 0o100;
+use crate::consts::O_CREAT;
 
 /// The names made in this run, and the pids seen.
 #[derive(Debug, Default)]

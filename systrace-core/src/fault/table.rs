@@ -24,51 +24,51 @@
 //! every supported ABI.
 
 /// `EPERM`.
-pub const EPERM: i32 = 1;
+pub const EPERM: i32 = libc::EPERM;
 /// `ENOENT`.
-pub const ENOENT: i32 = 2;
+pub const ENOENT: i32 = libc::ENOENT;
 /// `EINTR`.
-pub const EINTR: i32 = 4;
+pub const EINTR: i32 = libc::EINTR;
 /// `EIO`.
-pub const EIO: i32 = 5;
+pub const EIO: i32 = libc::EIO;
 /// `E2BIG`.
-pub const E2BIG: i32 = 7;
+pub const E2BIG: i32 = libc::E2BIG;
 /// `EAGAIN`.
-pub const EAGAIN: i32 = 11;
+pub const EAGAIN: i32 = libc::EAGAIN;
 /// `ENOMEM`.
-pub const ENOMEM: i32 = 12;
+pub const ENOMEM: i32 = libc::ENOMEM;
 /// `EACCES`.
-pub const EACCES: i32 = 13;
+pub const EACCES: i32 = libc::EACCES;
 /// `EBUSY`.
-pub const EBUSY: i32 = 16;
+pub const EBUSY: i32 = libc::EBUSY;
 /// `ENFILE`.
-pub const ENFILE: i32 = 23;
+pub const ENFILE: i32 = libc::ENFILE;
 /// `EMFILE`.
-pub const EMFILE: i32 = 24;
+pub const EMFILE: i32 = libc::EMFILE;
 /// `ENOSPC`.
-pub const ENOSPC: i32 = 28;
+pub const ENOSPC: i32 = libc::ENOSPC;
 /// `EROFS`.
-pub const EROFS: i32 = 30;
+pub const EROFS: i32 = libc::EROFS;
 /// `EPIPE`.
-pub const EPIPE: i32 = 32;
+pub const EPIPE: i32 = libc::EPIPE;
 /// `ENOLCK`.
-pub const ENOLCK: i32 = 37;
+pub const ENOLCK: i32 = libc::ENOLCK;
 /// `EADDRINUSE`.
-pub const EADDRINUSE: i32 = 98;
+pub const EADDRINUSE: i32 = libc::EADDRINUSE;
 /// `ENETUNREACH`.
-pub const ENETUNREACH: i32 = 101;
+pub const ENETUNREACH: i32 = libc::ENETUNREACH;
 /// `ECONNABORTED`.
-pub const ECONNABORTED: i32 = 103;
+pub const ECONNABORTED: i32 = libc::ECONNABORTED;
 /// `ECONNRESET`.
-pub const ECONNRESET: i32 = 104;
+pub const ECONNRESET: i32 = libc::ECONNRESET;
 /// `ENOBUFS`.
-pub const ENOBUFS: i32 = 105;
+pub const ENOBUFS: i32 = libc::ENOBUFS;
 /// `ETIMEDOUT`.
-pub const ETIMEDOUT: i32 = 110;
+pub const ETIMEDOUT: i32 = libc::ETIMEDOUT;
 /// `ECONNREFUSED`.
-pub const ECONNREFUSED: i32 = 111;
+pub const ECONNREFUSED: i32 = libc::ECONNREFUSED;
 /// `EDQUOT`.
-pub const EDQUOT: i32 = 122;
+pub const EDQUOT: i32 = libc::EDQUOT;
 
 /// Calls that cannot fail (or fail only on arguments no program passes):
 /// never failed, whatever the other lists say.

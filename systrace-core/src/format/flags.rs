@@ -3,20 +3,7 @@
 
 use std::fmt::Write as _;
 
-/// Mask of the access mode in `open` flags.
-const O_ACCMODE: u64 = 0o3;
-/// Access mode: read only.
-const O_RDONLY: u64 = 0o0;
-/// Access mode: write only.
-const O_WRONLY: u64 = 0o1;
-/// Access mode: read and write.
-const O_RDWR: u64 = 0o2;
-/// Create the file if it does not exist.
-const O_CREAT: u64 = 0o100;
-/// Truncate the file to length zero.
-const O_TRUNC: u64 = 0o1000;
-/// Append on every write.
-const O_APPEND: u64 = 0o2000;
+use crate::consts::{O_ACCMODE, O_APPEND, O_CREAT, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY};
 
 /// Prints `open` flags as systrace's `oflags` translator does (spec §3.1).
 ///

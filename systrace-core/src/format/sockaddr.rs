@@ -16,14 +16,7 @@
 use std::fmt::Write as _;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-/// `AF_UNIX`.
-const AF_UNIX: u16 = 1;
-/// `AF_INET`.
-const AF_INET: u16 = 2;
-/// `AF_INET6`.
-const AF_INET6: u16 = 10;
-/// `AF_NETLINK`.
-const AF_NETLINK: u16 = 16;
+use crate::consts::{AF_INET, AF_INET6, AF_NETLINK, AF_UNIX};
 
 /// Bytes an `AF_INET` address needs: family, port, address.
 const INET_LEN: usize = 8;

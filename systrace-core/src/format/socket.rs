@@ -1,6 +1,8 @@
 //! `socket(2)` arguments: address families (`sockdom`) and socket types
 //! (`socktype`).
 
+use crate::consts::{SOCK_CLOEXEC, SOCK_NONBLOCK};
+
 /// Linux address-family names, indexed by number (`include/linux/socket.h`,
 /// spelled as there, hence `AF_DECnet`).
 const FAMILIES: [&str; 46] = [
@@ -51,11 +53,6 @@ const FAMILIES: [&str; 46] = [
     "AF_XDP",
     "AF_MCTP",
 ];
-
-/// `SOCK_NONBLOCK`, or-ed into the type argument (x86 and generic value).
-const SOCK_NONBLOCK: u32 = 0o4000;
-/// `SOCK_CLOEXEC`, or-ed into the type argument (x86 and generic value).
-const SOCK_CLOEXEC: u32 = 0o2000000;
 
 /// The name of Linux address family `family` (`AF_UNSPEC` 0 to `AF_MCTP`
 /// 45), or `None`. `AF_LOCAL` and `AF_FILE` are the same number as

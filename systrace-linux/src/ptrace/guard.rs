@@ -70,21 +70,22 @@ const EPERM: i32 = libc::EPERM;
 const EACCES: i32 = libc::EACCES;
 
 /// `MAP_FIXED`.
-const MAP_FIXED: u64 = 0x10;
+const MAP_FIXED: u64 = libc::MAP_FIXED as u64;
 /// `MAP_FIXED_NOREPLACE`.
-const MAP_FIXED_NOREPLACE: u64 = 0x10_0000;
+const MAP_FIXED_NOREPLACE: u64 = libc::MAP_FIXED_NOREPLACE as u64;
 /// `MREMAP_FIXED`.
-const MREMAP_FIXED: u64 = 2;
+const MREMAP_FIXED: u64 = libc::MREMAP_FIXED as u64;
 /// `SHM_REMAP`.
-const SHM_REMAP: u64 = 0o40000;
-/// `SHMAT`, the `ipc(2)` sub-call.
+const SHM_REMAP: u64 = libc::SHM_REMAP as u64;
+/// `SHMAT`, the `ipc(2)` sub-call (`linux/ipc.h`; `libc` lacks it).
 const IPC_SHMAT: u64 = 21;
 /// `O_ACCMODE`.
-const O_ACCMODE: u64 = 3;
+const O_ACCMODE: u64 = libc::O_ACCMODE as u64;
 /// `O_PATH`: no access to the file at all.
-const O_PATH: u64 = 0o10_000_000;
+const O_PATH: u64 = libc::O_PATH as u64;
 /// `PROC_SUPER_MAGIC`.
-const PROC_SUPER_MAGIC: i64 = 0x9fa0;
+#[allow(clippy::unnecessary_cast)] // `libc` types it differently per target.
+const PROC_SUPER_MAGIC: i64 = libc::PROC_SUPER_MAGIC as i64;
 /// The page size the ranges are rounded to.
 const PAGE: u64 = 4096;
 

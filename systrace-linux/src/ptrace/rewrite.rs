@@ -2,49 +2,52 @@
 //! following symbolic links: the plan of registers and slot bytes for one
 //! permitted call (see `protect` for the area the bytes go to).
 
-use systrace_core::{Block, Checked, OPEN_HOW_SIZE, RawCall};
+use systrace_core::{Block, Checked, OPEN_HOW_SIZE, RawCall, consts};
 use systrace_policy::Abi;
 
 use super::regs::Mode;
 
 /// `openat2`, the same number on x86-64, i386 and AArch64.
-pub(super) const NR_OPENAT2: u64 = 437;
+pub(super) const NR_OPENAT2: u64 = libc::SYS_openat2 as u64;
 /// `AT_FDCWD`.
-pub(super) const AT_FDCWD: i64 = -100;
+pub(super) const AT_FDCWD: i64 = consts::AT_FDCWD as i64;
 
 /// `O_WRONLY`.
-pub(super) const O_WRONLY: u64 = 0o1;
+pub(super) const O_WRONLY: u64 = libc::O_WRONLY as u64;
 /// `O_CREAT`.
-pub(super) const O_CREAT: u64 = 0o100;
+pub(super) const O_CREAT: u64 = consts::O_CREAT;
 /// `O_TRUNC`.
-pub(super) const O_TRUNC: u64 = 0o1000;
+pub(super) const O_TRUNC: u64 = libc::O_TRUNC as u64;
 /// `O_DIRECTORY` of the machine (x86: `0o200000`, the same for i386
 /// calls; AArch64: `0o40000`).
 pub(super) const O_DIRECTORY: u64 = libc::O_DIRECTORY as u64;
 /// `O_NOFOLLOW` of the machine (x86: `0o400000`; AArch64: `0o100000`).
 pub(super) const O_NOFOLLOW: u64 = libc::O_NOFOLLOW as u64;
 /// `O_CLOEXEC`.
-pub(super) const O_CLOEXEC: u64 = 0o2_000_000;
+pub(super) const O_CLOEXEC: u64 = libc::O_CLOEXEC as u64;
 /// `O_PATH`.
-pub(super) const O_PATH: u64 = 0o10_000_000;
+pub(super) const O_PATH: u64 = libc::O_PATH as u64;
 /// `__O_TMPFILE`.
-pub(super) const O_TMPFILE_BIT: u64 = 0o20_000_000;
+pub(super) const O_TMPFILE_BIT: u64 = (libc::O_TMPFILE & !libc::O_DIRECTORY) as u64;
 /// The kernel's `VALID_OPEN_FLAGS`: every flag `openat2` accepts (the
 /// same bits on x86 and AArch64, which only order four of them apart).
 pub(super) const VALID_OPEN_FLAGS: u64 = 0o37_777_703;
 /// The kernel's `O_PATH_FLAGS`: all that `O_PATH` keeps.
 pub(super) const O_PATH_FLAGS: u64 = O_DIRECTORY | O_NOFOLLOW | O_PATH | O_CLOEXEC;
-/// `S_IALLUGO`: the mode bits a creation uses.
-pub(super) const S_IALLUGO: u64 = 0o7777;
+/// `S_IALLUGO`: the mode bits a creation uses (`S_ISUID | S_ISGID |
+/// S_ISVTX | S_IRWXUGO`; the kernel's name, which `libc` lacks).
+pub(super) const S_IALLUGO: u64 =
+    (libc::S_ISUID | libc::S_ISGID | libc::S_ISVTX | libc::S_IRWXU | libc::S_IRWXG | libc::S_IRWXO)
+        as u64;
 
 /// `RESOLVE_NO_MAGICLINKS`.
-pub(super) const RESOLVE_NO_MAGICLINKS: u64 = 0x02;
+pub(super) const RESOLVE_NO_MAGICLINKS: u64 = consts::RESOLVE_NO_MAGICLINKS;
 /// `RESOLVE_NO_SYMLINKS`.
-pub(super) const RESOLVE_NO_SYMLINKS: u64 = 0x04;
+pub(super) const RESOLVE_NO_SYMLINKS: u64 = consts::RESOLVE_NO_SYMLINKS;
 /// `RESOLVE_BENEATH`.
-pub(super) const RESOLVE_BENEATH: u64 = 0x08;
+pub(super) const RESOLVE_BENEATH: u64 = consts::RESOLVE_BENEATH;
 /// `RESOLVE_IN_ROOT`.
-pub(super) const RESOLVE_IN_ROOT: u64 = 0x10;
+pub(super) const RESOLVE_IN_ROOT: u64 = consts::RESOLVE_IN_ROOT;
 
 /// Paths that are copied but never made `openat2` without links: they
 /// lead through procfs links.

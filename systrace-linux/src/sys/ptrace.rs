@@ -9,87 +9,64 @@ use std::io;
 use super::cvt;
 
 /// `PTRACE_O_TRACESYSGOOD`: syscall stops report `SIGTRAP | 0x80`.
-pub const O_TRACESYSGOOD: u32 = 0x01;
+pub const O_TRACESYSGOOD: u32 = libc::PTRACE_O_TRACESYSGOOD as u32;
 /// `PTRACE_O_TRACEFORK`.
-pub const O_TRACEFORK: u32 = 0x02;
+pub const O_TRACEFORK: u32 = libc::PTRACE_O_TRACEFORK as u32;
 /// `PTRACE_O_TRACEVFORK`.
-pub const O_TRACEVFORK: u32 = 0x04;
+pub const O_TRACEVFORK: u32 = libc::PTRACE_O_TRACEVFORK as u32;
 /// `PTRACE_O_TRACECLONE`.
-pub const O_TRACECLONE: u32 = 0x08;
+pub const O_TRACECLONE: u32 = libc::PTRACE_O_TRACECLONE as u32;
 /// `PTRACE_O_TRACEEXEC`.
-pub const O_TRACEEXEC: u32 = 0x10;
+pub const O_TRACEEXEC: u32 = libc::PTRACE_O_TRACEEXEC as u32;
 /// `PTRACE_O_TRACESECCOMP`.
-pub const O_TRACESECCOMP: u32 = 0x80;
+pub const O_TRACESECCOMP: u32 = libc::PTRACE_O_TRACESECCOMP as u32;
 /// `PTRACE_O_EXITKILL`.
-pub const O_EXITKILL: u32 = 0x0010_0000;
+pub const O_EXITKILL: u32 = libc::PTRACE_O_EXITKILL as u32;
 
 /// `PTRACE_EVENT_FORK`.
-pub const EVENT_FORK: i32 = 1;
+pub const EVENT_FORK: i32 = libc::PTRACE_EVENT_FORK;
 /// `PTRACE_EVENT_VFORK`.
-pub const EVENT_VFORK: i32 = 2;
+pub const EVENT_VFORK: i32 = libc::PTRACE_EVENT_VFORK;
 /// `PTRACE_EVENT_CLONE`.
-pub const EVENT_CLONE: i32 = 3;
+pub const EVENT_CLONE: i32 = libc::PTRACE_EVENT_CLONE;
 /// `PTRACE_EVENT_EXEC`.
-pub const EVENT_EXEC: i32 = 4;
+pub const EVENT_EXEC: i32 = libc::PTRACE_EVENT_EXEC;
 /// `PTRACE_EVENT_SECCOMP`.
-pub const EVENT_SECCOMP: i32 = 7;
+pub const EVENT_SECCOMP: i32 = libc::PTRACE_EVENT_SECCOMP;
 /// `PTRACE_EVENT_STOP`.
-pub const EVENT_STOP: i32 = 128;
+pub const EVENT_STOP: i32 = libc::PTRACE_EVENT_STOP;
 
-const PTRACE_POKEDATA: u32 = 5;
-const PTRACE_CONT: u32 = 7;
-const PTRACE_DETACH: u32 = 17;
-const PTRACE_SYSCALL: u32 = 24;
-const PTRACE_GETEVENTMSG: u32 = 0x4201;
-const PTRACE_SEIZE: u32 = 0x4206;
-const PTRACE_INTERRUPT: u32 = 0x4207;
-const PTRACE_LISTEN: u32 = 0x4208;
-const PTRACE_GET_SYSCALL_INFO: u32 = 0x420e;
-#[cfg(target_arch = "x86_64")]
-const PTRACE_GETREGS: u32 = 12;
-#[cfg(target_arch = "x86_64")]
-const PTRACE_SETREGS: u32 = 13;
-#[cfg(target_arch = "aarch64")]
-const PTRACE_GETREGSET: u32 = 0x4204;
-#[cfg(target_arch = "aarch64")]
-const PTRACE_SETREGSET: u32 = 0x4205;
 /// `NT_PRSTATUS`: the general-purpose register set.
 #[cfg(target_arch = "aarch64")]
-const NT_PRSTATUS: usize = 1;
-/// `NT_ARM_SYSTEM_CALL`: the number of the call a tracee is stopped in.
+const NT_PRSTATUS: usize = libc::NT_PRSTATUS as usize;
+/// `NT_ARM_SYSTEM_CALL`: the number of the call a tracee is stopped in
+/// (`linux/elf.h`; `libc` does not carry it).
 #[cfg(target_arch = "aarch64")]
 const NT_ARM_SYSTEM_CALL: usize = 0x404;
 
 /// `PTRACE_SYSCALL_INFO_ENTRY`.
-pub const INFO_ENTRY: u8 = 1;
+pub const INFO_ENTRY: u8 = libc::PTRACE_SYSCALL_INFO_ENTRY;
 /// `PTRACE_SYSCALL_INFO_EXIT`.
-pub const INFO_EXIT: u8 = 2;
+pub const INFO_EXIT: u8 = libc::PTRACE_SYSCALL_INFO_EXIT;
 /// `PTRACE_SYSCALL_INFO_SECCOMP`.
-pub const INFO_SECCOMP: u8 = 3;
+pub const INFO_SECCOMP: u8 = libc::PTRACE_SYSCALL_INFO_SECCOMP;
 
-/// `struct ptrace_syscall_info` (uapi `linux/ptrace.h`), with the union
-/// kept as raw words: the entry and seccomp variants share the layout
-/// `nr, args[6]`; the exit variant is `rval, is_error`.
-#[repr(C)]
+/// What `PTRACE_GET_SYSCALL_INFO` (`libc::ptrace_syscall_info`) said, with
+/// its union read by `op`: the entry and seccomp variants give `nr` and
+/// `args`; the exit variant gives the return value, and `is_error` as
+/// `args[0]`.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct SyscallInfo {
     /// `PTRACE_SYSCALL_INFO_*`.
     pub op: u8,
-    reserved: u8,
-    flags: u16,
     /// The `AUDIT_ARCH_*` of the call.
     pub arch: u32,
-    /// Instruction pointer.
-    pub instruction_pointer: u64,
-    /// Stack pointer.
-    pub stack_pointer: u64,
     /// `nr` (entry, seccomp) or `rval` (exit).
     pub nr_or_rval: u64,
-    /// `args` (entry, seccomp); `args[0]` low byte is `is_error` at exit.
+    /// `args` (entry, seccomp); `is_error` as `args[0]` at exit.
     pub args: [u64; 6],
     /// `ret_data` (seccomp).
     pub ret_data: u32,
-    reserved2: u32,
 }
 
 /// One request without pointer arguments.
@@ -104,41 +81,41 @@ fn request(req: u32, pid: i32, addr: usize, data: usize) -> io::Result<libc::c_l
 
 /// `PTRACE_SEIZE` with `options`; the tracee keeps running.
 pub fn seize(pid: i32, options: u32) -> io::Result<()> {
-    request(PTRACE_SEIZE, pid, 0, options as usize).map(drop)
+    request(libc::PTRACE_SEIZE, pid, 0, options as usize).map(drop)
 }
 
 /// `PTRACE_CONT`, delivering `sig` (0 for none).
 pub fn cont(pid: i32, sig: i32) -> io::Result<()> {
-    request(PTRACE_CONT, pid, 0, sig as usize).map(drop)
+    request(libc::PTRACE_CONT, pid, 0, sig as usize).map(drop)
 }
 
 /// `PTRACE_SYSCALL`: resume until the next syscall entry or exit.
 pub fn syscall(pid: i32, sig: i32) -> io::Result<()> {
-    request(PTRACE_SYSCALL, pid, 0, sig as usize).map(drop)
+    request(libc::PTRACE_SYSCALL, pid, 0, sig as usize).map(drop)
 }
 
 /// `PTRACE_INTERRUPT`: make a seized tracee stop (it reports
 /// `PTRACE_EVENT_STOP`), interrupting a blocking call.
 pub fn interrupt(pid: i32) -> io::Result<()> {
-    request(PTRACE_INTERRUPT, pid, 0, 0).map(drop)
+    request(libc::PTRACE_INTERRUPT, pid, 0, 0).map(drop)
 }
 
 /// `PTRACE_DETACH` of a stopped tracee, delivering `sig` (0 for none).
 pub fn detach(pid: i32, sig: i32) -> io::Result<()> {
-    request(PTRACE_DETACH, pid, 0, sig as usize).map(drop)
+    request(libc::PTRACE_DETACH, pid, 0, sig as usize).map(drop)
 }
 
 /// `PTRACE_POKEDATA`: store `word` at `addr` in a stopped tracee. The
 /// kernel writes with `FOLL_FORCE`, so read-only private memory of the
 /// tracee is written too (as a debugger sets breakpoints in code).
 pub fn poke(pid: i32, addr: u64, word: u64) -> io::Result<()> {
-    request(PTRACE_POKEDATA, pid, addr as usize, word as usize).map(drop)
+    request(libc::PTRACE_POKEDATA, pid, addr as usize, word as usize).map(drop)
 }
 
 /// `PTRACE_LISTEN`: leave a group-stopped tracee stopped, but let
 /// `SIGCONT` wake it.
 pub fn listen(pid: i32) -> io::Result<()> {
-    request(PTRACE_LISTEN, pid, 0, 0).map(drop)
+    request(libc::PTRACE_LISTEN, pid, 0, 0).map(drop)
 }
 
 /// `PTRACE_GETEVENTMSG`: the pid of a new child, the former thread id of an
@@ -149,7 +126,7 @@ pub fn event_msg(pid: i32) -> io::Result<u64> {
     // to `msg`, alive and writable for the call.
     let r = unsafe {
         libc::ptrace(
-            PTRACE_GETEVENTMSG as _,
+            libc::PTRACE_GETEVENTMSG as _,
             pid,
             0usize,
             &mut msg as *mut libc::c_ulong,
@@ -162,19 +139,50 @@ pub fn event_msg(pid: i32) -> io::Result<u64> {
 /// `PTRACE_GET_SYSCALL_INFO`: what the kernel knows of the syscall the
 /// tracee is stopped in (arch, number, arguments, return value).
 pub fn syscall_info(pid: i32) -> io::Result<SyscallInfo> {
-    let mut info = SyscallInfo::default();
-    let size = std::mem::size_of::<SyscallInfo>();
+    let mut raw = std::mem::MaybeUninit::<libc::ptrace_syscall_info>::zeroed();
+    let size = std::mem::size_of::<libc::ptrace_syscall_info>();
     // SAFETY: the kernel writes at most `addr` (= `size`) bytes to `data`,
-    // which points to `info`, a `repr(C)` struct of exactly `size` bytes.
+    // which points to `raw`, storage of exactly that type and size.
     let r = unsafe {
         libc::ptrace(
-            PTRACE_GET_SYSCALL_INFO as _,
+            libc::PTRACE_GET_SYSCALL_INFO as _,
             pid,
             size,
-            &mut info as *mut SyscallInfo,
+            raw.as_mut_ptr(),
         )
     };
     cvt(r)?;
+    // SAFETY: zero is a valid `ptrace_syscall_info` (integers only) and the
+    // kernel filled in what it knows.
+    let raw = unsafe { raw.assume_init() };
+    let mut info = SyscallInfo {
+        op: raw.op,
+        arch: raw.arch,
+        ..SyscallInfo::default()
+    };
+    match raw.op {
+        INFO_ENTRY => {
+            // SAFETY: at an entry stop the kernel wrote the `entry` variant;
+            // every variant is plain integers, so any bytes are valid.
+            let entry = unsafe { raw.u.entry };
+            info.nr_or_rval = entry.nr;
+            info.args = entry.args;
+        }
+        INFO_SECCOMP => {
+            // SAFETY: as above, the `seccomp` variant at a seccomp stop.
+            let seccomp = unsafe { raw.u.seccomp };
+            info.nr_or_rval = seccomp.nr;
+            info.args = seccomp.args;
+            info.ret_data = seccomp.ret_data;
+        }
+        INFO_EXIT => {
+            // SAFETY: as above, the `exit` variant at an exit stop.
+            let exit = unsafe { raw.u.exit };
+            info.nr_or_rval = exit.sval as u64;
+            info.args[0] = u64::from(exit.is_error);
+        }
+        _ => {}
+    }
     Ok(info)
 }
 
@@ -188,7 +196,7 @@ pub fn get_regs(pid: i32) -> io::Result<Regs> {
     let mut regs = std::mem::MaybeUninit::<Regs>::zeroed();
     // SAFETY: the kernel writes one `user_regs_struct` to `data`, which
     // points to storage of that type and size.
-    let r = unsafe { libc::ptrace(PTRACE_GETREGS as _, pid, 0usize, regs.as_mut_ptr()) };
+    let r = unsafe { libc::ptrace(libc::PTRACE_GETREGS as _, pid, 0usize, regs.as_mut_ptr()) };
     cvt(r)?;
     // SAFETY: zero is a valid `user_regs_struct` (plain integers) and the
     // kernel filled it in.
@@ -200,7 +208,7 @@ pub fn get_regs(pid: i32) -> io::Result<Regs> {
 pub fn set_regs(pid: i32, regs: &Regs) -> io::Result<()> {
     // SAFETY: the kernel reads one `user_regs_struct` from `data`, which
     // points to `regs`, valid for the call.
-    let r = unsafe { libc::ptrace(PTRACE_SETREGS as _, pid, 0usize, regs as *const Regs) };
+    let r = unsafe { libc::ptrace(libc::PTRACE_SETREGS as _, pid, 0usize, regs as *const Regs) };
     cvt(r).map(drop)
 }
 
@@ -222,7 +230,7 @@ fn get_regset<T: Copy>(pid: i32, set: usize, value: &mut T) -> io::Result<()> {
     // and `i32`); it updates `iov_len`, a local.
     let r = unsafe {
         libc::ptrace(
-            PTRACE_GETREGSET as _,
+            libc::PTRACE_GETREGSET as _,
             pid,
             set,
             &mut iov as *mut libc::iovec,
@@ -244,7 +252,14 @@ fn set_regset<T: Copy>(pid: i32, set: usize, value: &T) -> io::Result<()> {
     };
     // SAFETY: the kernel only reads `iov_len` bytes from `iov_base`, which
     // points to `value`, valid for the call; `iov` itself is a live local.
-    let r = unsafe { libc::ptrace(PTRACE_SETREGSET as _, pid, set, &iov as *const libc::iovec) };
+    let r = unsafe {
+        libc::ptrace(
+            libc::PTRACE_SETREGSET as _,
+            pid,
+            set,
+            &iov as *const libc::iovec,
+        )
+    };
     cvt(r).map(drop)
 }
 
