@@ -80,6 +80,7 @@ mod events;
 mod guard;
 mod inject;
 mod mem;
+mod mode;
 mod pin;
 mod procfs;
 mod protect;
