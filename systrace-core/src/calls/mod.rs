@@ -31,6 +31,7 @@ mod alias;
 mod class;
 mod desc;
 mod lookup;
+mod makes;
 mod names;
 mod socketcall;
 
@@ -41,6 +42,7 @@ pub use class::{
 };
 pub use desc::{FD_FORMS, FdForm, TABLE};
 pub use lookup::{Syscalls, desc, fd_form};
+pub use makes::{Makes, When, makes};
 pub use names::{SYNONYMS, Synonym, display_name, max_number, name, number};
 pub use socketcall::{SOCKETCALL_I386, socketcall_nargs, socketcall_target};
 

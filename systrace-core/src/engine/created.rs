@@ -23,7 +23,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
-use crate::calls;
+use crate::calls::{self, When};
 use crate::tracer::{Pid, Stop, Tracer};
 use crate::translate;
 
@@ -84,19 +84,6 @@ impl Names for Created {
     }
 }
 
-/// Which `filename` of a call names what it makes, if it can make one:
-/// `Some((nth, open_flags_argument))`.
-fn makes(name: &str) -> Option<(usize, Option<usize>)> {
-    Some(match name {
-        "open" => (0, Some(1)),
-        "openat" => (0, Some(2)),
-        "openat2" => (0, None),
-        "creat" | "mkdir" | "mkdirat" | "mknod" | "mknodat" | "symlink" | "symlinkat" => (0, None),
-        "link" | "linkat" | "rename" | "renameat" | "renameat2" => (1, None),
-        _ => return None,
-    })
-}
-
 impl Engine {
     /// Learning, before a call runs: note the process, and the name the
     /// call makes, if it makes one.
@@ -106,11 +93,11 @@ impl Engine {
         }
         let (pid, call) = (stop.pid(), stop.call());
         self.learning.created.note_pid(pid);
-        let Some((nth, flags)) = calls::name(call.abi, call.nr).and_then(makes) else {
+        let Some(makes) = calls::makes(call.abi, call.nr) else {
             return;
         };
-        if let Some(arg) = flags {
-            if call.args[arg] & O_CREAT == 0 {
+        if let When::CreatFlag(arg) = makes.when {
+            if call.args[usize::from(arg)] & O_CREAT == 0 {
                 return;
             }
         }
@@ -127,7 +114,7 @@ impl Engine {
         let Ok(tr) = translate::translate(tracer, stop, self.options.aliases, Some(root)) else {
             return;
         };
-        if tr.name == "openat2"
+        if makes.when == When::OpenHow
             && !tr
                 .args
                 .iter()
@@ -139,7 +126,7 @@ impl Engine {
             .args
             .iter()
             .filter(|a| a.name == "filename")
-            .nth(nth)
+            .nth(usize::from(makes.nth))
             .and_then(|a| a.value.as_deref())
         else {
             return;
