@@ -133,6 +133,13 @@ table! {
     faccessat2  ANY  A::Fsread => [file(1, R::NoFollowIfFlag).at(0).with_flags(3)];
     readlink    ANY  A::Fsread => [file(0, R::AllButLast)];
     readlinkat  ANY  A::Fsread => [file(1, R::AllButLast).at(0)];
+    statfs      ANY  A::Fsread => [file(0, R::All)];
+    statfs64    I386 A::Fsread => [file(0, R::All)];
+    getxattr    ANY  A::Fsread => [file(0, R::All), tr(1, T::String)];
+    lgetxattr   ANY  A::Fsread => [file(0, R::AllButLast), tr(1, T::String)];
+    listxattr   ANY  A::Fsread => [file(0, R::All)];
+    llistxattr  ANY  A::Fsread => [file(0, R::AllButLast)];
+    inotify_add_watch ANY A::Fsread => [tr(0, T::Fd), file(1, R::All)];
 
     // Changing the namespace: fswrite.
     unlink      ANY  A::Fswrite => [file(0, R::AllButLast)];
@@ -192,6 +199,10 @@ table! {
     chown32     I386 A::None => [file(0, R::All), tr(1, T::Uid), tr(2, T::Gid)];
     lchown32    I386 A::None => [file(0, R::AllButLast), tr(1, T::Uid), tr(2, T::Gid)];
     fchown32    I386 A::None => [tr(0, T::Fd), tr(0, T::FdName), tr(1, T::Uid), tr(2, T::Gid)];
+    setxattr    ANY  A::None => [file(0, R::All), tr(1, T::String)];
+    lsetxattr   ANY  A::None => [file(0, R::AllButLast), tr(1, T::String)];
+    removexattr ANY  A::None => [file(0, R::All), tr(1, T::String)];
+    lremovexattr ANY A::None => [file(0, R::AllButLast), tr(1, T::String)];
     fsetxattr   ANY  A::None => [tr(0, T::Fd), tr(0, T::FdName)];
     fremovexattr ANY A::None => [tr(0, T::Fd), tr(0, T::FdName)];
     fchownat    ANY  A::None => [

@@ -32,6 +32,7 @@ mod class;
 mod desc;
 mod lookup;
 mod makes;
+mod model;
 mod names;
 mod socketcall;
 
@@ -43,6 +44,7 @@ pub use class::{
 pub use desc::{FD_FORMS, FdForm, TABLE};
 pub use lookup::{Syscalls, desc, fd_form};
 pub use makes::{Makes, When, makes};
+pub use model::{security_table, unsafe_table};
 pub use names::{SYNONYMS, Synonym, display_name, max_number, name, number};
 pub use socketcall::{SOCKETCALL_I386, socketcall_nargs, socketcall_target};
 

@@ -79,7 +79,11 @@ impl Engine {
     ) -> Seen {
         let policy = self.binaries.list[binary].section(tr.call.abi);
         let creds = if policy.uses_credentials() {
-            tracer.credentials(stop).unwrap_or_default()
+            match tracer.credentials(stop) {
+                Ok(creds) => creds,
+                // Unknown credentials name no rule (never a guess as root).
+                Err(_) => return self.seen(tracer, stop, binary, tr, None, true),
+            }
         } else {
             Credentials::default()
         };

@@ -5,4 +5,5 @@ mod engine;
 mod fault;
 mod format;
 mod protocol;
+mod readme;
 mod translate;

@@ -74,6 +74,7 @@ use std::os::unix::fs::MetadataExt as _;
 use std::path::Path;
 use std::sync::OnceLock;
 
+use systrace_core::calls::Class;
 use systrace_core::{Checked, Pid, RawCall};
 use systrace_policy::Abi;
 
@@ -85,48 +86,12 @@ use super::rewrite::{
 use super::rewrite::{open_kind, through_procfs};
 use crate::sys::fs;
 
-/// The calls after whose stop every thread's standing is computed again:
-/// they change credentials, namespaces or the root. They always stop.
-const RESETS: &[&str] = &[
-    "setuid",
-    "setgid",
-    "setreuid",
-    "setregid",
-    "setresuid",
-    "setresgid",
-    "setfsuid",
-    "setfsgid",
-    "setgroups",
-    "setuid32",
-    "setgid32",
-    "setreuid32",
-    "setregid32",
-    "setresuid32",
-    "setresgid32",
-    "setfsuid32",
-    "setfsgid32",
-    "setgroups32",
-    "capset",
-    "chroot",
-    "pivot_root",
-    "unshare",
-    "setns",
-];
-
-/// Every `(ABI, number)` of [`RESETS`].
+/// Every `(ABI, number)` after whose stop every thread's standing is
+/// computed again: the calls of [`Class::RESETS`] in core's table, which
+/// change credentials, namespaces or the root. They always stop.
 pub(crate) fn resets() -> &'static HashSet<(Abi, u32)> {
     static TABLE: OnceLock<HashSet<(Abi, u32)>> = OnceLock::new();
-    TABLE.get_or_init(|| {
-        let mut set = HashSet::new();
-        for abi in Abi::ALL {
-            for name in RESETS {
-                if let Some(nr) = systrace_core::calls::number(abi, name) {
-                    set.insert((abi, nr));
-                }
-            }
-        }
-        set
-    })
+    TABLE.get_or_init(|| systrace_core::calls::numbers_with(Class::RESETS).collect())
 }
 
 /// Who a task is, as `/proc/PID/status` tells.
