@@ -319,6 +319,7 @@ attacks! {
     // What a call acts on.
     dirfd_swap_openat2 => attack("dirfd-swap-openat2");
     dirfd_swap_openat => attack("dirfd-swap-openat");
+    procfd_reopen_swap => attack("procfd-reopen-swap");
     dirfd_swap_stat => attack("dirfd-swap-stat");
     dirfd_swap_unlink => Attack { escape: Escape::Removes("victim"), ..attack("dirfd-swap-unlink") };
     dirfd_swap_mkdir => Attack { escape: Escape::Makes("made"), ..attack("dirfd-swap-mkdir") };

@@ -125,6 +125,7 @@ const SCENARIOS: &[(&str, Scenario)] = &[
     // What a call acts on is fixed at its stop.
     ("dirfd-swap-openat2", steps::dirfd_swap_openat2),
     ("dirfd-swap-openat", steps::dirfd_swap_openat),
+    ("procfd-reopen-swap", steps::procfd_reopen_swap),
     ("dirfd-swap-stat", steps::dirfd_swap_stat),
     ("dirfd-swap-unlink", steps::dirfd_swap_unlink),
     ("dirfd-swap-mkdir", steps::dirfd_swap_mkdir),

@@ -124,6 +124,57 @@ pub fn dirfd_swap_openat(run: &Run) {
     });
 }
 
+/// `open("/proc/self/fd/N", O_WRONLY)`, a reopen of descriptor `N`
+/// (`allowed/victim`, which the program may write), while another thread
+/// swaps a read-only descriptor of `allowed/data` onto `N`: the reopen
+/// must not make `allowed/data`, which the program may only read,
+/// writable.
+pub fn procfd_reopen_swap(run: &Run) {
+    let data = run.at("allowed/data");
+    let fd = sys::open(&run.at("allowed/victim"), libc::O_WRONLY).expect("allowed/victim") as i32;
+    let saved = call(libc::SYS_dup, [fd as u64, 0, 0, 0, 0, 0]).expect("dup") as i32;
+    let read_only = sys::open(&data, libc::O_RDONLY).expect("allowed/data") as i32;
+    let stop = Arc::new(AtomicBool::new(false));
+    let other = if run.attack() { read_only } else { saved };
+    let thread = swapper(fd, saved, other, Arc::clone(&stop));
+    let path = std::ffi::CString::new(format!("/proc/self/fd/{fd}")).expect("path");
+    let (mut tries, mut reached) = (0u64, false);
+    let start = Instant::now();
+    while start.elapsed() < RACE && !reached {
+        tries += 1;
+        if let Ok(f) = call(
+            libc::SYS_openat,
+            [
+                libc::AT_FDCWD as u64,
+                path.as_ptr() as u64,
+                libc::O_WRONLY as u64,
+                0,
+                0,
+                0,
+            ],
+        ) {
+            let _ = call(
+                libc::SYS_write,
+                [f as u64, b"PWNED".as_ptr() as u64, 5, 0, 0, 0],
+            );
+            sys::close(f);
+        }
+        reached = sys::read_path(&data).is_ok_and(|t| t != "ALLOWED");
+        if !run.attack() && tries >= 200 {
+            break;
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    let _ = thread.join();
+    if !run.attack() {
+        return benign(&format!("reopened allowed/victim {tries} times"));
+    }
+    verdict(
+        reached,
+        &format!("a reopen through /proc/self/fd wrote allowed/data after {tries} calls"),
+    );
+}
+
 /// `newfstatat(fd, "data")`: the secret's size (6) is not the allowed
 /// file's (7).
 pub fn dirfd_swap_stat(run: &Run) {
