@@ -58,11 +58,10 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use systrace_core::{Decision, Pid, RawCall, Result};
+use systrace_core::{Pid, RawCall};
 use systrace_policy::Abi;
 
-use super::rewrite::Plan;
-use super::{Backend, Stop, mem, procfs};
+use super::procfs;
 
 /// `EPERM`.
 const EPERM: i32 = libc::EPERM;
@@ -324,59 +323,27 @@ fn is_proc_mem(pid: Pid, path: &[u8]) -> bool {
     }
 }
 
-impl Backend {
-    /// The guard, when the engine permits the call `pid` is stopped at:
-    /// `None` to let it run, or the outcome of what the guard did instead
-    /// (denied it, or ran it on a copy of its argument block).
-    pub(super) fn guard_permit(&mut self, pid: Pid) -> Option<Result<()>> {
-        let call = self.protect.call(pid)?;
-        kind(call.abi, call.nr)?;
-        if self.procs.get(&pid).map(|p| p.stop) != Some(Stop::Call) {
-            // Not at that stop: `resume` says so.
-            return None;
-        }
-        let areas = self.protect.areas_of(pid);
-        let verdict = check(
-            &call,
-            &areas,
-            |target| self.is_other_tracee(pid, target),
-            |addr| {
-                let mut block = [0; 24];
-                let n = mem::read(pid, addr, &mut block).ok()?;
-                (n == block.len()).then_some(block)
-            },
-        );
-        match verdict {
-            Verdict::Run => None,
-            Verdict::Deny(errno) => Some(self.decided(pid, Decision::Deny(errno))),
-            Verdict::RunOnCopy(block) => {
-                Some(self.run_planned(pid, &call, &Plan::copy_of(0, &block)))
-            }
-        }
+/// Whether `pid` is traced by this backend (`traced`), or is this process
+/// (the tracer's own memory holds the policy), other than `caller`'s own
+/// process (its own memory is written honouring page protections, so
+/// never its area).
+pub(super) fn is_other_tracee(caller: Pid, pid: Pid, traced: &dyn Fn(Pid) -> bool) -> bool {
+    if pid <= 0 {
+        return false;
     }
-
-    /// Whether `pid` is traced by this backend, or is this process (the
-    /// tracer's own memory holds the policy), other than `caller`'s own
-    /// process (its own memory is written honouring page protections, so
-    /// never its area).
-    fn is_other_tracee(&self, caller: Pid, pid: Pid) -> bool {
-        if pid <= 0 {
-            return false;
-        }
-        let group = |p: Pid| procfs::status_number(p, "Tgid", 0).ok();
-        if group(pid).is_some_and(|g| Some(g) == group(caller)) {
-            return false;
-        }
-        if self.procs.contains_key(&pid) {
-            return true;
-        }
-        let me = Some(std::process::id());
-        if procfs::status_number(pid, "Tgid", 0).ok() == me {
-            return true;
-        }
-        let tracer = procfs::status_number(pid, "TracerPid", 0).unwrap_or(0);
-        tracer != 0 && procfs::status_number(tracer as Pid, "Tgid", 0).ok() == me
+    let group = |p: Pid| procfs::status_number(p, "Tgid", 0).ok();
+    if group(pid).is_some_and(|g| Some(g) == group(caller)) {
+        return false;
     }
+    if traced(pid) {
+        return true;
+    }
+    let me = Some(std::process::id());
+    if procfs::status_number(pid, "Tgid", 0).ok() == me {
+        return true;
+    }
+    let tracer = procfs::status_number(pid, "TracerPid", 0).unwrap_or(0);
+    tracer != 0 && procfs::status_number(tracer as Pid, "Tgid", 0).ok() == me
 }
 
 #[cfg(test)]

@@ -103,6 +103,7 @@ use systrace_policy::{Abi, Credentials};
 use crate::seccomp::{self, FilterIr};
 use crate::sys::{process, ptrace};
 use inject::InjectError;
+use protect::Outcome;
 
 /// What a process's filters do without a stop: the calls they let through
 /// and those they refuse.
@@ -352,7 +353,14 @@ impl Backend {
 
     /// What the backend did so far.
     pub fn stats(&self) -> Stats {
-        self.stats
+        let counts = self.protect.counts();
+        Stats {
+            areas_mapped: counts.areas_mapped,
+            protected_calls: counts.protected_calls,
+            pinned_calls: counts.pinned_calls,
+            pin_denials: counts.pin_denials,
+            ..self.stats
+        }
     }
 
     /// Whether any tracee may still report something.
@@ -532,16 +540,72 @@ impl Backend {
 }
 
 impl Backend {
+    /// What the protection half sees of `pid`, stopped at a call.
+    fn at_call(&self, pid: Pid) -> (bool, bool) {
+        let proc = self.procs.get(&pid);
+        (
+            proc.is_some_and(|p| p.stop == Stop::Call),
+            proc.is_some_and(|p| p.user_filter.is_some()),
+        )
+    }
+
+    /// Let the protection half judge a permit of the call `pid` is stopped
+    /// at (with what the engine checked, if anything), and carry out what
+    /// it says.
+    fn protected(&mut self, pid: Pid, checked: Option<&Checked>) -> Result<()> {
+        let (stopped, syscall_stops) = self.at_call(pid);
+        let procs = &self.procs;
+        let traced = |p: Pid| procs.contains_key(&p);
+        let at = protect::AtCall {
+            pid,
+            stopped,
+            syscall_stops,
+            traced: &traced,
+        };
+        let outcome = match checked {
+            Some(checked) => Some(self.protect.permit(&at, checked)),
+            None => self.protect.guard(&at),
+        };
+        match outcome {
+            None | Some(Outcome::Permit) => self.resume_decided(pid, Decision::Permit),
+            Some(Outcome::Run) => self.permit_now(pid),
+            Some(Outcome::Deny(errno)) => self.resume_decided(pid, Decision::Deny(errno)),
+            Some(Outcome::Injection(e)) => {
+                let failed = matches!(e, InjectError::Failed(_));
+                let e = self.injection_failed(pid, e);
+                // Killed at a call stop: no longer waiting for a decision.
+                if failed {
+                    if let Some(p) = self.procs.get_mut(&pid) {
+                        p.stop = Stop::Running;
+                    }
+                }
+                Err(e)
+            }
+            Some(Outcome::Failed(e)) => {
+                if !matches!(e, Error::Gone { .. }) {
+                    if let Some(p) = self.procs.get_mut(&pid) {
+                        p.stop = Stop::Running;
+                    }
+                }
+                Err(e)
+            }
+        }
+    }
+
     /// Carry out `decision` for the call `pid` is stopped at, on the
     /// process's own memory (the guard of the argument area may still deny
     /// a permit).
     fn decided(&mut self, pid: Pid, decision: Decision) -> Result<()> {
-        self.protect.pins.release(pid);
         if decision == Decision::Permit {
-            if let Some(done) = self.guard_permit(pid) {
-                return done;
-            }
+            self.protect.pins.release(pid);
+            return self.protected(pid, None);
         }
+        self.resume_decided(pid, decision)
+    }
+
+    /// Carry out `decision`, judged by the guard already.
+    fn resume_decided(&mut self, pid: Pid, decision: Decision) -> Result<()> {
+        self.protect.pins.release(pid);
         let proc = self.procs.get_mut(&pid).ok_or(Error::Gone { pid })?;
         if proc.stop != Stop::Call {
             return Err(not_stopped(pid, "resume"));
@@ -559,6 +623,50 @@ impl Backend {
             Decision::Kill => process::kill(pid, libc::SIGKILL),
         };
         result.map_err(|e| procfs::error(pid, "resume", e))
+    }
+
+    /// Resume `pid`, stopped at a call, to make it.
+    fn permit_now(&mut self, pid: Pid) -> Result<()> {
+        let proc = self.procs.get_mut(&pid).ok_or(Error::Gone { pid })?;
+        if proc.stop != Stop::Call {
+            return Err(not_stopped(pid, "resume"));
+        }
+        proc.stop = Stop::Running;
+        self.go(pid, Go::Run(0))
+            .map_err(|e| procfs::error(pid, "resume", e))
+    }
+
+    /// A new image in `pid`, held at its exec stop: map its area. On
+    /// failure the process is killed (or is gone) and an error returned.
+    fn new_image(&mut self, pid: Pid) -> Result<()> {
+        let in_syscall = match self.procs.get(&pid).map(|p| p.stop) {
+            Some(Stop::Held(Held::Exec | Held::Fork)) => true,
+            Some(Stop::Held(_)) => false,
+            Some(_) => return Err(not_stopped(pid, "map the argument area")),
+            None => return Err(Error::Gone { pid }),
+        };
+        match self.protect.new_image(pid, in_syscall) {
+            Ok(()) => {
+                self.hold(pid, Held::SyscallExit);
+                Ok(())
+            }
+            Err(e) => Err(self.injection_failed(pid, e)),
+        }
+    }
+
+    /// Turn argument protection off (or on again): protected calls then run
+    /// on the process's own memory, as a plain permit. For tests that show
+    /// the race it closes, and benchmarks; never a user option.
+    #[doc(hidden)]
+    pub fn set_argument_protection(&mut self, on: bool) {
+        self.protect.set_off(!on);
+    }
+
+    /// The protected argument areas of `pid`'s address space, `(start,
+    /// end)`, for tests.
+    #[doc(hidden)]
+    pub fn argument_areas(&self, pid: Pid) -> Vec<(u64, u64)> {
+        self.protect.areas_of(pid)
     }
 
     /// Report `pid` stopped at `call`: a new stop, recorded.
@@ -612,7 +720,7 @@ impl Tracer for Backend {
             return Err(not_stopped(pid, "resume"));
         }
         if decision == Decision::Permit && !checked.is_empty() {
-            return self.permit_protected(pid, checked);
+            return self.protected(pid, Some(checked));
         }
         self.decided(pid, decision)
     }

@@ -155,7 +155,7 @@
 //! * Every image has one more mapping (1 MiB, read-only; below 2 GiB for an
 //!   x86-64 process).
 //!
-//! [`Backend::set_argument_protection`] turns all of this off (protected
+//! [`Backend::set_argument_protection`](super::Backend::set_argument_protection) turns all of this off (protected
 //! calls run on the process's memory, as a plain permit): for tests that
 //! show the race it closes, and for benchmarks. It is never a user option.
 //! The guard stays on.
@@ -164,7 +164,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use systrace_core::{Checked, Decision, Error, Pid, RawCall, Result, Stop as CallStop};
+use systrace_core::{Checked, Error, Pid, RawCall, Result, Stop as CallStop};
 use systrace_policy::Abi;
 
 pub use super::area::{AREA_SIZE, MAX_AREAS, SLOT_SIZE, SLOTS};
@@ -173,9 +173,8 @@ use super::inject::{self, InjectError};
 use super::pin::Pins;
 use super::regs::{self, Mode};
 use super::rewrite::{Plan, Value, checked_path, mode_of, open_flags, open_kind, plan_for};
-use super::{Backend, Go, Held, Stop, fail_closed, guard, mem, not_stopped, procfs};
-use crate::sys::ptrace;
-use crate::sys::vm;
+use super::{guard, mem, procfs};
+use crate::sys::{process, ptrace, vm};
 
 /// Values up to this long are written with `PTRACE_POKEDATA`, longer ones
 /// through `/proc/PID/mem`.
@@ -247,7 +246,8 @@ impl Space {
 /// The backend's record of areas, slots and stopped calls.
 #[derive(Debug, Default)]
 pub(crate) struct Protect {
-    /// Protection turned off ([`Backend::set_argument_protection`]).
+    /// Protection turned off
+    /// ([`Backend::set_argument_protection`](super::Backend::set_argument_protection)).
     off: bool,
     /// Each thread's address space.
     spaces: HashMap<Pid, Rc<RefCell<Space>>>,
@@ -256,6 +256,8 @@ pub(crate) struct Protect {
     calls: HashMap<Pid, (u64, RawCall)>,
     /// Paths pinned through the tracer's descriptors (`pin.rs`).
     pub(super) pins: Pins,
+    /// What it counted.
+    counts: Counts,
 }
 
 impl Protect {
@@ -322,60 +324,125 @@ enum Slot {
     At(u64),
     /// Deny the call with this errno.
     Deny(i32),
-    /// The call ran meanwhile (see [`Back::Ran`]); the thread was let go.
+    /// The call ran meanwhile (see [`Back::Ran`]): let the thread go on.
     Ran,
 }
 
-impl Backend {
-    /// Turn argument protection off (or on again): protected calls then run
-    /// on the process's own memory, as a plain permit. For tests that show
-    /// the race it closes, and benchmarks; never a user option.
-    #[doc(hidden)]
-    pub fn set_argument_protection(&mut self, on: bool) {
-        self.protect.off = !on;
+/// A thread stopped at the call the engine permitted, as the protection
+/// half sees it. The backend makes one for each decision and carries out
+/// the [`Outcome`]; nothing here resumes, holds or reaps a thread.
+#[derive(Clone, Copy)]
+pub(super) struct AtCall<'a> {
+    /// The thread.
+    pub pid: Pid,
+    /// It is at the call stop the engine decided (not running, not held).
+    pub stopped: bool,
+    /// It is traced with syscall stops (attached), not through a filter.
+    pub syscall_stops: bool,
+    /// Whether a process is traced by this backend.
+    pub traced: &'a dyn Fn(Pid) -> bool,
+}
+
+/// What the backend does with a permitted call.
+#[derive(Debug)]
+pub(super) enum Outcome {
+    /// Let it run as it is: nothing to protect, nothing refused.
+    Permit,
+    /// Its arguments are in its slot and its registers point there (or an
+    /// injection at the stop made it meanwhile): let the thread go on.
+    Run,
+    /// Deny it with this errno.
+    Deny(i32),
+    /// An injection into it failed: it ended (its status is to be
+    /// handled), or it must be killed.
+    Injection(InjectError),
+    /// Its slot could not be written: it was killed (fail closed), or it
+    /// is gone.
+    Failed(Error),
+}
+
+/// What protection counted, for [`Stats`](super::Stats).
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Counts {
+    /// Areas mapped.
+    pub areas_mapped: u64,
+    /// Calls made on their checked arguments in a slot.
+    pub protected_calls: u64,
+    /// Of those, calls whose paths were pinned.
+    pub pinned_calls: u64,
+    /// Calls denied when pinned.
+    pub pin_denials: u64,
+}
+
+impl Protect {
+    /// Turn argument protection off (or on again).
+    pub(crate) fn set_off(&mut self, off: bool) {
+        self.off = off;
     }
 
-    /// The protected argument areas of `pid`'s address space, `(start,
-    /// end)`, for tests.
-    #[doc(hidden)]
-    pub fn argument_areas(&self, pid: Pid) -> Vec<(u64, u64)> {
-        self.protect.areas_of(pid)
+    /// What protection counted.
+    pub(crate) fn counts(&self) -> Counts {
+        self.counts
     }
 
-    /// A new image in `pid`, held at its exec stop: map its area. On
-    /// failure the process is killed (or is gone) and an error returned.
-    pub(super) fn new_image(&mut self, pid: Pid) -> Result<()> {
-        let in_syscall = match self.procs.get(&pid).map(|p| p.stop) {
-            Some(Stop::Held(Held::Exec | Held::Fork)) => true,
-            Some(Stop::Held(_)) => false,
-            Some(_) => return Err(not_stopped(pid, "map the argument area")),
-            None => return Err(Error::Gone { pid }),
-        };
+    /// A new image in `pid`, held at its exec stop (`in_syscall`: inside
+    /// `execve`, or at a creation): map its area.
+    pub(super) fn new_image(
+        &mut self,
+        pid: Pid,
+        in_syscall: bool,
+    ) -> std::result::Result<(), InjectError> {
         if let Ok(former) = ptrace::event_msg(pid) {
-            self.protect.forget(former as Pid);
+            self.forget(former as Pid);
         }
-        self.protect.forget(pid);
-        match map_area(pid, in_syscall) {
-            Ok(base) => {
-                self.protect
-                    .spaces
-                    .insert(pid, Rc::new(RefCell::new(Space::new(base))));
-                self.stats.areas_mapped += 1;
-                self.hold(pid, Held::SyscallExit);
-                Ok(())
+        self.forget(pid);
+        let base = map_area(pid, in_syscall)?;
+        self.spaces
+            .insert(pid, Rc::new(RefCell::new(Space::new(base))));
+        self.counts.areas_mapped += 1;
+        Ok(())
+    }
+
+    /// The guard, when the engine permits the call `at` is stopped at:
+    /// `None` to let it run, or what to do instead (deny it, or run it on
+    /// a copy of its argument block).
+    pub(super) fn guard(&mut self, at: &AtCall<'_>) -> Option<Outcome> {
+        let pid = at.pid;
+        let call = self.call(pid)?;
+        guard::kind(call.abi, call.nr)?;
+        if !at.stopped {
+            // Not at that stop: resuming says so.
+            return None;
+        }
+        let areas = self.areas_of(pid);
+        let verdict = guard::check(
+            &call,
+            &areas,
+            |target| guard::is_other_tracee(pid, target, at.traced),
+            |addr| {
+                let mut block = [0; 24];
+                let n = mem::read(pid, addr, &mut block).ok()?;
+                (n == block.len()).then_some(block)
+            },
+        );
+        match verdict {
+            guard::Verdict::Run => None,
+            guard::Verdict::Deny(errno) => Some(Outcome::Deny(errno)),
+            guard::Verdict::RunOnCopy(block) => {
+                Some(self.run_planned(at, &call, &Plan::copy_of(0, &block)))
             }
-            Err(e) => Err(self.injection_failed(pid, e)),
         }
     }
 
-    /// [`Tracer::permit_checked`](systrace_core::Tracer::permit_checked).
-    pub(super) fn permit_protected(&mut self, pid: Pid, checked: &Checked) -> Result<()> {
-        if let Some(done) = self.guard_permit(pid) {
-            return done;
+    /// A permit of the call `at` is stopped at, with what the engine
+    /// checked: the guard first, then the checked bytes put in its slot.
+    pub(super) fn permit(&mut self, at: &AtCall<'_>, checked: &Checked) -> Outcome {
+        if let Some(outcome) = self.guard(at) {
+            return outcome;
         }
-        let call = match (self.protect.call(pid), self.procs.get(&pid)) {
-            (Some(call), Some(p)) if p.stop == Stop::Call => call,
-            _ => return self.decided(pid, Decision::Permit),
+        let pid = at.pid;
+        let Some(call) = self.call(pid).filter(|_| at.stopped) else {
+            return Outcome::Permit;
         };
         let how = checked.open_how;
         if let Some(open) = open_kind(call.abi, call.nr) {
@@ -383,51 +450,53 @@ impl Backend {
             let refused =
                 checked_path(open, checked).and_then(|path| guard::check_open(pid, path, flags));
             if let Some(errno) = refused {
-                return self.decided(pid, Decision::Deny(errno));
+                return Outcome::Deny(errno);
             }
         }
-        self.protect.pins.release(pid);
-        if self.protect.off || (checked.args.is_empty() && checked.blocks.is_empty()) {
-            self.protect.pins.unchecked_exec(pid, &call);
-            return self.permit_now(pid);
+        self.pins.release(pid);
+        if self.off || (checked.args.is_empty() && checked.blocks.is_empty()) {
+            self.pins.unchecked_exec(pid, &call);
+            return Outcome::Run;
         }
-        if let Err(errno) = self.protect.pins.expect_exec(pid, &call, checked) {
-            self.stats.pin_denials += 1;
-            return self.decided(pid, Decision::Deny(errno));
+        if let Err(errno) = self.pins.expect_exec(pid, &call, checked) {
+            self.counts.pin_denials += 1;
+            return Outcome::Deny(errno);
         }
-        let pinned = match self.protect.pins.pin(pid, &call, checked) {
+        let pinned = match self.pins.pin(pid, &call, checked) {
             Ok(pinned) => pinned,
             Err(errno) => {
-                self.stats.pin_denials += 1;
-                return self.decided(pid, Decision::Deny(errno));
+                self.counts.pin_denials += 1;
+                return Outcome::Deny(errno);
             }
         };
         if pinned.is_some() {
-            self.stats.pinned_calls += 1;
+            self.counts.pinned_calls += 1;
         }
         let checked = pinned.as_ref().unwrap_or(checked);
         match plan_for(&call, checked) {
-            Ok(plan) => self.run_planned(pid, &call, &plan),
-            Err(errno) => self.decided(pid, Decision::Deny(errno)),
+            Ok(plan) => self.run_planned(at, &call, &plan),
+            Err(errno) => Outcome::Deny(errno),
         }
     }
 
-    /// Let `pid`, stopped at `call`, make it with `plan` in its slot.
-    pub(super) fn run_planned(&mut self, pid: Pid, call: &RawCall, plan: &Plan) -> Result<()> {
+    /// Set `at`'s call up to be made with `plan` in its slot.
+    fn run_planned(&mut self, at: &AtCall<'_>, call: &RawCall, plan: &Plan) -> Outcome {
+        let pid = at.pid;
         if plan.regs.is_empty() && plan.nr.is_none() {
-            return self.permit_now(pid);
+            return Outcome::Run;
         }
         if plan.bytes.len() as u64 > SLOT_SIZE {
-            return self.decided(pid, Decision::Deny(libc::ENAMETOOLONG));
+            return Outcome::Deny(libc::ENAMETOOLONG);
         }
-        let slot = match self.slot_for(pid, call)? {
-            Slot::At(slot) => slot,
-            Slot::Deny(errno) => return self.decided(pid, Decision::Deny(errno)),
-            Slot::Ran => return Ok(()),
+        let slot = match self.slot_for(at, call) {
+            Ok(Slot::At(slot)) => slot,
+            Ok(Slot::Deny(errno)) => return Outcome::Deny(errno),
+            Ok(Slot::Ran) => return Outcome::Run,
+            Err(outcome) => return outcome,
         };
         let mode = mode_of(call.abi);
         if mode == Mode::Bits32 && slot + SLOT_SIZE > 1 << 32 {
-            return self.decided(pid, Decision::Deny(libc::EFAULT));
+            return Outcome::Deny(libc::EFAULT);
         }
         let regs: Vec<(u8, u64)> = plan
             .regs
@@ -437,7 +506,7 @@ impl Backend {
                 Value::Word(w) => (arg, w),
             })
             .collect();
-        let space = self.protect.spaces.get(&pid).cloned();
+        let space = self.spaces.get(&pid).cloned();
         let bytes = plan.bytes_at(slot);
         let done = write_slot(pid, slot, &bytes, space.as_deref()).and_then(|()| {
             regs::set_call(pid, mode, plan.nr, &regs)
@@ -445,59 +514,45 @@ impl Backend {
         });
         match done {
             Ok(()) => {
-                self.stats.protected_calls += 1;
-                self.permit_now(pid)
+                self.counts.protected_calls += 1;
+                Outcome::Run
             }
-            Err(e @ Error::Gone { .. }) => Err(e),
+            Err(e @ Error::Gone { .. }) => Outcome::Failed(e),
             Err(e) => {
                 // Never let the call run on what it was not meant to.
-                fail_closed(pid);
-                if let Some(p) = self.procs.get_mut(&pid) {
-                    p.stop = Stop::Running;
-                }
-                Err(e)
+                let _ = process::kill(pid, libc::SIGKILL);
+                Outcome::Failed(e)
             }
         }
     }
 
-    /// Resume `pid`, stopped at a call, to make it.
-    fn permit_now(&mut self, pid: Pid) -> Result<()> {
-        let proc = self.procs.get_mut(&pid).ok_or(Error::Gone { pid })?;
-        if proc.stop != Stop::Call {
-            return Err(not_stopped(pid, "resume"));
-        }
-        proc.stop = Stop::Running;
-        self.go(pid, Go::Run(0))
-            .map_err(|e| procfs::error(pid, "resume", e))
-    }
-
-    /// The slot of `pid` for `call`, mapping an area first if its address
+    /// The slot of `at` for `call`, mapping an area first if its address
     /// space has none or every slot is taken.
-    fn slot_for(&mut self, pid: Pid, call: &RawCall) -> Result<Slot> {
-        if !self.protect.spaces.contains_key(&pid) {
+    fn slot_for(&mut self, at: &AtCall<'_>, call: &RawCall) -> std::result::Result<Slot, Outcome> {
+        let pid = at.pid;
+        if !self.spaces.contains_key(&pid) {
             let sibling = self
-                .protect
                 .spaces
                 .iter()
                 .find(|&(&t, _)| t != pid && vm::same_vm(pid, t).unwrap_or(false))
                 .map(|(_, s)| Rc::clone(s));
             let space = match sibling {
                 Some(space) => space,
-                None => match self.area_at_stop(pid, call)? {
+                None => match self.area_at_stop(at, call)? {
                     Ok(base) => Rc::new(RefCell::new(Space::new(base))),
                     Err(slot) => return Ok(slot),
                 },
             };
-            self.protect.spaces.insert(pid, space);
+            self.spaces.insert(pid, space);
         }
-        let space = Rc::clone(&self.protect.spaces[&pid]);
+        let space = Rc::clone(&self.spaces[&pid]);
         if let Some(slot) = space.borrow_mut().slot(pid) {
             return Ok(Slot::At(slot));
         }
         if space.borrow().areas.len() >= MAX_AREAS {
             return Ok(Slot::Deny(libc::EAGAIN));
         }
-        match self.area_at_stop(pid, call)? {
+        match self.area_at_stop(at, call)? {
             Ok(base) => {
                 let mut space = space.borrow_mut();
                 space.add(base);
@@ -507,59 +562,34 @@ impl Backend {
         }
     }
 
-    /// Map an area in `pid`, stopped at `call`: `Ok(Ok(base))`, or
+    /// Map an area in `at`'s thread, stopped at `call`: `Ok(Ok(base))`, or
     /// `Ok(Err(slot))` when the call must be denied or already ran.
-    fn area_at_stop(&mut self, pid: Pid, call: &RawCall) -> Result<std::result::Result<u64, Slot>> {
-        let syscall_stops = self
-            .procs
-            .get(&pid)
-            .is_some_and(|p| p.user_filter.is_some());
+    fn area_at_stop(
+        &mut self,
+        at: &AtCall<'_>,
+        call: &RawCall,
+    ) -> std::result::Result<std::result::Result<u64, Slot>, Outcome> {
+        let pid = at.pid;
         let mode = mode_of(call.abi);
         let mut held = Vec::new();
-        let result = inject_at_stop(pid, call, mode, syscall_stops, &mut held);
+        let result = inject_at_stop(pid, call, mode, at.syscall_stops, &mut held);
         inject::resend(pid, held);
-        match result {
-            Ok((ret, back)) => {
-                let base = mapped(ret, mode)
-                    .ok()
-                    .and_then(|base| super::area::verified(pid, base).ok())
-                    .ok_or(libc::EFAULT);
-                if let Ok(base) = base {
-                    self.stats.areas_mapped += 1;
-                    if let Back::Ran = back {
-                        // Mapped all the same: keep it for the next call.
-                        self.protect
-                            .spaces
-                            .entry(pid)
-                            .or_default()
-                            .borrow_mut()
-                            .add(base);
-                    }
-                }
-                match back {
-                    Back::Ran => {
-                        if let Some(p) = self.procs.get_mut(&pid) {
-                            p.stop = Stop::Running;
-                        }
-                        self.go(pid, Go::Run(0))
-                            .map_err(|e| procfs::error(pid, "resume", e))?;
-                        Ok(Err(Slot::Ran))
-                    }
-                    Back::AtStop => Ok(base.map_err(|_| Slot::Deny(libc::EAGAIN))),
-                }
-            }
-            Err(e) => {
-                let failed = matches!(e, InjectError::Failed(_));
-                let e = self.injection_failed(pid, e);
-                // Killed at a call stop: no longer waiting for a decision.
-                if failed {
-                    if let Some(p) = self.procs.get_mut(&pid) {
-                        p.stop = Stop::Running;
-                    }
-                }
-                Err(e)
+        let (ret, back) = result.map_err(Outcome::Injection)?;
+        let base = mapped(ret, mode)
+            .ok()
+            .and_then(|base| super::area::verified(pid, base).ok())
+            .ok_or(libc::EFAULT);
+        if let Ok(base) = base {
+            self.counts.areas_mapped += 1;
+            if let Back::Ran = back {
+                // Mapped all the same: keep it for the next call.
+                self.spaces.entry(pid).or_default().borrow_mut().add(base);
             }
         }
+        Ok(match back {
+            Back::Ran => Err(Slot::Ran),
+            Back::AtStop => base.map_err(|_| Slot::Deny(libc::EAGAIN)),
+        })
     }
 }
 
