@@ -36,6 +36,7 @@ fn fast(calls: &[(Abi, u32)]) -> FastPath {
     FastPath {
         permit: calls.iter().copied().collect(),
         refuse: quiet(),
+        checks: Default::default(),
     }
 }
 
@@ -179,7 +180,7 @@ fn io_uring_setup_is_refused_even_when_allowed() {
     let fp = fast(&[(Abi::X86_64, 425), (Abi::I386, 425)]);
     let prog = program(&fp, Abi::X86_64);
     for arch in [AUDIT_ARCH_X86_64, AUDIT_ARCH_I386] {
-        assert_eq!(bpf::run(&prog, Data { nr: 425, arch }).ret, REFUSE);
+        assert_eq!(bpf::run(&prog, Data::call(425, arch)).ret, REFUSE);
     }
 }
 
@@ -189,7 +190,7 @@ fn allow_all_is_one_return() {
     assert_eq!(prog.instructions(), [ret(RET_ALLOW)]);
     bpf::validate(prog.instructions()).expect("valid");
     for arch in [AUDIT_ARCH_X86_64, AUDIT_ARCH_I386, AUDIT_ARCH_AARCH64] {
-        let run = bpf::run(prog.instructions(), Data { nr: 425, arch });
+        let run = bpf::run(prog.instructions(), Data::call(425, arch));
         assert_eq!((run.ret, run.steps), (RET_ALLOW, 1));
     }
 }
@@ -251,7 +252,7 @@ fn check_meaning(fast: &FastPath, native: Abi, prog: &[SockFilter]) -> usize {
     let mut most_steps = 0;
     for arch in arches {
         for &nr in &nrs {
-            let run = bpf::run(prog, Data { nr, arch });
+            let run = bpf::run(prog, Data::call(nr, arch));
             assert_eq!(
                 run.ret,
                 expected(fast, native, arch, nr),
@@ -313,6 +314,7 @@ fn arb_fast_path() -> impl Strategy<Value = FastPath> {
         |groups: Vec<Vec<(Abi, u32)>>| FastPath {
             permit: groups.into_iter().flatten().collect(),
             refuse: quiet(),
+            checks: Default::default(),
         },
     )
 }
@@ -331,7 +333,7 @@ proptest! {
     fn any_number_gets_the_right_verdict(fp in arb_fast_path(), nr in any::<u32>(), arch_pick in 0usize..4) {
         let arch = [AUDIT_ARCH_X86_64, AUDIT_ARCH_I386, AUDIT_ARCH_AARCH64, 7][arch_pick];
         let prog = program(&fp, Abi::X86_64);
-        prop_assert_eq!(bpf::run(&prog, Data { nr, arch }).ret, expected(&fp, Abi::X86_64, arch, nr));
+        prop_assert_eq!(bpf::run(&prog, Data::call(nr, arch)).ret, expected(&fp, Abi::X86_64, arch, nr));
     }
 }
 
