@@ -6,6 +6,7 @@
 
 mod attach;
 mod bpf;
+mod differential;
 mod filter;
 mod harness;
 #[cfg(target_arch = "x86_64")]
