@@ -6,6 +6,7 @@
 
 mod attach;
 mod bpf;
+mod checks;
 mod differential;
 mod filter;
 mod harness;
