@@ -17,7 +17,10 @@ use systrace_core::calls::{self, Class};
 use systrace_core::fake::FakeTracer;
 use systrace_core::translate::translate;
 use systrace_core::{RawCall, Stop, engine};
-use systrace_linux::seccomp::consts::{RET_ALLOW, RET_TRACE};
+use systrace_linux::seccomp::consts::{
+    AUDIT_ARCH_AARCH64, AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, RET_ALLOW, RET_ERRNO, RET_KILL_PROCESS,
+    RET_TRACE, X32_SYSCALL_BIT,
+};
 use systrace_linux::seccomp::{audit_arch, compile};
 use systrace_policy::ast::{Action, PermitFlag};
 use systrace_policy::{Abi, Binder, CallId, Credentials, NoEnvironment, Policy};
@@ -467,4 +470,105 @@ fn a_written_policy_is_decided_in_the_filter() {
     assert_eq!(run("socket", [1, 3, 0, 0, 0, 0]), RET_TRACE);
     assert_eq!(run("socket", [2, 1, 0, 0, 0, 0]), RET_TRACE);
     assert_eq!(run("getrlimit", [7, 0, 0, 0, 0, 0]), RET_ALLOW);
+}
+
+/// Whether a rule can name the call `name`.
+fn plain(name: &str) -> bool {
+    name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+/// A policy that permits every call of every ABI outright, and some by
+/// their registers.
+fn permit_everything() -> Vec<Policy> {
+    let mut text = String::new();
+    let mut abis = vec![Abi::native()];
+    if Abi::native() == Abi::X86_64 {
+        abis.push(Abi::I386);
+    }
+    for abi in abis {
+        let emul = abi.emulation_name();
+        text.push_str(&format!("Policy: /bin/all, Emulation: {emul}\n"));
+        text.push_str(&format!("\t{emul}-fchmod: mode eq \"600\" then permit\n"));
+        text.push_str(&format!(
+            "\t{emul}-socket: sockdom eq \"AF_UNIX\" then permit\n"
+        ));
+        for nr in 0..=calls::max_number(abi) {
+            if let Some(name) = calls::name(abi, nr).filter(|n| plain(n)) {
+                text.push_str(&format!("\t{emul}-{name}: permit\n"));
+            }
+        }
+    }
+    let binder = Binder {
+        table: &calls::Syscalls,
+        env: &NoEnvironment,
+    };
+    Policy::load(&text, "all", &binder).expect("binds").0
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(3000))]
+
+    /// Issue 14, against the engine's own table: whatever a policy permits,
+    /// a call whose class makes it stop is never allowed in the kernel
+    /// (unless it cannot be denied at all), an x32 number fails with
+    /// `ENOSYS`, a number no table names stops, an unknown architecture
+    /// is killed.
+    #[test]
+    fn the_filter_never_allows_what_must_stop(
+        nr in prop_oneof![0u32..500, any::<u32>(), (0u32..500).prop_map(|n| n | X32_SYSCALL_BIT)],
+        arch_pick in 0usize..5,
+        args in any::<[u64; 6]>(),
+        registered in any::<bool>(),
+    ) {
+        use std::sync::OnceLock;
+        static PROGRAM: OnceLock<Vec<systrace_linux::seccomp::SockFilter>> = OnceLock::new();
+        let prog = PROGRAM.get_or_init(|| {
+            let fast = engine::fast_path(&permit_everything(), true, &BTreeSet::new());
+            compile(&fast, Abi::native()).expect("compiles").instructions().to_vec()
+        });
+        let mut args = args;
+        if registered {
+            // Registers the checks above pass.
+            args[0] = 1;
+            args[1] = 0o600;
+        }
+        let arch = [
+            audit_arch(Abi::native()),
+            AUDIT_ARCH_I386,
+            if Abi::native() == Abi::X86_64 { AUDIT_ARCH_AARCH64 } else { AUDIT_ARCH_X86_64 },
+            0x4000_003e,
+            0,
+        ][arch_pick];
+        let ret = bpf::run(prog, Data::with_args(nr, arch, args)).ret;
+        let abi = systrace_linux::seccomp::abi_of(arch)
+            .filter(|&a| a == Abi::native() || (Abi::native() == Abi::X86_64 && a == Abi::I386));
+        let Some(abi) = abi else {
+            prop_assert_eq!(ret, RET_KILL_PROCESS);
+            return Ok(());
+        };
+        if abi == Abi::X86_64 && nr & X32_SYSCALL_BIT != 0 {
+            prop_assert_eq!(ret, RET_ERRNO | libc::ENOSYS as u32);
+            return Ok(());
+        }
+        let class = calls::class(abi, nr).class;
+        if ret == RET_ALLOW {
+            prop_assert!(
+                !class.contains(Class::STOPS) || class.contains(Class::NEVER_DENIED),
+                "{:?} {} ({:?}) allowed", abi, nr, calls::name(abi, nr)
+            );
+            prop_assert!(calls::name(abi, nr).is_some(), "an unknown number allowed");
+        }
+        // Every call that need not stop runs in the kernel here, the
+        // checked ones when their registers pass.
+        // (Those the policy names: a name the grammar cannot spell has no
+        // rule.)
+        let named = calls::name(abi, nr).is_some_and(plain);
+        let refused = ret == RET_ERRNO | libc::ENOSYS as u32;
+        if named && !class.contains(Class::STOPS) && !refused {
+            let checked = matches!(calls::name(abi, nr), Some("fchmod" | "socket"));
+            if !checked || registered {
+                prop_assert_eq!(ret, RET_ALLOW, "{:?} {:?}", abi, calls::name(abi, nr));
+            }
+        }
+    }
 }
