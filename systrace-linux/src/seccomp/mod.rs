@@ -92,9 +92,9 @@ pub mod consts {
     /// Offset of `seccomp_data.arch`.
     pub const OFF_ARCH: u32 = 4;
     /// Offset of `seccomp_data.instruction_pointer` (a `u64`).
-    pub const OFF_IP: u32 = 8;
+    pub const OFF_IP: u32 = std::mem::offset_of!(libc::seccomp_data, instruction_pointer) as u32;
     /// Offset of `seccomp_data.args` (six `u64`).
-    pub const OFF_ARGS: u32 = 16;
+    pub const OFF_ARGS: u32 = std::mem::offset_of!(libc::seccomp_data, args) as u32;
 
     /// Offset of the low (or, with `high`, the high) 32-bit half of
     /// `seccomp_data.args[arg]`, in this machine's byte order.

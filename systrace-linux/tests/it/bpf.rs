@@ -52,6 +52,10 @@ impl Data {
     }
 }
 
+/// `BPF_RET | BPF_A`: return the accumulator (the tests use it to read
+/// what a load gives; the compiler never emits it).
+pub const RET_A: u16 = (libc::BPF_RET | libc::BPF_A) as u16;
+
 /// What a run ended with: the return value and how many instructions ran.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Run {
@@ -83,7 +87,7 @@ pub fn validate(prog: &[SockFilter]) -> Result<(), String> {
                     return Err(format!("{pc}: jump out of range"));
                 }
             }
-            RET_K | ALU_AND_K => {}
+            RET_K | RET_A | ALU_AND_K => {}
             code => {
                 return Err(format!(
                     "{pc}: opcode {code:#x} not used by seccomp filters here"
@@ -91,7 +95,7 @@ pub fn validate(prog: &[SockFilter]) -> Result<(), String> {
             }
         }
     }
-    if prog.last().map(|i| i.code) != Some(RET_K) {
+    if !matches!(prog.last().map(|i| i.code), Some(RET_K | RET_A)) {
         return Err("does not end in a return".into());
     }
     Ok(())
@@ -120,6 +124,7 @@ pub fn run(prog: &[SockFilter], data: Data) -> Run {
                 pc += usize::from(if holds { insn.jt } else { insn.jf });
             }
             RET_K => return Run { ret: insn.k, steps },
+            RET_A => return Run { ret: a, steps },
             code => panic!("opcode {code:#x}"),
         }
     }

@@ -9,7 +9,7 @@ use systrace_linux::seccomp::consts::*;
 use systrace_linux::seccomp::{Program, SockFilter, compile};
 use systrace_policy::Abi;
 
-use crate::bpf::{self, Data};
+use crate::bpf::{self, Data, RET_A};
 
 const ENOSYS: u32 = libc::ENOSYS as u32;
 const TRACE: u32 = RET_TRACE;
@@ -594,4 +594,31 @@ proptest! {
         let data = Data::with_args(nr, arch, args);
         prop_assert_eq!(bpf::run(&prog, data).ret, expected_with(&fp, Abi::X86_64, data));
     }
+}
+
+#[test]
+fn the_interpreter_reads_every_word_of_seccomp_data() {
+    assert_eq!((OFF_IP, OFF_ARGS, SECCOMP_DATA_LEN), (8, 16, 64));
+    let data = Data {
+        nr: 1,
+        arch: AUDIT_ARCH_X86_64,
+        ip: 0x1122_3344_5566_7788,
+        args: [0, 0, 0, 0, 0, 0xaabb_ccdd_0000_0005],
+    };
+    let word = |off: u32| bpf::run(&[ld(off), ret_a()], data).ret;
+    let (lo, hi) = if cfg!(target_endian = "little") {
+        (0, 4)
+    } else {
+        (4, 0)
+    };
+    assert_eq!(word(OFF_IP + lo), 0x5566_7788);
+    assert_eq!(word(OFF_IP + hi), 0x1122_3344);
+    assert_eq!(word(arg_word(5, false)), 5);
+    assert_eq!(word(arg_word(5, true)), 0xaabb_ccdd);
+    assert_eq!(word(OFF_NR), 1);
+}
+
+/// `ret A`, for the interpreter's tests: returns the accumulator.
+fn ret_a() -> SockFilter {
+    SockFilter::stmt(RET_A, 0)
 }
