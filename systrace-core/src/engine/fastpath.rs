@@ -20,8 +20,8 @@
 //! A call whose rules look only at arguments the filter can see gets a
 //! [`Guard`] in [`FastPath::checks`]: `fchmod: fd eq "3" and mode eq
 //! "600" then permit` runs `fchmod(3, 0600)` without a stop and stops
-//! every other `fchmod`. Only calls that do not stop by their class, have
-//! no alias and no descriptor form qualify, and only when every argument
+//! every other `fchmod`. Only calls that do not stop by their class, name
+//! no path, have no alias and no descriptor form qualify, and only when every argument
 //! the engine translates for them is either printed from its register
 //! alone ([`ArgSpec::register_pure`]) or is the `filename` of a
 //! descriptor call, which the engine only fails where the kernel fails
@@ -125,7 +125,11 @@ pub fn register_check(policy: &Policy, abi: Abi, nr: u32) -> Option<Guard> {
     let qualifies = desc.alias == AliasRule::None
         && calls::fd_form(abi, nr).is_none()
         && !policy.uses_credentials()
-        && !calls::class(abi, nr).class.contains(Class::STOPS)
+        // What stops by its class, and what the engine may refuse by the
+        // path it names (`/proc`), is never decided in the kernel.
+        && !calls::class(abi, nr)
+            .class
+            .intersects(Class::STOPS.union(Class::PATH))
         && desc
             .args
             .iter()
