@@ -131,3 +131,121 @@ fn what_the_check_allows_the_engine_permits() {
         assert_eq!(g.holds(&args), permitted, "{args:?}: {decisions:?}");
     }
 }
+
+mod random {
+    //! Random policies on the whole engine: wherever a call's check holds,
+    //! the engine, deciding the stopped call, permits it.
+
+    use proptest::prelude::*;
+    use systrace_core::Decision;
+    use systrace_core::engine::Mode;
+    use systrace_policy::Abi;
+
+    use super::super::{PID, Setup, header};
+
+    /// A call's name, and its translators with the texts rules compare.
+    type Call = (
+        &'static str,
+        &'static [(&'static str, &'static [&'static str])],
+    );
+
+    const CALLS: [Call; 3] = [
+        (
+            "fchmod",
+            &[
+                ("fd", &["3", "4", "-1"]),
+                ("mode", &["600", "644", "4755"]),
+                ("filename", &["/tmp/f3"]),
+            ],
+        ),
+        (
+            "fchown",
+            &[
+                ("fd", &["3", "5"]),
+                ("uid", &["0", "1000", "4294967295"]),
+                ("gid", &["0", "100"]),
+            ],
+        ),
+        (
+            "socket",
+            &[
+                ("sockdom", &["AF_UNIX", "AF_INET", "AF_UNKNOWN(77)"]),
+                ("socktype", &["SOCK_STREAM", "SOCK_DGRAM"]),
+            ],
+        ),
+    ];
+    const VALUES: [u64; 12] = [
+        0,
+        1,
+        2,
+        3,
+        4,
+        5,
+        77,
+        1000,
+        0o600,
+        0o644,
+        0o104755,
+        0xffff_ffff,
+    ];
+    const ACTIONS: [&str; 4] = ["permit", "permit", "deny", "permit log"];
+
+    /// `(call, [(arg, op, value)] joined by and/or, action)`.
+    type Rule = (usize, Vec<(usize, bool, usize)>, bool, usize);
+
+    fn rule_text((call, cmps, or, action): &Rule) -> String {
+        let (name, args) = CALLS[*call];
+        let cond: Vec<String> = cmps
+            .iter()
+            .map(|&(a, eq, v)| {
+                let (t, texts) = args[a % args.len()];
+                let op = if eq { "eq" } else { "neq" };
+                format!("{t} {op} \"{}\"", texts[v % texts.len()])
+            })
+            .collect();
+        let joined = cond.join(if *or { " or " } else { " and " });
+        let cond = if joined.is_empty() {
+            String::new()
+        } else {
+            format!("{joined} then ")
+        };
+        format!("\tlinux64-{name}: {cond}{}\n", ACTIONS[*action])
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(150))]
+
+        #[test]
+        fn the_engine_permits_what_a_check_lets_run(
+            rules in proptest::collection::vec(
+                (0usize..3, proptest::collection::vec((0usize..3, any::<bool>(), 0usize..3), 0..3), any::<bool>(), 0usize..4),
+                1..6,
+            ),
+            calls in proptest::collection::vec((0usize..3, [0usize..12, 0usize..12, 0usize..12], any::<u32>()), 20),
+        ) {
+            let text: String = rules.iter().map(rule_text).collect();
+            let mut s = Setup::new("register-random");
+            s.policy(super::super::IMAGE, &header(&text));
+            for fd in 0..=4 {
+                s.tracer.set_fd(PID, fd, format!("/tmp/f{fd}"));
+            }
+            let mut engine = s.engine(Mode::Enforce);
+            let fast = s.first_fast_path().clone();
+            for (call, picks, high) in calls {
+                let nr = systrace_core::calls::number(Abi::native(), CALLS[call].0).unwrap();
+                let mut args = [0u64; 6];
+                for (i, p) in picks.iter().enumerate() {
+                    args[i] = VALUES[*p] | if high % 3 == 0 { u64::from(high) << 32 } else { 0 };
+                }
+                s.call(nr, args);
+                let decisions = s.run(&mut engine);
+                if fast.runs(Abi::native(), nr, &args) {
+                    let bad_fd = call != 2 && !(0..=4).contains(&(args[0] as u32 as i32));
+                    let ok = decisions == [Decision::Permit]
+                        || (bad_fd && decisions == [Decision::Deny(libc::EBADF)]);
+                    prop_assert!(ok, "{} {:x?}: {:?}\n{}", CALLS[call].0, args, decisions, text);
+                }
+            }
+        }
+    }
+}
