@@ -15,7 +15,7 @@
 //! A backend with user notifications rather than ptrace would report each
 //! notification as a [`Stop`] whose [`Stop::id`] is the notification's id.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use systrace_policy::{Abi, Credentials};
@@ -191,6 +191,124 @@ pub struct FastPath {
     /// fail with `ENOSYS` as on an older kernel); every other refusal stops
     /// and is logged.
     pub refuse: BTreeSet<(Abi, u32, i32)>,
+    /// `(ABI, number)` → when the call runs without a stop: calls whose
+    /// rules the kernel filter can decide from the argument registers
+    /// alone (`fchmod: fd eq "3" and mode eq "600" then permit`). The
+    /// call runs without a stop when the [`Guard`] holds of its registers
+    /// and stops otherwise; the guard never holds where the engine would
+    /// not permit the call plainly. A call in `permit` is not here.
+    pub checks: BTreeMap<(Abi, u32), Guard>,
+}
+
+/// A test of a call's argument registers, as a seccomp filter can make it:
+/// masked equalities, combined with `not`, `and` and `or`.
+///
+/// The registers are those the engine translates (i386 ones masked to 32
+/// bits), the ones the kernel copies into `seccomp_data.args`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Guard {
+    /// Always.
+    True,
+    /// Never.
+    False,
+    /// `args[arg] & mask == value` (`value` within `mask`, `mask` not 0).
+    Bits {
+        /// The register, 0 to 5.
+        arg: u8,
+        /// The bits looked at.
+        mask: u64,
+        /// What they must be.
+        value: u64,
+    },
+    /// Not.
+    Not(Box<Guard>),
+    /// Both.
+    And(Box<Guard>, Box<Guard>),
+    /// Either.
+    Or(Box<Guard>, Box<Guard>),
+}
+
+impl Guard {
+    /// `args[arg] & mask == value`: [`Guard::False`] when `value` has bits
+    /// outside `mask`, [`Guard::True`] for an empty mask.
+    pub fn bits(arg: u8, mask: u64, value: u64) -> Guard {
+        if value & !mask != 0 {
+            Guard::False
+        } else if mask == 0 {
+            Guard::True
+        } else {
+            Guard::Bits { arg, mask, value }
+        }
+    }
+
+    /// Any of `values` under `mask` in register `arg`.
+    pub fn any_of(arg: u8, mask: u64, values: impl IntoIterator<Item = u64>) -> Guard {
+        values
+            .into_iter()
+            .map(|v| Guard::bits(arg, mask, v))
+            .fold(Guard::False, Guard::or)
+    }
+
+    /// Not `self`.
+    pub fn negate(self) -> Guard {
+        match self {
+            Guard::True => Guard::False,
+            Guard::False => Guard::True,
+            Guard::Not(g) => *g,
+            g => Guard::Not(Box::new(g)),
+        }
+    }
+
+    /// `self` and `other`.
+    pub fn and(self, other: Guard) -> Guard {
+        match (self, other) {
+            (Guard::False, _) | (_, Guard::False) => Guard::False,
+            (Guard::True, g) | (g, Guard::True) => g,
+            (a, b) => Guard::And(Box::new(a), Box::new(b)),
+        }
+    }
+
+    /// `self` or `other`.
+    pub fn or(self, other: Guard) -> Guard {
+        match (self, other) {
+            (Guard::True, _) | (_, Guard::True) => Guard::True,
+            (Guard::False, g) | (g, Guard::False) => g,
+            (a, b) => Guard::Or(Box::new(a), Box::new(b)),
+        }
+    }
+
+    /// Does it hold of these registers?
+    pub fn holds(&self, args: &[u64; 6]) -> bool {
+        match self {
+            Guard::True => true,
+            Guard::False => false,
+            Guard::Bits { arg, mask, value } => args
+                .get(usize::from(*arg))
+                .is_some_and(|r| r & mask == *value),
+            Guard::Not(g) => !g.holds(args),
+            Guard::And(a, b) => a.holds(args) && b.holds(args),
+            Guard::Or(a, b) => a.holds(args) || b.holds(args),
+        }
+    }
+
+    /// How many tests it makes: a measure of the filter code it needs.
+    pub fn size(&self) -> usize {
+        match self {
+            Guard::True | Guard::False => 0,
+            Guard::Bits { .. } => 1,
+            Guard::Not(g) => g.size(),
+            Guard::And(a, b) | Guard::Or(a, b) => a.size() + b.size(),
+        }
+    }
+}
+
+impl FastPath {
+    /// Does call `nr` of `abi` with registers `args` run without a stop?
+    /// (`false` for the refusals, which do not run at all.)
+    pub fn runs(&self, abi: Abi, nr: u32, args: &[u64; 6]) -> bool {
+        self.permit.contains(&(abi, nr))
+            || self.checks.get(&(abi, nr)).is_some_and(|g| g.holds(args))
+    }
 }
 
 /// What the engine reads of a stopped process to translate its call.

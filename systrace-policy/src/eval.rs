@@ -305,3 +305,104 @@ impl Policy {
         }
     }
 }
+
+/// A call's rule as it was compiled, for code that decides calls without
+/// the engine (the in-kernel fast path): see [`Policy::rule_forms`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RuleForm<'p> {
+    /// The rule's number in the policy.
+    pub number: usize,
+    /// Its action.
+    pub action: Action,
+    /// `log`.
+    pub log: bool,
+    /// Whether it has `as user:group`.
+    pub elevates: bool,
+    /// Whether it has a `, if user = N` predicate.
+    pub has_predicate: bool,
+    /// Its condition; `None` for an unconditional rule.
+    pub cond: Option<CondForm<'p>>,
+}
+
+/// A compiled condition, with the values of its comparisons after
+/// `$HOME`, `$USER` and `$CWD` expansion.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CondForm<'p> {
+    /// `true`.
+    True,
+    /// `not`.
+    Not(Box<CondForm<'p>>),
+    /// `and`.
+    And(Box<CondForm<'p>>, Box<CondForm<'p>>),
+    /// `or`.
+    Or(Box<CondForm<'p>>, Box<CondForm<'p>>),
+    /// `translator[nth] op value`, with `op` `eq` (`equal`) or `neq`.
+    Equality {
+        /// The translator's name.
+        translator: &'p str,
+        /// Which of the translators of that name.
+        nth: u8,
+        /// `eq` (true) or `neq` (false).
+        equal: bool,
+        /// The value compared with.
+        value: &'p str,
+    },
+    /// A comparison with any other operator.
+    Other {
+        /// The translator's name.
+        translator: &'p str,
+        /// Which of the translators of that name.
+        nth: u8,
+    },
+}
+
+impl Cond {
+    fn form(&self) -> CondForm<'_> {
+        match self {
+            Cond::True => CondForm::True,
+            Cond::Not(c) => CondForm::Not(Box::new(c.form())),
+            Cond::And(a, b) => CondForm::And(Box::new(a.form()), Box::new(b.form())),
+            Cond::Or(a, b) => CondForm::Or(Box::new(a.form()), Box::new(b.form())),
+            Cond::Cmp {
+                translator,
+                nth,
+                matcher,
+            } => match matcher {
+                Matcher::Eq(v) | Matcher::Neq(v) => CondForm::Equality {
+                    translator,
+                    nth: *nth,
+                    equal: matches!(matcher, Matcher::Eq(_)),
+                    value: v,
+                },
+                _ => CondForm::Other {
+                    translator,
+                    nth: *nth,
+                },
+            },
+        }
+    }
+}
+
+impl Policy {
+    /// The rules of `call` alone (not of its aliases), in the order
+    /// [`Policy::evaluate`] tries them, as compiled.
+    pub fn rule_forms(&self, call: CallId) -> Vec<RuleForm<'_>> {
+        self.index
+            .get(&call)
+            .map(|r| r.rules.as_slice())
+            .unwrap_or_default()
+            .iter()
+            .map(|&number| {
+                let c = &self.compiled[number];
+                RuleForm {
+                    number,
+                    action: c.action,
+                    log: c.log,
+                    elevates: c.elevate.is_some(),
+                    has_predicate: c.predicate.is_some(),
+                    cond: c.cond.as_ref().map(Cond::form),
+                }
+            })
+            .collect()
+    }
+}

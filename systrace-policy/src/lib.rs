@@ -67,7 +67,7 @@ pub mod table;
 
 pub use ast::{Action, PolicyFile, Rule, RuleLine, Section};
 pub use error::{Error, Location, Warning};
-pub use eval::{Arg, Credentials, Static, Verdict};
+pub use eval::{Arg, CondForm, Credentials, RuleForm, Static, Verdict};
 pub use matcher::{Environment, NoEnvironment};
 pub use policy::{Binder, Policy};
 pub use table::{Abi, CallId, CallInfo, CallTable, Unknown};

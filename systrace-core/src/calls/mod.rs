@@ -119,6 +119,66 @@ pub enum Translator {
     FdName,
 }
 
+/// Where a translator's printed value comes from: what decides whether a
+/// rule on it can be judged from the registers alone (in the kernel's
+/// filter, see [`crate::translate::register`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Source {
+    /// The value of the register and nothing else (and the ABI): the same
+    /// register value always prints the same.
+    Register,
+    /// Memory the register points to.
+    Memory,
+    /// The state of the process or the system: what a descriptor names, a
+    /// process's image, the user database.
+    State,
+}
+
+impl Translator {
+    /// Where this translator's value comes from. `fd` prints the number
+    /// (`3`), not what it names (that is `filename` of
+    /// [`Translator::FdName`]).
+    pub const fn source(self) -> Source {
+        match self {
+            Translator::Oflags
+            | Translator::Mode
+            | Translator::Uid
+            | Translator::Gid
+            | Translator::Fd
+            | Translator::Sockdom
+            | Translator::Socktype
+            | Translator::Signame
+            | Translator::Cmd
+            | Translator::Prot
+            | Translator::Request
+            | Translator::SeccompOp
+            | Translator::SeccompFlags
+            | Translator::Option
+            | Translator::Resource
+            | Translator::CloneFlags
+            | Translator::NamespaceFlags
+            | Translator::FileType
+            | Translator::Device => Source::Register,
+            Translator::Filename(_)
+            | Translator::String
+            | Translator::Sockaddr
+            | Translator::Argv
+            | Translator::Limits(_) => Source::Memory,
+            Translator::Uname | Translator::Pidname | Translator::FdName => Source::State,
+        }
+    }
+}
+
+impl ArgSpec {
+    /// Is the printed value a function of register [`ArgSpec::arg`]
+    /// alone: a register translator, reached from the register itself
+    /// ([`Via::Direct`] or [`Via::Id16`]), not through memory?
+    pub const fn register_pure(&self) -> bool {
+        matches!(self.translator.source(), Source::Register)
+            && matches!(self.via, Via::Direct | Via::Id16)
+    }
+}
+
 /// The width of the words of a structure an argument points to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Width {

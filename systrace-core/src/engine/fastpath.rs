@@ -14,14 +14,42 @@
 //! that a later policy would not: a filter can only be made stricter once
 //! installed. The one exception is the quiet refusals of
 //! [`FastPath::refuse`], which no policy can lift.
+//!
+//! # Rules decided on the registers
+//!
+//! A call whose rules look only at arguments the filter can see gets a
+//! [`Guard`] in [`FastPath::checks`]: `fchmod: fd eq "3" and mode eq
+//! "600" then permit` runs `fchmod(3, 0600)` without a stop and stops
+//! every other `fchmod`. Only calls that do not stop by their class, name
+//! no path, have no alias and no descriptor form qualify, and only when every argument
+//! the engine translates for them is either printed from its register
+//! alone ([`ArgSpec::register_pure`]) or is the `filename` of a
+//! descriptor call, which the engine only fails where the kernel fails
+//! the call too (a descriptor that names nothing: `EBADF`); a policy that
+//! looks at the process's ids (`, if user = 0`) has none.
+//!
+//! The guard follows the engine's evaluation: the call's rules in order,
+//! the first that matches decides. Each comparison is turned into the
+//! exact set of register values that print the compared text
+//! ([`register::equal`]); where that cannot be done it is unknown. A
+//! plain `permit` (no `log`, no flag, no `as`, no predicate) counts where
+//! its condition surely holds (an unknown comparison: never); any other
+//! rule wherever its condition may hold (an unknown comparison: always),
+//! and there the call stops, for the engine to decide as it always did.
+//! So the guard holds only where the first rule that matches is a plain
+//! permit: it can only err towards a stop. Fault injection takes a call
+//! that may be failed out of `checks` as out of `permit`.
 
 use std::collections::BTreeSet;
 
 use systrace_policy::ast::{Action, PermitFlag};
-use systrace_policy::{Abi, CallId, Policy, Static};
+use systrace_policy::{Abi, CallId, CondForm, Policy, Static};
 
-use crate::calls::{self, AliasRule, Class, FSREAD, FSWRITE, Unsafe};
-use crate::tracer::FastPath;
+use crate::calls::{
+    self, AliasRule, ArgSpec, Class, FSREAD, FSWRITE, SyscallDesc, Translator, Unsafe,
+};
+use crate::tracer::{FastPath, Guard};
+use crate::translate::register;
 
 /// The aliases a call may fold into.
 fn aliases(rule: AliasRule) -> &'static [CallId] {
@@ -77,8 +105,113 @@ pub fn fast_path(sections: &[Policy], use_aliases: bool, allow: &BTreeSet<Unsafe
             } = policy.static_outcome(CallId::Syscall(nr), folds)
             {
                 fast.permit.insert((abi, nr));
+            } else if let Some(guard) = register_check(policy, abi, nr) {
+                fast.checks.insert((abi, nr), guard);
             }
         }
     }
     fast
+}
+
+/// The most register tests one call's guard may make; a call whose rules
+/// need more stops.
+const MOST_TESTS: usize = 64;
+
+/// When call `nr` of `abi` runs without a stop by its registers, per the
+/// rules of `policy` (see the module documentation); `None` when it always
+/// stops.
+pub fn register_check(policy: &Policy, abi: Abi, nr: u32) -> Option<Guard> {
+    let desc = calls::desc(abi, nr)?;
+    let qualifies = desc.alias == AliasRule::None
+        && calls::fd_form(abi, nr).is_none()
+        && !policy.uses_credentials()
+        // What stops by its class, and what the engine may refuse by the
+        // path it names (`/proc`), is never decided in the kernel.
+        && !calls::class(abi, nr)
+            .class
+            .intersects(Class::STOPS.union(Class::PATH))
+        && desc
+            .args
+            .iter()
+            .all(|a| a.register_pure() || a.translator == Translator::FdName);
+    if !qualifies {
+        return None;
+    }
+    // (where the rule is taken to match, whether it is a plain permit)
+    let mut steps = Vec::new();
+    for rule in policy.rule_forms(CallId::Syscall(nr)) {
+        let plain = rule.action == Action::Permit(PermitFlag::None)
+            && !rule.log
+            && !rule.elevates
+            && !rule.has_predicate;
+        let (surely, maybe) = rule
+            .cond
+            .as_ref()
+            .map_or((Guard::True, Guard::True), |c| bounds(c, desc, abi));
+        let taken = if plain { surely } else { maybe };
+        let last = taken == Guard::True;
+        steps.push((taken, plain));
+        if last {
+            break;
+        }
+    }
+    // Past the last rule the call is unmatched: it stops.
+    let guard = steps
+        .into_iter()
+        .rev()
+        .fold(Guard::False, |rest, (taken, plain)| {
+            if plain {
+                taken.or(rest)
+            } else {
+                taken.negate().and(rest)
+            }
+        });
+    (guard != Guard::False && guard.size() <= MOST_TESTS).then_some(guard)
+}
+
+/// Where `cond` surely holds and where it may hold, as register tests.
+fn bounds(cond: &CondForm<'_>, desc: &SyscallDesc, abi: Abi) -> (Guard, Guard) {
+    match cond {
+        CondForm::True => (Guard::True, Guard::True),
+        CondForm::Not(c) => {
+            let (surely, maybe) = bounds(c, desc, abi);
+            (maybe.negate(), surely.negate())
+        }
+        CondForm::And(a, b) => {
+            let (sa, ma) = bounds(a, desc, abi);
+            let (sb, mb) = bounds(b, desc, abi);
+            (sa.and(sb), ma.and(mb))
+        }
+        CondForm::Or(a, b) => {
+            let (sa, ma) = bounds(a, desc, abi);
+            let (sb, mb) = bounds(b, desc, abi);
+            (sa.or(sb), ma.or(mb))
+        }
+        CondForm::Equality {
+            translator,
+            nth,
+            equal,
+            value,
+        } => match spec(desc, translator, *nth) {
+            // No such translator: the engine has no value, every
+            // comparison is false.
+            None => (Guard::False, Guard::False),
+            Some(spec) => match register::equal(spec, abi, value) {
+                Some(eq) => {
+                    let exact = if *equal { eq } else { eq.negate() };
+                    (exact.clone(), exact)
+                }
+                None => (Guard::False, Guard::True),
+            },
+        },
+        CondForm::Other { .. } => (Guard::False, Guard::True),
+    }
+}
+
+/// The argument a rule names `translator[nth]`.
+fn spec<'d>(desc: &'d SyscallDesc, translator: &str, nth: u8) -> Option<&'d ArgSpec> {
+    desc.args
+        .iter()
+        .filter(|a| a.translator.name() == translator)
+        .nth(usize::from(nth))
 }

@@ -197,16 +197,21 @@ impl Engine {
                     .map(|p| p.abi())
                     .chain([systrace_policy::Abi::native()])
                     .collect();
+                // Calls checked by their registers run without a stop only
+                // when the registers pass: said so.
+                let checked = fast.checks.keys().map(|&call| (call, " (by registers)"));
                 let mut names: Vec<String> = fast
                     .permit
                     .iter()
-                    .filter(|(abi, _)| abis.contains(abi))
-                    .map(|&(abi, nr)| {
+                    .map(|&call| (call, ""))
+                    .chain(checked)
+                    .filter(|((abi, _), _)| abis.contains(abi))
+                    .map(|((abi, nr), how)| {
                         let name = calls::display_name(abi, nr);
                         if abi == systrace_policy::Abi::native() {
-                            name.into_owned()
+                            format!("{name}{how}")
                         } else {
-                            format!("{name} ({abi})")
+                            format!("{name} ({abi}){how}")
                         }
                     })
                     .collect();

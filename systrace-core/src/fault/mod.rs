@@ -277,6 +277,8 @@ impl Faults {
     pub fn narrow(&self, fast: &mut FastPath, aliases: bool) {
         fast.permit
             .retain(|&(abi, nr)| !self.may_fail(abi, nr, aliases));
+        fast.checks
+            .retain(|&(abi, nr), _| !self.may_fail(abi, nr, aliases));
     }
 
     /// The lineage of `pid`, made up for a process never seen before.

@@ -14,6 +14,8 @@
 //! * [`memory`]: structures read from the process (`socketcall` words, the
 //!   old i386 `mmap` block, `open_how`, `msghdr`, socket addresses,
 //!   argument vectors);
+//! * [`register`]: the translators that print one register alone, and
+//!   the register values that print a given text;
 //! * `value`: every other translator.
 //!
 //! # Failing closed
@@ -65,6 +67,7 @@
 mod filename;
 pub mod memory;
 pub mod path;
+pub mod register;
 pub mod script;
 mod value;
 

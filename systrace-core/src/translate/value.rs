@@ -10,7 +10,7 @@ use crate::tracer::{Block, Pointer};
 
 use super::memory::{self, PATH_MAX_LEN};
 use super::path;
-use super::{OpenFlags, Tracee, Translated, filename};
+use super::{OpenFlags, Tracee, Translated, filename, register};
 
 /// Translates argument `spec` of the call; `open` holds the open flags of
 /// an open-like call.
@@ -53,30 +53,16 @@ pub(super) fn translate_arg(
             let args: Vec<_> = args.iter().map(|a| format::bytes(a)).collect();
             format::argv(&args)
         }
-        Translator::Oflags => format::oflags(raw),
-        Translator::Mode => format::mode(raw),
-        Translator::Uid => format::uid(raw),
-        Translator::Gid => format::gid(raw),
         Translator::Uname => format::uname(raw as u32),
-        Translator::Fd => format::fd(raw),
-        Translator::Sockdom => format::sockdom(raw),
-        Translator::Socktype => format::socktype(raw),
         Translator::Pidname => pidname(t, raw)?,
-        Translator::Signame => format::signame(raw),
-        Translator::Cmd => format::fcntl_cmd(raw, abi == Abi::I386),
-        Translator::Prot => format::prot(raw),
-        Translator::Request => format::ioctl_request(raw),
-        Translator::SeccompOp => format::seccomp_op(raw),
-        Translator::SeccompFlags => format::seccomp_flags(raw),
-        Translator::Option => format::prctl_option(raw),
-        Translator::Resource => format::rlimit_resource(raw),
-        Translator::CloneFlags => format::clone_flags(raw),
-        Translator::NamespaceFlags => format::namespace_flags(raw),
         Translator::Limits(width) => return limits(t, spec, width, raw),
-        Translator::FileType => format::filetype(raw),
         Translator::FdName => return filename::descriptor(t, spec),
-        Translator::Device => format::device(raw),
         Translator::Sockaddr => return sockaddr(t, spec),
+        // Every other translator prints the register alone.
+        other => match register::print(other, abi, raw) {
+            Some(value) => value,
+            None => return Ok(printed(None)),
+        },
     };
     Ok(printed(Some(value)))
 }

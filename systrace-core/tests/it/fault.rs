@@ -415,3 +415,27 @@ fn a_frontend_can_inject_faults() {
     assert_eq!(transcript.matches("OKAY\n").count(), 3, "{transcript}");
     assert!(!transcript.contains("WRONG"), "{transcript}");
 }
+
+/// A call that may be failed stops, even where a register check would
+/// have let it run in the kernel; one that may not keeps its check.
+#[test]
+fn calls_that_may_fail_lose_their_register_check() {
+    let mut s = Setup::new("fault-checks");
+    let fchmod = libc::SYS_fchmod as u32;
+    s.policy(
+        IMAGE,
+        &header(
+            "\tlinux64-socket: sockdom eq \"AF_UNIX\" then permit\n\
+             \tlinux64-fchmod: mode eq \"600\" then permit\n",
+        ),
+    );
+    let _engine = engine(
+        &mut s,
+        Mode::Enforce,
+        false,
+        faults(10.0, 1, Some(&["socket"])),
+    );
+    let fast = s.first_fast_path();
+    assert!(!fast.checks.contains_key(&(Abi::native(), SOCKET)));
+    assert!(fast.checks.contains_key(&(Abi::native(), fchmod)));
+}

@@ -130,21 +130,65 @@ pub(crate) fn effective(fast: &FastPath, native: Abi) -> Allowed {
         .copied()
         .filter(|&(abi, _, _)| runs_on(abi, native))
         .collect();
-    FastPath { permit, refuse }
+    let mut checked: BTreeSet<(Abi, u32)> = fast
+        .checks
+        .keys()
+        .copied()
+        .filter(|&(abi, _)| runs_on(abi, native))
+        .collect();
+    guard::sanitize(&mut checked);
+    let checks = fast
+        .checks
+        .iter()
+        .filter(|(call, _)| checked.contains(call))
+        .map(|(&call, g)| (call, g.clone()))
+        .collect();
+    FastPath {
+        permit,
+        refuse,
+        checks,
+    }
 }
 
 /// Whether filters that do `old` already do no more than `new`: nothing
 /// runs without a stop that `new` stops, nothing `new` refuses runs.
 fn within(old: &Allowed, new: &Allowed) -> bool {
-    old.permit.is_subset(&new.permit) && new.refuse.is_subset(&old.refuse)
+    old.permit.is_subset(&new.permit)
+        && new.refuse.is_subset(&old.refuse)
+        && old
+            .checks
+            .iter()
+            .all(|(call, g)| new.permit.contains(call) || new.checks.get(call) == Some(g))
 }
 
 /// What `old` and `new` do together: the calls both let through, those
 /// either refuses.
+///
+/// A call checked by its registers in either runs where both let it (the
+/// kernel runs a call only when every stacked filter allows it).
 fn narrowed(old: &Allowed, new: &Allowed) -> Allowed {
+    let mut checks = std::collections::BTreeMap::new();
+    for (call, g) in &new.checks {
+        if old.permit.contains(call) {
+            checks.insert(*call, g.clone());
+        } else if let Some(before) = old.checks.get(call) {
+            let both = if before == g {
+                g.clone()
+            } else {
+                before.clone().and(g.clone())
+            };
+            checks.insert(*call, both);
+        }
+    }
+    for (call, g) in &old.checks {
+        if new.permit.contains(call) {
+            checks.insert(*call, g.clone());
+        }
+    }
     FastPath {
         permit: old.permit.intersection(&new.permit).copied().collect(),
         refuse: old.refuse.union(&new.refuse).copied().collect(),
+        checks,
     }
 }
 

@@ -17,7 +17,8 @@
 //! `ENOSYS`; for it and `AUDIT_ARCH_I386`, the engine's quiet refusals
 //! ([`FastPath::refuse`]: `clone3`, `io_uring_setup`) fail with their
 //! errno; numbers in the fast path are `SECCOMP_RET_ALLOW`, every other
-//! one `SECCOMP_RET_TRACE`.
+//! one `SECCOMP_RET_TRACE`, except the calls of [`FastPath::checks`],
+//! allowed when their argument registers pass their guard (see [`ir`]).
 //! An unknown architecture is `SECCOMP_RET_KILL_PROCESS`. On AArch64 the
 //! one block is `AUDIT_ARCH_AARCH64`, without the x32 test.
 //!
@@ -32,7 +33,7 @@ use systrace_policy::Abi;
 
 pub use emit::{EmitError, emit};
 pub use install::Program;
-pub use ir::{ArchRules, FilterIr, RangeTable, Verdict};
+pub use ir::{ArchRules, FilterIr, Leaf, RangeTable, Verdict};
 
 /// One classic BPF instruction, `struct sock_filter` of
 /// `linux/filter.h`.
@@ -83,11 +84,28 @@ pub mod consts {
     pub const JSET_K: u16 = 0x45;
     /// `BPF_RET | BPF_K`.
     pub const RET_K: u16 = 0x06;
+    /// `BPF_ALU | BPF_AND | BPF_K`: `A &= k`.
+    pub const ALU_AND_K: u16 = (libc::BPF_ALU | libc::BPF_AND | libc::BPF_K) as u16;
 
     /// Offset of `seccomp_data.nr`.
     pub const OFF_NR: u32 = 0;
     /// Offset of `seccomp_data.arch`.
     pub const OFF_ARCH: u32 = 4;
+    /// Offset of `seccomp_data.instruction_pointer` (a `u64`).
+    pub const OFF_IP: u32 = std::mem::offset_of!(libc::seccomp_data, instruction_pointer) as u32;
+    /// Offset of `seccomp_data.args` (six `u64`).
+    pub const OFF_ARGS: u32 = std::mem::offset_of!(libc::seccomp_data, args) as u32;
+
+    /// Offset of the low (or, with `high`, the high) 32-bit half of
+    /// `seccomp_data.args[arg]`, in this machine's byte order.
+    pub const fn arg_word(arg: u8, high: bool) -> u32 {
+        let base = OFF_ARGS + 8 * arg as u32;
+        if high == cfg!(target_endian = "little") {
+            base + 4
+        } else {
+            base
+        }
+    }
     /// `sizeof(struct seccomp_data)`.
     pub const SECCOMP_DATA_LEN: u32 = 64;
 

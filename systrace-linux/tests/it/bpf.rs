@@ -5,26 +5,56 @@
 
 use systrace_linux::seccomp::SockFilter;
 use systrace_linux::seccomp::consts::{
-    JA, JEQ_K, JGE_K, JGT_K, JSET_K, LD_W_ABS, MAX_INSNS, RET_K, SECCOMP_DATA_LEN,
+    ALU_AND_K, JA, JEQ_K, JGE_K, JGT_K, JSET_K, LD_W_ABS, MAX_INSNS, RET_K, SECCOMP_DATA_LEN,
 };
 
-/// The input of a filter: `struct seccomp_data` (the fields the
-/// interpreter needs; the rest reads as zero).
-#[derive(Clone, Copy, Debug)]
+/// The input of a filter: `struct seccomp_data`.
+#[derive(Clone, Copy, Debug, Default)]
 pub struct Data {
     pub nr: u32,
     pub arch: u32,
+    pub ip: u64,
+    pub args: [u64; 6],
 }
 
 impl Data {
-    fn word(&self, off: u32) -> u32 {
-        match off {
-            0 => self.nr,
-            4 => self.arch,
-            _ => 0,
+    /// A call with no arguments.
+    pub fn call(nr: u32, arch: u32) -> Data {
+        Data {
+            nr,
+            arch,
+            ..Data::default()
         }
     }
+
+    /// A call with these argument registers.
+    pub fn with_args(nr: u32, arch: u32, args: [u64; 6]) -> Data {
+        Data {
+            nr,
+            arch,
+            args,
+            ..Data::default()
+        }
+    }
+
+    /// The 32-bit word at `off`, as the kernel lays the structure out in
+    /// this machine's byte order.
+    fn word(&self, off: u32) -> u32 {
+        let mut bytes = Vec::with_capacity(64);
+        bytes.extend_from_slice(&self.nr.to_ne_bytes());
+        bytes.extend_from_slice(&self.arch.to_ne_bytes());
+        bytes.extend_from_slice(&self.ip.to_ne_bytes());
+        for a in self.args {
+            bytes.extend_from_slice(&a.to_ne_bytes());
+        }
+        let off = off as usize;
+        u32::from_ne_bytes(bytes[off..off + 4].try_into().unwrap())
+    }
 }
+
+/// `BPF_RET | BPF_A`: return the accumulator (the tests use it to read
+/// what a load gives; the compiler never emits it).
+pub const RET_A: u16 = (libc::BPF_RET | libc::BPF_A) as u16;
 
 /// What a run ended with: the return value and how many instructions ran.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -57,7 +87,7 @@ pub fn validate(prog: &[SockFilter]) -> Result<(), String> {
                     return Err(format!("{pc}: jump out of range"));
                 }
             }
-            RET_K => {}
+            RET_K | RET_A | ALU_AND_K => {}
             code => {
                 return Err(format!(
                     "{pc}: opcode {code:#x} not used by seccomp filters here"
@@ -65,7 +95,7 @@ pub fn validate(prog: &[SockFilter]) -> Result<(), String> {
             }
         }
     }
-    if prog.last().map(|i| i.code) != Some(RET_K) {
+    if !matches!(prog.last().map(|i| i.code), Some(RET_K | RET_A)) {
         return Err("does not end in a return".into());
     }
     Ok(())
@@ -82,6 +112,7 @@ pub fn run(prog: &[SockFilter], data: Data) -> Run {
         pc += 1;
         match insn.code {
             LD_W_ABS => a = data.word(insn.k),
+            ALU_AND_K => a &= insn.k,
             JA => pc += insn.k as usize,
             JEQ_K | JGT_K | JGE_K | JSET_K => {
                 let holds = match insn.code {
@@ -93,6 +124,7 @@ pub fn run(prog: &[SockFilter], data: Data) -> Run {
                 pc += usize::from(if holds { insn.jt } else { insn.jf });
             }
             RET_K => return Run { ret: insn.k, steps },
+            RET_A => return Run { ret: a, steps },
             code => panic!("opcode {code:#x}"),
         }
     }

@@ -183,6 +183,12 @@ impl<'a> Run<'a> {
         self
     }
 
+    /// Run with this fast path.
+    pub fn fast_path(mut self, fast: FastPath) -> Run<'a> {
+        self.fast = fast;
+        self
+    }
+
     /// Refuse these calls in the kernel, with `ENOSYS`, as the engine's quiet
     /// refusals are.
     pub fn refuse(mut self, calls: &[(Abi, u32)]) -> Run<'a> {

@@ -6,6 +6,8 @@
 
 mod attach;
 mod bpf;
+mod checks;
+mod differential;
 mod filter;
 mod harness;
 #[cfg(target_arch = "x86_64")]

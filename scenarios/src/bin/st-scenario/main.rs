@@ -5,6 +5,8 @@
 //! ```text
 //! st-scenario getpid-loop N        N getpid calls; prints "done N"
 //! st-scenario open PATH...         open each; prints "ok" or the errno name
+//! st-scenario fchmod PATH MODE...  open PATH, fchmod it to each octal MODE;
+//!                                  prints "fchmod MODE ok" or the errno name
 //! st-scenario threads N PATH       N threads each open PATH; "thread TID RESULT"
 //! st-scenario fork N PATH          N children each open PATH; "child PID RESULT"
 //! st-scenario fork-getpid N        a child and its parent each call getpid N times
@@ -68,6 +70,20 @@ fn main() {
         "open" => {
             for path in &args[1..] {
                 println!("{}", open(path));
+            }
+        }
+        "fchmod" => {
+            use std::os::unix::fs::PermissionsExt;
+            let file = std::fs::File::open(arg(1)).expect("open the file");
+            for m in &args[2..] {
+                let mode = u32::from_str_radix(m, 8).expect("an octal mode");
+                // std's File::set_permissions is fchmod(2).
+                let done = file.set_permissions(std::fs::Permissions::from_mode(mode));
+                let what = done.map_or_else(
+                    |e| errno_name(e.raw_os_error().unwrap_or(0)),
+                    |()| "ok".to_string(),
+                );
+                println!("fchmod {m} {what}");
             }
         }
         "threads" => {

@@ -7,6 +7,7 @@ mod learn;
 mod logs;
 mod modes;
 mod refuse;
+mod registers;
 mod saving;
 
 use std::fs;

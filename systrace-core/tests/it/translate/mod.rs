@@ -5,6 +5,7 @@
 mod aliases;
 mod failing;
 mod paths;
+mod register;
 mod values;
 
 use std::fs;
