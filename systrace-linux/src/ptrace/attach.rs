@@ -234,7 +234,7 @@ impl Backend {
         let abi = abi_of(info.arch);
         let verdict = match &proc.user_filter {
             _ if proc.ghost => Verdict::Allow,
-            Some(filter) => filter.lookup(info.arch, nr),
+            Some(filter) => filter.verdict(info.arch, nr, &info.args),
             None => return,
         };
         let _ = match (verdict, abi) {
