@@ -20,7 +20,7 @@
 //! * `Allow` (the fast path): resumed at once, no event;
 //! * `Errno` (`io_uring_setup`, x32 calls): denied by the backend;
 //! * `KillProcess` (an ABI systrace does not know): killed;
-//! * `Trace`: an [`Event::Syscall`], the process staying at the entry stop
+//! * `Trace`: an [`Event::Syscall`](systrace_core::Event::Syscall), the process staying at the entry stop
 //!   until [`Tracer::resume`](systrace_core::Tracer::resume).
 //!
 //! `restart_syscall` is always let through: it only resumes a call already

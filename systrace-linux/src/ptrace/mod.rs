@@ -65,7 +65,7 @@
 //!
 //! # Protected arguments
 //!
-//! [`Tracer::permit_checked`] hands the kernel copies of what the policy
+//! [`Tracer::resume`] with a permit and its checked bytes hands the kernel copies of what the policy
 //! checked, in an area of each address space the process cannot write,
 //! mapped at each exec stop (`protect.rs`); open-like calls become
 //! `openat2` without symbolic links, and the other path calls reach the

@@ -6,10 +6,40 @@
 
 use std::marker::PhantomData;
 
-use crate::seccomp::SockFilter;
-
 /// `SECCOMP_SET_MODE_FILTER`.
-pub const SET_MODE_FILTER: u32 = 1;
+pub const SET_MODE_FILTER: u32 = libc::SECCOMP_SET_MODE_FILTER;
+
+/// One classic BPF instruction, `struct sock_filter` of
+/// `linux/filter.h`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct SockFilter {
+    /// Opcode: class, size, mode or operation, source.
+    pub code: u16,
+    /// Jump offset when the condition holds.
+    pub jt: u8,
+    /// Jump offset when it does not.
+    pub jf: u8,
+    /// The constant operand.
+    pub k: u32,
+}
+
+impl SockFilter {
+    /// A statement (`BPF_STMT`).
+    pub const fn stmt(code: u16, k: u32) -> SockFilter {
+        SockFilter {
+            code,
+            jt: 0,
+            jf: 0,
+            k,
+        }
+    }
+
+    /// A conditional jump (`BPF_JUMP`).
+    pub const fn jump(code: u16, k: u32, jt: u8, jf: u8) -> SockFilter {
+        SockFilter { code, jt, jf, k }
+    }
+}
 
 /// `struct sock_fprog`: a program the kernel reads, borrowed from a slice.
 #[repr(C)]
