@@ -528,3 +528,29 @@ fn corpus_linux_names_resolve() {
         }
     }
 }
+
+/// The policy crate's ready table agrees with the engine's on every call it
+/// knows: the same id and the same translators, on both 64-bit ABIs.
+#[test]
+fn the_policy_crates_ready_table_agrees_with_the_engines() {
+    use systrace_policy::table::Linux64;
+    for abi in [Abi::X86_64, Abi::Aarch64] {
+        let names: Vec<_> = Linux64.names(abi).chain(["fsread", "fswrite"]).collect();
+        assert!(names.len() > 20, "{abi}: {names:?}");
+        for name in names {
+            assert_eq!(
+                Linux64.call(abi, name),
+                Syscalls.call(abi, name),
+                "{abi} {name}"
+            );
+        }
+        for name in ["open", "stat", "rename"] {
+            let ours = Linux64.call(abi, name).is_ok();
+            let engine = Syscalls.call(abi, name).is_ok();
+            assert_eq!(ours, engine, "{abi} {name}");
+        }
+    }
+    for name in ["linux64", "native", "x86_64", "aarch64"] {
+        assert_eq!(Linux64.emulation(name), Syscalls.emulation(name), "{name}");
+    }
+}
