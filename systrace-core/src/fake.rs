@@ -2,7 +2,7 @@
 //! regions, and every request is recorded. The engine's tests run on it;
 //! other tools can use it to test policies without tracing anything.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::PathBuf;
 
 use systrace_policy::Credentials;
@@ -33,6 +33,7 @@ pub struct FakeTracer {
     next_addr: u64,
     cwd: HashMap<Pid, PathBuf>,
     root: HashMap<Pid, PathBuf>,
+    unreadable_roots: HashSet<Pid>,
     fds: HashMap<(Pid, i32), PathBuf>,
     images: HashMap<Pid, PathBuf>,
     creds: HashMap<Pid, Option<Credentials>>,
@@ -104,6 +105,13 @@ impl FakeTracer {
     /// Set the root directory of `pid` (default `/`).
     pub fn set_root(&mut self, pid: Pid, path: impl Into<PathBuf>) -> &mut FakeTracer {
         self.root.insert(pid, path.into());
+        self
+    }
+
+    /// Make the root directory of `pid` unreadable, as a `/proc` entry
+    /// that cannot be read is: [`Inspect::root`] fails with an OS error.
+    pub fn set_root_unreadable(&mut self, pid: Pid) -> &mut FakeTracer {
+        self.unreadable_roots.insert(pid);
         self
     }
 
@@ -189,6 +197,12 @@ impl Inspect for FakeTracer {
 
     fn root(&mut self, stop: &Stop) -> Result<PathBuf> {
         self.root_reads += 1;
+        if self.unreadable_roots.contains(&stop.pid()) {
+            return Err(Error::Os {
+                context: format!("/proc/{}/root", stop.pid()),
+                source: std::io::Error::from_raw_os_error(libc::EACCES),
+            });
+        }
         Ok(self
             .root
             .get(&stop.pid())

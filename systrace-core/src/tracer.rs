@@ -424,6 +424,20 @@ pub trait Inspect {
 }
 
 /// A backend: reports events and carries out decisions.
+///
+/// The engine calls these from one thread, in this order for a process:
+/// [`Tracer::set_fast_path`] once it is started, then `next_event` and, for
+/// each [`Event::Syscall`], exactly one [`Tracer::resume`] of that stop
+/// (with [`Inspect`] calls on it in between), until `next_event` gives
+/// `Ok(None)`. [`Tracer::detach`] and [`Tracer::kill`] may come for any
+/// process it follows, between events.
+///
+/// A tracer can wrap another (to observe, record or test what passes): it
+/// must forward the provided methods too ([`Tracer::protects_arguments`],
+/// [`Inspect::reaches_without_links`]), or their defaults answer in the
+/// inner backend's place, and hand each [`Stop`] it reports back unchanged
+/// (a `Stop` is made by the backend that reported it and means nothing to
+/// another).
 pub trait Tracer: Inspect {
     /// Wait for the next event. `Ok(None)` when no traced process is left.
     ///
@@ -450,6 +464,10 @@ pub trait Tracer: Inspect {
     /// * [`Decision::Kill`]: the call does not run; the process is killed.
     ///
     /// [`Error::Gone`] when the process ended meanwhile.
+    ///
+    /// `stop` must be one this tracer reported and that was not resumed yet
+    /// (it is consumed, so it cannot be resumed twice); `checked` holds only
+    /// registers of this call's arguments.
     fn resume(&mut self, stop: Stop, decision: Decision, checked: &Checked) -> Result<()>;
 
     /// Does [`Tracer::resume`] protect the checked arguments?
@@ -465,9 +483,13 @@ pub trait Tracer: Inspect {
     /// cannot narrow it kills the process and fails.
     fn set_fast_path(&mut self, pid: Pid, fast: &FastPath) -> Result<()>;
 
-    /// Stop tracing a process; it runs on unconfined.
+    /// Stop tracing a process; it runs on unconfined. `pid` is one this
+    /// tracer follows (reported by an event, or the process just started),
+    /// possibly held at the [`Event::Exec`] or [`Event::Spawn`] being
+    /// handled.
     fn detach(&mut self, pid: Pid) -> Result<()>;
 
-    /// End a process with `SIGKILL`.
+    /// End a process with `SIGKILL`. `pid` is one this tracer follows; its
+    /// end is reported as an [`Event::Exit`], as any other is.
     fn kill(&mut self, pid: Pid) -> Result<()>;
 }

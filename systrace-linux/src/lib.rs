@@ -23,6 +23,46 @@
 //! [`attach`] follows a running process instead (`systrace -p`), with
 //! syscall stops, since it has no filter.
 //!
+//! # Running a command under the engine
+//!
+//! The engine (`systrace_core::engine::Engine`) decides each call against
+//! the policy of the binary that makes it; the backend runs the command and
+//! carries the decisions out. Enforcing a policy file, as `systrace -a -f
+//! FILE COMMAND` does (`examples/enforce.rs` is this as a program):
+//!
+//! ```no_run
+//! use std::path::Path;
+//! use systrace_core::calls::Syscalls;
+//! use systrace_core::engine::{Engine, Mode, Options, find_program};
+//! use systrace_core::env::SystemEnvironment;
+//! use systrace_core::log::Log;
+//! use systrace_policy::{Binder, store::Store};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let argv: Vec<std::ffi::OsString> = vec!["cat".into(), "/etc/hostname".into()];
+//! // The policy is found by the binary's resolved path: /usr/bin/cat.
+//! let image = find_program(&argv[0]).map_err(|e| e.message(&argv[0]))?.display().to_string();
+//!
+//! // No policy directories: only the file's policies, loaded up front.
+//! let env = SystemEnvironment::default();
+//! let mut store = Store::new(None, None);
+//! let binder = Binder { table: &Syscalls, env: &env };
+//! store.preload(Path::new("examples/cat.policy"), &binder)?;
+//!
+//! // Enforce: a call no rule permits is denied with EPERM and logged.
+//! let options = Options { mode: Mode::Enforce, ..Options::default() };
+//! let mut engine = Engine::new(options, store, env, Log::Stderr);
+//! let fast = engine.initial_fast_path(&image).ok_or("the policy is detached")?;
+//!
+//! let mut backend = systrace_linux::spawn(&argv, &fast)?;
+//! let root = backend.root();
+//! engine.start(&mut backend, root, &image)?;
+//! let status = engine.run(&mut backend, root)?;
+//! println!("{image} ended: {:?}", status.or(backend.root_status()));
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! Layout: [`seccomp`] compiles filters (front end, intermediate form,
 //! classic BPF); [`ptrace`] starts, follows and steers tracees; `sys` holds
 //! every `unsafe` line, one module per system interface.

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use crate::ast::{Action, PredOp, RuleLine, Subject};
 use crate::matcher::Matcher;
 use crate::policy::Policy;
-use crate::table::CallId;
+use crate::table::{CallId, CallTable, Unknown};
 
 /// One translated argument of a call, as the engine printed it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -264,6 +264,60 @@ impl Policy {
             let pos = rules.first_match(&self.compiled, args, creds)?;
             Some(self.verdict(rules.rules[pos]))
         })
+    }
+
+    /// Decide a call named as in a rule (`openat`, `fsread`), its
+    /// arguments given as `(translator, printed value)` pairs, for a
+    /// process of uid and gid 0: the pleasant form of [`Policy::evaluate`]
+    /// for tests and tools.
+    ///
+    /// `name` is looked up in `table` for the policy's ABI; an error says
+    /// the table does not know it there. Only the rules of `name` are
+    /// consulted: the engine also tries the alias a call folds into
+    /// (`fsread` for a read-only `openat`), so evaluate the alias by its
+    /// own name, or use [`Policy::evaluate`] with both ids. A translator the
+    /// arguments leave out has no value: every comparison on it is false.
+    ///
+    /// ```
+    /// use systrace_policy::{Action, Policy, table::Linux64};
+    ///
+    /// let policy: Policy = "Policy: /bin/cat, Emulation: linux64\n\
+    ///                       \tlinux64-fsread: filename match \"/etc/*\" then permit\n"
+    ///     .parse()
+    ///     .unwrap();
+    /// let verdict = policy.evaluate_call(&Linux64, "fsread", &[("filename", "/etc/passwd")]);
+    /// assert_eq!(verdict.unwrap().map(|v| v.action), Some(Action::PERMIT));
+    /// let verdict = policy.evaluate_call(&Linux64, "fsread", &[("filename", "/root/.ssh/id_ed25519")]);
+    /// assert_eq!(verdict.unwrap(), None);
+    /// assert!(policy.evaluate_call(&Linux64, "no_such_call", &[]).is_err());
+    /// ```
+    pub fn evaluate_call(
+        &self,
+        table: &dyn CallTable,
+        name: &str,
+        args: &[(&str, &str)],
+    ) -> Result<Option<Verdict<'_>>, Unknown> {
+        self.evaluate_call_as(table, name, args, Credentials::default())
+    }
+
+    /// [`Policy::evaluate_call`] for a process of the given ids, for rules
+    /// with `, if user = N` and `, if group = N` predicates.
+    pub fn evaluate_call_as(
+        &self,
+        table: &dyn CallTable,
+        name: &str,
+        args: &[(&str, &str)],
+        creds: Credentials,
+    ) -> Result<Option<Verdict<'_>>, Unknown> {
+        let info = table.call(self.abi, name)?;
+        let args: Vec<Arg<'_>> = args
+            .iter()
+            .map(|&(name, value)| Arg {
+                name,
+                value: Some(value),
+            })
+            .collect();
+        Ok(self.evaluate(info.id, None, &args, creds))
     }
 
     fn verdict(&self, number: usize) -> Verdict<'_> {

@@ -257,6 +257,61 @@ impl Policy {
 }
 
 /// Writes the policy as its file section.
+/// The file name diagnostics give a policy parsed with `str::parse`.
+pub const FROM_STR_PATH: &str = "<string>";
+
+/// Parses the text of one policy file holding exactly one policy, and binds
+/// it against the ready table [`Linux64`](crate::table::Linux64) with
+/// [`NoEnvironment`](crate::NoEnvironment).
+///
+/// The policy's name and emulation are those of its
+/// `Policy: NAME, Emulation: EMUL` header, which the text must begin with
+/// (comments and blank lines aside): there is no default name, since a
+/// policy is found by the binary it names. `$HOME` and the like stay as
+/// written, and only numeric ids bind in `as` and `if user` clauses.
+/// Diagnostics name the file [`FROM_STR_PATH`]; warnings are dropped. Text
+/// with no policy, or with more than one, is an error (use
+/// [`Policy::load`] for a whole file, or for another table).
+///
+/// ```
+/// use systrace_policy::Policy;
+///
+/// let policy: Policy = "Policy: /usr/bin/true, Emulation: linux64\n\
+///                       \tlinux64-exit_group: true then permit\n"
+///     .parse()
+///     .unwrap();
+/// assert_eq!(policy.name(), "/usr/bin/true");
+/// assert_eq!(policy.abi(), systrace_policy::Abi::native());
+/// let err = "\tlinux64-read: permit\n".parse::<Policy>().unwrap_err();
+/// assert!(err.to_string().starts_with("<string>:1:2: rule before any `Policy:"));
+/// ```
+impl std::str::FromStr for Policy {
+    type Err = Error;
+
+    fn from_str(text: &str) -> Result<Policy, Error> {
+        let binder = Binder {
+            table: &crate::table::Linux64,
+            env: &crate::NoEnvironment,
+        };
+        let mut file = crate::parse::parse_file(text, FROM_STR_PATH)?;
+        if let Some(second) = file.sections.get(1) {
+            return Err(bind_error(
+                FROM_STR_PATH,
+                second.span,
+                "a second policy: parsing a `Policy` takes the text of one".to_string(),
+            ));
+        }
+        let Some(section) = file.sections.pop() else {
+            return Err(bind_error(
+                FROM_STR_PATH,
+                Span::new(1, 1),
+                "no `Policy: NAME, Emulation: EMUL` header".to_string(),
+            ));
+        };
+        Policy::bind(section, FROM_STR_PATH, &binder, &mut Vec::new())
+    }
+}
+
 impl fmt::Display for Policy {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.section)

@@ -389,21 +389,34 @@ fn clone_untraced_cannot_escape() {
 fn interrupt_saves_the_learned_policy() {
     use std::os::unix::process::CommandExt;
     // A command started in the background by a non-interactive shell runs
-    // with SIGINT ignored, and so would every process below it: there is
-    // nothing to test then.
+    // with SIGINT ignored, and so would every process below it: systrace is
+    // then started with it back to the default, as a terminal's would be.
     let status = fs::read_to_string("/proc/self/status").unwrap_or_default();
     let ignored = status
         .lines()
         .find_map(|l| l.strip_prefix("SigIgn:"))
         .and_then(|m| u64::from_str_radix(m.trim(), 16).ok())
         .unwrap_or(0);
-    if ignored & (1 << (2 - 1)) != 0 {
-        eprintln!("note: SIGINT is ignored in this environment; skipped");
-        return;
-    }
+    let mut command = if ignored & (1 << (2 - 1)) != 0 {
+        let restores = Command::new("env")
+            .args(["--default-signal=INT", "true"])
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(
+            restores,
+            "SIGINT is ignored here, and `env --default-signal` (GNU coreutils 8.31 \
+             or later) is needed to start systrace without that"
+        );
+        let mut env = Command::new("env");
+        env.arg("--default-signal=INT")
+            .arg(env!("CARGO_BIN_EXE_systrace"));
+        env
+    } else {
+        Command::new(env!("CARGO_BIN_EXE_systrace"))
+    };
     let dir = workdir("interrupt");
     let data = fresh_data(&dir, &[]);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_systrace"))
+    let mut child = command
         .arg("-d")
         .arg(dir.join("policies"))
         .args(["-A", "sleep", "30"])

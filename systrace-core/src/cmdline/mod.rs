@@ -1,5 +1,5 @@
 //! The `systrace` command line: the table of flags ([`flags::FLAGS`]), and
-//! what is written from it: the parser ([`parse`]), `--help` and the
+//! what is written from it: the parser ([`parse`](mod@parse)), `--help` and the
 //! synopsis ([`help`]), and the shell completions ([`complete`]). The
 //! `systrace` binary only calls these and prints what they return.
 

@@ -95,7 +95,15 @@ impl Engine {
         let root = match self.roots.get(&pid) {
             Some(root) => root.clone(),
             None => {
-                let root = tracer.root(stop).map_err(|_| EPERM)?;
+                let root = tracer.root(stop).map_err(|e| {
+                    // A process that is gone has no call left to deny.
+                    if !matches!(e, Error::Gone { .. }) {
+                        self.log.write(&format!(
+                            "cannot judge a call of process {pid}: its root directory: {e}; denied"
+                        ));
+                    }
+                    EPERM
+                })?;
                 if self.unsettled.is_empty() {
                     self.roots.insert(pid, root.clone());
                 }

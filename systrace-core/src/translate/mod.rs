@@ -152,7 +152,7 @@ impl Translation {
     }
 
     /// The pointer arguments the policy looked at, with the exact bytes it
-    /// saw, for [`Tracer::permit_checked`](crate::Tracer::permit_checked):
+    /// saw, for a permit ([`Tracer::resume`](crate::Tracer::resume)):
     /// paths (resolved), symlink targets, socket addresses. Arguments
     /// reached through a structure (`sendmsg`'s name, `openat2`'s flags)
     /// and the i386 `socketcall`, judged through its word array, are not

@@ -700,7 +700,9 @@ impl Backend {
 
     /// Turn argument protection off (or on again): protected calls then run
     /// on the process's own memory, as a plain permit. For tests that show
-    /// the race it closes, and benchmarks; never a user option.
+    /// the race it closes, and benchmarks; never a user option: only with
+    /// the `unprotected-for-tests` feature.
+    #[cfg(feature = "unprotected-for-tests")]
     #[doc(hidden)]
     pub fn set_argument_protection(&mut self, on: bool) {
         self.protect.set_off(!on);

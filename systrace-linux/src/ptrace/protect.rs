@@ -155,9 +155,11 @@
 //! * Every image has one more mapping (1 MiB, read-only; below 2 GiB for an
 //!   x86-64 process).
 //!
-//! [`Backend::set_argument_protection`](super::Backend::set_argument_protection) turns all of this off (protected
+//! `Backend::set_argument_protection` turns all of this off (protected
 //! calls run on the process's memory, as a plain permit): for tests that
-//! show the race it closes, and for benchmarks. It is never a user option.
+//! show the race it closes, and for benchmarks. It exists only with the
+//! crate's `unprotected-for-tests` feature, which the tests and benchmarks
+//! enable and the `systrace` binary does not: it is never a user option.
 //! The guard stays on.
 
 use std::cell::RefCell;
@@ -246,8 +248,7 @@ impl Space {
 /// The backend's record of areas, slots and stopped calls.
 #[derive(Debug, Default)]
 pub(crate) struct Protect {
-    /// Protection turned off
-    /// ([`Backend::set_argument_protection`](super::Backend::set_argument_protection)).
+    /// Protection turned off (`Backend::set_argument_protection`).
     off: bool,
     /// Each thread's address space.
     spaces: HashMap<Pid, Rc<RefCell<Space>>>,
@@ -376,6 +377,7 @@ pub(crate) struct Counts {
 
 impl Protect {
     /// Turn argument protection off (or on again).
+    #[cfg(feature = "unprotected-for-tests")]
     pub(crate) fn set_off(&mut self, off: bool) {
         self.off = off;
     }

@@ -13,6 +13,7 @@ mod harness;
 #[cfg(target_arch = "x86_64")]
 mod i386;
 mod narrow;
+mod observe;
 mod processes;
 mod protect;
 mod race;

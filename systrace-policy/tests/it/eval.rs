@@ -346,3 +346,50 @@ proptest! {
         prop_assert_eq!(got, naive(&p, nr("open"), &file(&path)));
     }
 }
+
+#[test]
+fn a_policy_parses_from_text_against_the_ready_table() {
+    use systrace_policy::table::Linux64;
+    use systrace_policy::{Policy, Unknown};
+
+    let text = "# a comment\nPolicy: /bin/id, Emulation: linux64\n\
+                \tlinux64-setuid: uid eq \"0\" then deny[eperm]\n\
+                \tlinux64-setuid: true then permit, if user = 1000\n";
+    let p: Policy = text.parse().unwrap();
+    assert_eq!(p.name(), "/bin/id");
+    let root = p
+        .evaluate_call(&Linux64, "setuid", &[("uid", "0")])
+        .unwrap();
+    assert_eq!(root.map(|v| v.number), Some(0));
+    assert_eq!(
+        p.evaluate_call(&Linux64, "setuid", &[("uid", "5")])
+            .unwrap(),
+        None
+    );
+    let alice = Credentials {
+        uid: 1000,
+        gid: 1000,
+    };
+    let v = p
+        .evaluate_call_as(&Linux64, "setuid", &[("uid", "5")], alice)
+        .unwrap();
+    assert_eq!(v.map(|v| v.number), Some(1));
+
+    let two = format!("{text}Policy: /bin/ls, Emulation: linux64\n");
+    let err = two.parse::<Policy>().unwrap_err().to_string();
+    assert!(err.starts_with("<string>:5:1: a second policy"), "{err}");
+    let err = "# nothing\n".parse::<Policy>().unwrap_err().to_string();
+    assert!(err.starts_with("<string>:1:1: no `Policy:"), "{err}");
+    let err = "Policy: /x, Emulation: linux64\n\tlinux64-ptrace: permit\n".parse::<Policy>();
+    assert!(
+        err.unwrap_err()
+            .to_string()
+            .contains("unknown syscall `ptrace`")
+    );
+
+    let e = p.evaluate_call(&Linux64, "no_such_call", &[]).unwrap_err();
+    assert_eq!(e, Unknown::NoSuchCall);
+    assert_eq!(e.to_string(), "no such system call");
+    let boxed: Box<dyn std::error::Error> = Box::new(Unknown::OtherAbi(systrace_policy::Abi::I386));
+    assert_eq!(boxed.to_string(), "a system call of i386 only");
+}

@@ -1,5 +1,6 @@
-//! Replays the fuzz target's seed corpus (and the real policies of the
-//! shared corpus, when present) through the same check the fuzzer runs.
+//! Replays the fuzz target's seed corpus, the project's fixture policies
+//! (and, in an ignored test, the real policies of the shared corpus beside
+//! the repository) through the same check the fuzzer runs.
 
 use std::fs;
 use std::path::Path;
@@ -26,13 +27,23 @@ fn seed_corpus_replays() {
     assert!(replay(&dir) >= 10, "seed corpus present");
 }
 
+/// The project's own policies, those of every feature among them: what
+/// [`shared_corpus_replays`] does for the real ones, for a plain clone.
 #[test]
+fn fixture_policies_replay() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../systrace-cli/tests/fixtures");
+    assert!(replay(&dir) >= 7, "fixtures present");
+}
+
+#[test]
+#[ignore = "needs ../shared/corpus"]
 fn shared_corpus_replays() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/policies");
-    if !dir.is_dir() {
-        eprintln!("note: {} absent; skipped", dir.display());
-        return;
-    }
+    assert!(
+        dir.is_dir(),
+        "{} is missing: this test needs the shared corpus beside the repository",
+        dir.display()
+    );
     assert!(replay(&dir) >= 11);
 }
 

@@ -92,6 +92,27 @@ fn fail_closed_on_unreadable_arguments() {
     );
 }
 
+/// A call the engine cannot translate is denied, never silently: the log
+/// says which process and why.
+#[test]
+fn an_untranslatable_call_is_denied_with_a_log_line() {
+    let mut s = Setup::new("noroot");
+    s.policy(IMAGE, &header("\tlinux64-fsread: true then permit\n"));
+    let mut engine = s.engine(Mode::Enforce);
+    s.tracer.set_root_unreadable(PID);
+    s.openat("/etc/hosts", O_RDONLY);
+    assert_eq!(s.run(&mut engine), [Decision::Deny(libc::EPERM)]);
+    let lines = engine.log().lines();
+    assert!(
+        lines.iter().any(
+            |l| l.contains(&format!("cannot judge a call of process {PID}"))
+                && l.contains("root directory")
+                && l.contains("denied")
+        ),
+        "{lines:?}"
+    );
+}
+
 #[test]
 fn relative_paths_resolve_against_the_tracee_cwd() {
     let mut s = Setup::new("relative");
