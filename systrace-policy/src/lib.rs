@@ -82,6 +82,7 @@ pub mod diff;
 pub mod errno;
 pub mod error;
 pub mod eval;
+mod evaluate;
 pub mod fnmatch;
 pub mod fold;
 #[doc(hidden)]
