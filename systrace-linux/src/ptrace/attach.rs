@@ -39,16 +39,14 @@ use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::io;
 use std::rc::Rc;
 
-use systrace_core::{Error, FastPath, Pid, RawCall, Result};
+use systrace_core::{Error, FastPath, Pid, Result};
 use systrace_policy::Abi;
 
 use super::spawn::OPTIONS;
 use super::wait::{self, Status};
-use super::{
-    Allowed, Backend, Go, Held, Proc, Stop, fail_closed, procfs, regs, syscall_info_or_kill,
-};
-use crate::seccomp::{FilterIr, Verdict, abi_of};
-use crate::sys::ptrace::{self, EVENT_STOP, INFO_ENTRY, INFO_EXIT, SyscallInfo};
+use super::{Allowed, Backend, Held, Proc, Stop, procfs};
+use crate::seccomp::FilterIr;
+use crate::sys::ptrace::{self, EVENT_STOP};
 
 /// Attach to the running process `pid` and every thread of it.
 ///
@@ -162,7 +160,7 @@ fn this_thread() -> Option<Pid> {
 }
 
 /// The threads of `pid`, from `/proc/PID/task`.
-fn threads(pid: Pid) -> Result<Vec<Pid>> {
+pub(super) fn threads(pid: Pid) -> Result<Vec<Pid>> {
     let dir = format!("/proc/{pid}/task");
     let entries = std::fs::read_dir(&dir).map_err(|e| procfs::error(pid, &dir, e))?;
     let mut tids: Vec<Pid> = entries
@@ -196,85 +194,10 @@ fn release(seized: &[Pid]) {
 }
 
 /// `restart_syscall` in `abi`'s table.
-fn is_restart(abi: Abi, nr: u32) -> bool {
+pub(super) fn is_restart(abi: Abi, nr: u32) -> bool {
     nr == match abi {
         Abi::X86_64 => 219,
         Abi::I386 => 0,
         Abi::Aarch64 => 128,
-    }
-}
-
-impl Backend {
-    /// A syscall stop of a process traced with syscall stops.
-    pub(super) fn syscall_stop(&mut self, pid: Pid) {
-        let Some(info) = syscall_info_or_kill(pid) else {
-            return;
-        };
-        match info.op {
-            INFO_ENTRY => self.entry_stop(pid, &info),
-            INFO_EXIT => {
-                let denied = self.procs.get_mut(&pid).and_then(|p| p.denied.take());
-                if let Some(errno) = denied {
-                    // An error: the process is gone.
-                    let _ = regs::set_return_errno(pid, errno);
-                }
-                let _ = self.go(pid, Go::Run(0));
-            }
-            _ => {
-                let _ = self.go(pid, Go::Run(0));
-            }
-        }
-    }
-
-    fn entry_stop(&mut self, pid: Pid, info: &SyscallInfo) {
-        let Some(proc) = self.procs.get(&pid) else {
-            return;
-        };
-        let nr = info.nr_or_rval as u32;
-        let abi = abi_of(info.arch);
-        let verdict = match &proc.user_filter {
-            _ if proc.ghost => Verdict::Allow,
-            Some(filter) => filter.verdict(info.arch, nr, &info.args),
-            None => return,
-        };
-        let _ = match (verdict, abi) {
-            (Verdict::Trace, Some(abi)) if !is_restart(abi, nr) => {
-                if let Some(proc) = self.procs.get_mut(&pid) {
-                    proc.stop = Stop::Call;
-                }
-                self.report_stop(
-                    pid,
-                    RawCall {
-                        abi,
-                        nr,
-                        args: info.args,
-                    },
-                );
-                Ok(())
-            }
-            (Verdict::Allow, _) | (Verdict::Trace, Some(_)) => self.go(pid, Go::Run(0)),
-            (Verdict::Errno(errno), _) => self.deny_and_go(pid, i32::from(errno), true),
-            (Verdict::KillProcess, _) | (Verdict::Trace, None) => {
-                fail_closed(pid);
-                Ok(())
-            }
-        };
-    }
-
-    /// Replace the fast path of a process traced with syscall stops, and of
-    /// the other threads of its group.
-    pub(super) fn set_user_filter(&mut self, pid: Pid, allowed: Allowed) {
-        let filter = Rc::new(FilterIr::from_fast_path(&allowed, self.native));
-        let allowed = Rc::new(allowed);
-        let mut group = threads(pid).unwrap_or_default();
-        group.push(pid);
-        for tid in group {
-            if let Some(p) = self.procs.get_mut(&tid) {
-                if p.user_filter.is_some() && !p.ghost {
-                    p.allowed = Rc::clone(&allowed);
-                    p.user_filter = Some(Rc::clone(&filter));
-                }
-            }
-        }
     }
 }

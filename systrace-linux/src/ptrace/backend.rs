@@ -1,0 +1,755 @@
+//! The backend's one struct and what it does: following the processes it
+//! traces (their stops, creations, execs and ends), and carrying out the
+//! engine's decisions, with the protection half (`protect.rs`) for the
+//! permits that carry checked bytes.
+
+use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::marker::PhantomData;
+use std::path::PathBuf;
+use std::rc::Rc;
+
+use systrace_core::{
+    Checked, Decision, Error, Event, ExitStatus, Pid, RawCall, Result, Stop as CallStop,
+};
+use systrace_policy::Abi;
+
+use super::attach::{is_restart, threads};
+use super::inject::InjectError;
+use super::pin::Expected;
+use super::protect::{self, Outcome};
+use super::wait::{self, Status};
+use super::{
+    Allowed, Early, Go, Held, Proc, Stats, Stop, fail_closed, not_stopped, procfs, regs,
+    syscall_info_or_kill,
+};
+use crate::seccomp::{FilterIr, Verdict, abi_of};
+use crate::sys::process;
+use crate::sys::ptrace::{
+    self, EVENT_CLONE, EVENT_EXEC, EVENT_FORK, EVENT_SECCOMP, EVENT_STOP, EVENT_VFORK, INFO_ENTRY,
+    INFO_EXIT, INFO_SECCOMP, SyscallInfo,
+};
+
+/// The Linux backend: the tracer of one program and everything it creates.
+///
+/// Made by [`spawn`](super::spawn::spawn). It is tied to the thread that made it
+/// (ptrace tracees belong to one tracer thread), so it is neither `Send`
+/// nor `Sync`. Dropping it kills every tracee.
+///
+/// [`Tracer::next_event`](systrace_core::Tracer::next_event) waits with `waitpid(-1, __WALL | __WNOTHREAD)`:
+/// it also reaps any other child of the calling thread. Start helper
+/// processes (a frontend) from another thread, whose children it does not
+/// see.
+#[derive(Debug)]
+pub struct Backend {
+    pub(super) procs: HashMap<Pid, Proc>,
+    pub(super) early: HashMap<Pid, Early>,
+    pub(super) held: Vec<Pid>,
+    pub(super) ready: VecDeque<Event>,
+    pub(super) root: Pid,
+    pub(super) root_image: PathBuf,
+    pub(super) root_status: Option<ExitStatus>,
+    /// First stops collected by [`attach`](super::attach::attach), handled by the
+    /// first [`Tracer::next_event`](systrace_core::Tracer::next_event).
+    pub(super) replay: VecDeque<(Pid, i32)>,
+    pub(super) native: Abi,
+    pub(super) stats: Stats,
+    /// Protected argument areas and the calls stopped at.
+    pub(super) protect: protect::Protect,
+    /// The identity of the last stop reported.
+    pub(super) last_stop: u64,
+    pub(super) _one_thread: PhantomData<*const ()>,
+}
+
+impl Backend {
+    pub(super) fn new(
+        root: Pid,
+        image: PathBuf,
+        procs: HashMap<Pid, Proc>,
+        native: Abi,
+    ) -> Backend {
+        let held = procs
+            .iter()
+            .filter(|(_, p)| matches!(p.stop, Stop::Held(_)))
+            .map(|(&pid, _)| pid)
+            .collect();
+        // Pinned paths hold a few descriptors per stopped thread; the
+        // tracees, already started, keep their own limit.
+        crate::sys::fs::raise_nofile_limit();
+        Backend {
+            procs,
+            early: HashMap::new(),
+            held,
+            ready: VecDeque::new(),
+            root,
+            root_image: image,
+            root_status: None,
+            replay: VecDeque::new(),
+            native,
+            stats: Stats::default(),
+            protect: protect::Protect::default(),
+            last_stop: 0,
+            _one_thread: PhantomData,
+        }
+    }
+
+    /// The process [`spawn`](super::spawn::spawn) started, or the one
+    /// [`attach`](super::attach::attach) attached to.
+    pub fn root(&self) -> Pid {
+        self.root
+    }
+
+    /// The image the root process executed (symlinks resolved); for an
+    /// attached process, what `/proc/PID/exe` named at the attach.
+    pub fn root_image(&self) -> &std::path::Path {
+        &self.root_image
+    }
+
+    /// How the root process ended, once its [`Event::Exit`] has been seen
+    /// (`None` before).
+    pub fn root_status(&self) -> Option<ExitStatus> {
+        self.root_status
+    }
+
+    /// What the backend did so far.
+    pub fn stats(&self) -> Stats {
+        let counts = self.protect.counts();
+        Stats {
+            areas_mapped: counts.areas_mapped,
+            protected_calls: counts.protected_calls,
+            pinned_calls: counts.pinned_calls,
+            pin_denials: counts.pin_denials,
+            ..self.stats
+        }
+    }
+
+    /// Whether any tracee may still report something.
+    pub(super) fn anything_left(&self) -> bool {
+        !self.procs.is_empty()
+            || self
+                .early
+                .values()
+                .any(|e| matches!(e, Early::Stopped { .. }))
+    }
+
+    /// Resume every held process.
+    pub(super) fn release_held(&mut self) {
+        for pid in std::mem::take(&mut self.held) {
+            let Some(proc) = self.procs.get_mut(&pid) else {
+                continue;
+            };
+            let Stop::Held(held) = proc.stop else {
+                continue;
+            };
+            proc.stop = Stop::Running;
+            // An error means the process is gone (its exit comes later).
+            let _ = match held {
+                Held::Start { group_stop: true } => self.go(pid, Go::Listen),
+                _ => self.go(pid, Go::Run(0)),
+            };
+        }
+    }
+
+    /// Let a stopped tracee go on: `PTRACE_CONT` when its filter stops its
+    /// calls, `PTRACE_SYSCALL` when syscall stops do, or `PTRACE_LISTEN`.
+    /// A detached tracee with syscall stops is `PTRACE_DETACH`ed instead
+    /// (with the signal, if any) and forgotten.
+    pub(super) fn go(&mut self, pid: Pid, how: Go) -> std::io::Result<()> {
+        let (syscall_stops, ghost) = self
+            .procs
+            .get(&pid)
+            .map_or((false, false), |p| (p.user_filter.is_some(), p.ghost));
+        match how {
+            _ if syscall_stops && ghost => {
+                self.procs.remove(&pid);
+                self.held.retain(|&p| p != pid);
+                let sig = if let Go::Run(sig) = how { sig } else { 0 };
+                ptrace::detach(pid, sig)
+            }
+            Go::Listen => ptrace::listen(pid),
+            Go::Run(sig) if syscall_stops => ptrace::syscall(pid, sig),
+            Go::Run(sig) => ptrace::cont(pid, sig),
+        }
+    }
+
+    pub(super) fn hold(&mut self, pid: Pid, held: Held) {
+        if let Some(proc) = self.procs.get_mut(&pid) {
+            proc.stop = Stop::Held(held);
+            if !self.held.contains(&pid) {
+                self.held.push(pid);
+            }
+        }
+    }
+
+    /// Wait for the first stop of a child announced but not yet seen, and
+    /// hold it there. It is the first thing a new tracee reports.
+    pub(super) fn await_first_stop(&mut self, pid: Pid) -> Result<()> {
+        let raw = wait::one(pid).map_err(|e| procfs::error(pid, "waitpid", e))?;
+        match wait::Status::decode(raw) {
+            Some(wait::Status::Stopped { sig, event }) => {
+                let group_stop = event == ptrace::EVENT_STOP && sig != libc::SIGTRAP;
+                self.hold(pid, Held::Start { group_stop });
+                Ok(())
+            }
+            _ => {
+                self.handle(pid, raw);
+                Err(Error::Gone { pid })
+            }
+        }
+    }
+
+    /// Kill every tracee and reap them.
+    pub(super) fn shutdown(&mut self) {
+        let mut pending: BTreeSet<Pid> = self.procs.keys().copied().collect();
+        pending.extend(
+            self.early
+                .iter()
+                .filter(|(_, e)| matches!(e, Early::Stopped { .. }))
+                .map(|(&pid, _)| pid),
+        );
+        for &pid in &pending {
+            let _ = process::kill(pid, libc::SIGKILL);
+        }
+        while !pending.is_empty() {
+            let Ok(Some((pid, raw))) = wait::any() else {
+                break;
+            };
+            match wait::Status::decode(raw) {
+                Some(wait::Status::Ended(_)) => {
+                    pending.remove(&pid);
+                }
+                _ => {
+                    // A tracee not known yet (a child whose creator's event
+                    // was never read): kill it too.
+                    if pending.insert(pid) {
+                        let _ = process::kill(pid, libc::SIGKILL);
+                    }
+                    let _ = ptrace::cont(pid, 0);
+                }
+            }
+        }
+        self.procs.clear();
+        self.early.clear();
+        self.held.clear();
+    }
+}
+
+impl Drop for Backend {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+/// End a process the backend cannot keep confined.
+impl Backend {
+    /// An injection into `pid` failed: the process ended meanwhile (its
+    /// status is handled, and it is gone), or it is killed (fail closed).
+    pub(super) fn injection_failed(&mut self, pid: Pid, e: InjectError) -> Error {
+        match e {
+            InjectError::Ended(raw) => {
+                self.handle(pid, raw);
+                Error::Gone { pid }
+            }
+            InjectError::Failed(e) => {
+                fail_closed(pid);
+                e
+            }
+        }
+    }
+}
+
+impl Backend {
+    /// Deny the call `pid` is stopped at the entry of and let it go on;
+    /// with `exit_stop` (it stops at the call's exit too), that stop makes
+    /// sure of the return value. A denial that cannot be written kills it:
+    /// a denied call never runs.
+    pub(super) fn deny_and_go(
+        &mut self,
+        pid: Pid,
+        errno: i32,
+        exit_stop: bool,
+    ) -> std::io::Result<()> {
+        match regs::deny(pid, errno) {
+            Ok(()) => {
+                if exit_stop {
+                    if let Some(proc) = self.procs.get_mut(&pid) {
+                        proc.denied = Some(errno);
+                    }
+                }
+                self.go(pid, Go::Run(0))
+            }
+            Err(e) if e.raw_os_error() == Some(libc::ESRCH) => Err(e),
+            Err(e) => {
+                fail_closed(pid);
+                Err(e)
+            }
+        }
+    }
+}
+
+impl Backend {
+    /// What the protection half sees of `pid`, stopped at a call.
+    pub(super) fn at_call(&self, pid: Pid) -> (bool, bool) {
+        let proc = self.procs.get(&pid);
+        (
+            proc.is_some_and(|p| p.stop == Stop::Call),
+            proc.is_some_and(|p| p.user_filter.is_some()),
+        )
+    }
+
+    /// Let the protection half judge a permit of the call `pid` is stopped
+    /// at (with what the engine checked, if anything), and carry out what
+    /// it says.
+    pub(super) fn protected(&mut self, pid: Pid, checked: Option<&Checked>) -> Result<()> {
+        let (stopped, syscall_stops) = self.at_call(pid);
+        let procs = &self.procs;
+        let traced = |p: Pid| procs.contains_key(&p);
+        let at = protect::AtCall {
+            pid,
+            stopped,
+            syscall_stops,
+            traced: &traced,
+        };
+        let outcome = match checked {
+            Some(checked) => Some(self.protect.permit(&at, checked)),
+            None => self.protect.guard(&at),
+        };
+        match outcome {
+            None | Some(Outcome::Permit) => self.resume_decided(pid, Decision::Permit),
+            Some(Outcome::Run) => self.permit_now(pid),
+            Some(Outcome::Deny(errno)) => self.resume_decided(pid, Decision::Deny(errno)),
+            Some(Outcome::Injection(e)) => {
+                let failed = matches!(e, InjectError::Failed(_));
+                let e = self.injection_failed(pid, e);
+                // Killed at a call stop: no longer waiting for a decision.
+                if failed {
+                    if let Some(p) = self.procs.get_mut(&pid) {
+                        p.stop = Stop::Running;
+                    }
+                }
+                Err(e)
+            }
+            Some(Outcome::Failed(e)) => {
+                if !matches!(e, Error::Gone { .. }) {
+                    if let Some(p) = self.procs.get_mut(&pid) {
+                        p.stop = Stop::Running;
+                    }
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// Carry out `decision` for the call `pid` is stopped at, on the
+    /// process's own memory (the guard of the argument area may still deny
+    /// a permit).
+    pub(super) fn decided(&mut self, pid: Pid, decision: Decision) -> Result<()> {
+        if decision == Decision::Permit {
+            self.protect.pins.release(pid);
+            return self.protected(pid, None);
+        }
+        self.resume_decided(pid, decision)
+    }
+
+    /// Carry out `decision`, judged by the guard already.
+    pub(super) fn resume_decided(&mut self, pid: Pid, decision: Decision) -> Result<()> {
+        self.protect.pins.release(pid);
+        let proc = self.procs.get_mut(&pid).ok_or(Error::Gone { pid })?;
+        if proc.stop != Stop::Call {
+            return Err(not_stopped(pid, "resume"));
+        }
+        proc.stop = Stop::Running;
+        let syscall_stops = proc.user_filter.is_some();
+        if decision == Decision::Permit {
+            if let Some(call) = self.protect.call(pid) {
+                self.protect.pins.unchecked_exec(pid, &call);
+            }
+        }
+        let result = match decision {
+            Decision::Permit => self.go(pid, Go::Run(0)),
+            Decision::Deny(errno) => self.deny_and_go(pid, errno, syscall_stops),
+            Decision::Kill => process::kill(pid, libc::SIGKILL),
+        };
+        result.map_err(|e| procfs::error(pid, "resume", e))
+    }
+
+    /// Resume `pid`, stopped at a call, to make it.
+    pub(super) fn permit_now(&mut self, pid: Pid) -> Result<()> {
+        let proc = self.procs.get_mut(&pid).ok_or(Error::Gone { pid })?;
+        if proc.stop != Stop::Call {
+            return Err(not_stopped(pid, "resume"));
+        }
+        proc.stop = Stop::Running;
+        self.go(pid, Go::Run(0))
+            .map_err(|e| procfs::error(pid, "resume", e))
+    }
+
+    /// A new image in `pid`, held at its exec stop: map its area. On
+    /// failure the process is killed (or is gone) and an error returned.
+    pub(super) fn new_image(&mut self, pid: Pid) -> Result<()> {
+        let in_syscall = match self.procs.get(&pid).map(|p| p.stop) {
+            Some(Stop::Held(Held::Exec | Held::Fork)) => true,
+            Some(Stop::Held(_)) => false,
+            Some(_) => return Err(not_stopped(pid, "map the argument area")),
+            None => return Err(Error::Gone { pid }),
+        };
+        match self.protect.new_image(pid, in_syscall) {
+            Ok(()) => {
+                self.hold(pid, Held::SyscallExit);
+                Ok(())
+            }
+            Err(e) => Err(self.injection_failed(pid, e)),
+        }
+    }
+
+    /// Turn argument protection off (or on again): protected calls then run
+    /// on the process's own memory, as a plain permit. For tests that show
+    /// the race it closes, and benchmarks; never a user option: only with
+    /// the `unprotected-for-tests` feature.
+    #[cfg(feature = "unprotected-for-tests")]
+    #[doc(hidden)]
+    pub fn set_argument_protection(&mut self, on: bool) {
+        self.protect.set_off(!on);
+    }
+
+    /// The protected argument areas of `pid`'s address space, `(start,
+    /// end)`, for tests.
+    #[doc(hidden)]
+    pub fn argument_areas(&self, pid: Pid) -> Vec<(u64, u64)> {
+        self.protect.areas_of(pid)
+    }
+
+    /// Report `pid` stopped at `call`: a new stop, recorded.
+    pub(super) fn report_stop(&mut self, pid: Pid, call: systrace_core::RawCall) {
+        if let Some(proc) = self.procs.get_mut(&pid) {
+            proc.mid_call = false;
+        }
+        self.last_stop += 1;
+        let stop = CallStop::new(pid, self.last_stop, call);
+        self.protect.at_call(&stop);
+        self.stats.syscall_stops += 1;
+        self.ready.push_back(Event::Syscall(stop));
+    }
+}
+
+impl Backend {
+    /// Handle one wait status of `pid`: resume what needs no decision, and
+    /// queue the events it makes.
+    pub(super) fn handle(&mut self, pid: Pid, raw: i32) {
+        match Status::decode(raw) {
+            Some(Status::Ended(status)) => self.ended(pid, status),
+            Some(Status::Stopped { sig, event }) => self.stopped(pid, sig, event),
+            None => {}
+        }
+    }
+
+    pub(super) fn ended(&mut self, pid: Pid, status: ExitStatus) {
+        if pid == self.root {
+            self.root_status = Some(status);
+        }
+        self.held.retain(|&p| p != pid);
+        match self.procs.remove(&pid) {
+            Some(proc) => {
+                self.claim_orphans(pid, &proc);
+                self.ready.push_back(Event::Exit { pid, status });
+            }
+            None => {
+                // A child that died before its creator's event named it.
+                if let Some(early) = self.early.get_mut(&pid) {
+                    *early = Early::Ended(status);
+                }
+            }
+        }
+        self.protect.forget(pid);
+    }
+
+    /// Children kept at their first stop whose creator just ended without
+    /// reporting them (it was killed between creating and reporting):
+    /// adopt them as its children now.
+    pub(super) fn claim_orphans(&mut self, creator: Pid, proc: &Proc) {
+        let orphans: Vec<(Pid, bool)> = self
+            .early
+            .iter()
+            .filter_map(|(&child, e)| match *e {
+                Early::Stopped {
+                    group_stop,
+                    creator: c,
+                } if c == creator => Some((child, group_stop)),
+                _ => None,
+            })
+            .collect();
+        for (child, group_stop) in orphans {
+            self.early.remove(&child);
+            self.procs
+                .insert(child, Proc::child_of(proc, Stop::Running));
+            self.protect.born(creator, child);
+            self.hold(child, Held::Start { group_stop });
+            if !proc.ghost {
+                self.ready.push_back(Event::Spawn {
+                    parent: creator,
+                    child,
+                });
+            }
+        }
+    }
+
+    pub(super) fn stopped(&mut self, pid: Pid, sig: i32, event: i32) {
+        let group_stop = event == EVENT_STOP && sig != libc::SIGTRAP;
+        let Some(proc) = self.procs.get_mut(&pid) else {
+            // The first stop of a child whose creator's event has not come.
+            let tgid = procfs::status_number(pid, "Tgid", 0).map_or(pid, |t| t as Pid);
+            let creator = if tgid != pid {
+                tgid
+            } else {
+                procfs::status_number(pid, "PPid", 0).map_or(0, |p| p as Pid)
+            };
+            self.early.insert(
+                pid,
+                Early::Stopped {
+                    group_stop,
+                    creator,
+                },
+            );
+            return;
+        };
+        if proc.stop == Stop::Unborn {
+            // The first stop of a child already announced.
+            proc.stop = Stop::Running;
+            let _ = self.go(pid, if group_stop { Go::Listen } else { Go::Run(0) });
+            return;
+        }
+        let syscall_stops = proc.user_filter.is_some();
+        // Errors resuming mean the process is gone; its exit comes later.
+        let _ = match event {
+            // With syscall stops the call was judged at its entry.
+            EVENT_SECCOMP if syscall_stops => self.go(pid, Go::Run(0)),
+            EVENT_SECCOMP => {
+                self.seccomp_stop(pid);
+                Ok(())
+            }
+            EVENT_FORK | EVENT_VFORK | EVENT_CLONE => {
+                self.creation(pid, event);
+                Ok(())
+            }
+            EVENT_EXEC => {
+                self.exec_stop(pid);
+                Ok(())
+            }
+            // A group-stop: stay stopped, but let SIGCONT wake it.
+            EVENT_STOP if group_stop => self.go(pid, Go::Listen),
+            // The trap after PTRACE_LISTEN (or an interrupt).
+            EVENT_STOP => self.go(pid, Go::Run(0)),
+            // A syscall stop (TRACESYSGOOD): the way an attached process's
+            // calls are seen; stray otherwise.
+            0 if sig == libc::SIGTRAP | 0x80 && syscall_stops => {
+                self.syscall_stop(pid);
+                Ok(())
+            }
+            0 if sig == libc::SIGTRAP | 0x80 => self.go(pid, Go::Run(0)),
+            // Signal-delivery stop: deliver the very signal.
+            0 => self.go(pid, Go::Run(sig)),
+            _ => self.go(pid, Go::Run(0)),
+        };
+    }
+
+    pub(super) fn seccomp_stop(&mut self, pid: Pid) {
+        let Some(proc) = self.procs.get_mut(&pid) else {
+            return;
+        };
+        if proc.ghost {
+            let _ = self.go(pid, Go::Run(0));
+            return;
+        }
+        let Some(info) = syscall_info_or_kill(pid) else {
+            return;
+        };
+        let abi = abi_of(info.arch);
+        match (info.op, abi) {
+            (INFO_SECCOMP, Some(abi)) => {
+                proc.stop = Stop::Call;
+                self.report_stop(
+                    pid,
+                    RawCall {
+                        abi,
+                        nr: info.nr_or_rval as u32,
+                        args: info.args,
+                    },
+                );
+            }
+            // An architecture the filter should have killed, or a stop
+            // the kernel does not describe as seccomp: fail closed.
+            _ => fail_closed(pid),
+        }
+    }
+
+    pub(super) fn creation(&mut self, pid: Pid, event: i32) {
+        let child = match ptrace::event_msg(pid) {
+            Ok(child) => child as Pid,
+            Err(_) => {
+                let _ = self.go(pid, Go::Run(0));
+                return;
+            }
+        };
+        let Some(proc) = self.procs.get(&pid) else {
+            return;
+        };
+        let ghost = proc.ghost;
+        let born = Proc::child_of(proc, Stop::Unborn);
+        self.hold(
+            pid,
+            if event == EVENT_VFORK {
+                Held::Vfork
+            } else {
+                Held::Fork
+            },
+        );
+        if self.procs.contains_key(&child) {
+            // Adopted already (see `claim_orphans`).
+            return;
+        }
+        let mut ended = None;
+        let stop = match self.early.remove(&child) {
+            Some(Early::Stopped { group_stop, .. }) => Some(Held::Start { group_stop }),
+            Some(Early::Ended(status)) => {
+                ended = Some(status);
+                None
+            }
+            None => None,
+        };
+        if ended.is_none() {
+            self.procs.insert(child, born);
+            self.protect.born(pid, child);
+            if let Some(held) = stop {
+                self.hold(child, held);
+            }
+        }
+        if !ghost {
+            self.ready.push_back(Event::Spawn { parent: pid, child });
+        }
+        if let Some(status) = ended {
+            self.ready.push_back(Event::Exit { pid: child, status });
+        }
+    }
+
+    pub(super) fn exec_stop(&mut self, pid: Pid) {
+        // After an exec by another thread, that thread now has the
+        // leader's id; it brings its own state.
+        let mut expected = None;
+        let mut from = pid;
+        if let Ok(former) = ptrace::event_msg(pid) {
+            let former = former as Pid;
+            from = former;
+            expected = self.protect.pins.take_exec(former);
+            if former != pid {
+                if let Some(proc) = self.procs.remove(&former) {
+                    self.held.retain(|&p| p != former);
+                    self.procs.insert(pid, proc);
+                }
+            }
+        }
+        self.hold(pid, Held::Exec);
+        if self.procs.get(&pid).is_some_and(|p| p.ghost) {
+            return;
+        }
+        // An `execve` under way when `attach` found the thread.
+        let mid_call = self.procs.get(&pid).is_some_and(|p| p.mid_call);
+        if expected.is_none() && mid_call {
+            expected = Some(Expected::Unchecked);
+        }
+        // The image must be what the `execve` was checked to run
+        // (`pin.rs`), before its first instruction; an exec no permitted
+        // `execve` accounts for runs nothing.
+        if !expected.is_some_and(|image| image.ran_in(pid)) {
+            self.stats.exec_kills += 1;
+            fail_closed(pid);
+            return;
+        }
+        // The new image's protected argument area (`protect.rs`); on
+        // failure the process is killed or gone.
+        if self.new_image(pid).is_err() {
+            return;
+        }
+        match procfs::link(pid, "exe") {
+            Ok(image) => self.ready.push_back(Event::Exec {
+                pid,
+                former: from,
+                image,
+            }),
+            Err(_) => fail_closed(pid),
+        }
+    }
+}
+
+impl Backend {
+    /// A syscall stop of a process traced with syscall stops.
+    pub(super) fn syscall_stop(&mut self, pid: Pid) {
+        let Some(info) = syscall_info_or_kill(pid) else {
+            return;
+        };
+        match info.op {
+            INFO_ENTRY => self.entry_stop(pid, &info),
+            INFO_EXIT => {
+                let denied = self.procs.get_mut(&pid).and_then(|p| p.denied.take());
+                if let Some(errno) = denied {
+                    // An error: the process is gone.
+                    let _ = regs::set_return_errno(pid, errno);
+                }
+                let _ = self.go(pid, Go::Run(0));
+            }
+            _ => {
+                let _ = self.go(pid, Go::Run(0));
+            }
+        }
+    }
+
+    pub(super) fn entry_stop(&mut self, pid: Pid, info: &SyscallInfo) {
+        let Some(proc) = self.procs.get(&pid) else {
+            return;
+        };
+        let nr = info.nr_or_rval as u32;
+        let abi = abi_of(info.arch);
+        let verdict = match &proc.user_filter {
+            _ if proc.ghost => Verdict::Allow,
+            Some(filter) => filter.verdict(info.arch, nr, &info.args),
+            None => return,
+        };
+        let _ = match (verdict, abi) {
+            (Verdict::Trace, Some(abi)) if !is_restart(abi, nr) => {
+                if let Some(proc) = self.procs.get_mut(&pid) {
+                    proc.stop = Stop::Call;
+                }
+                self.report_stop(
+                    pid,
+                    RawCall {
+                        abi,
+                        nr,
+                        args: info.args,
+                    },
+                );
+                Ok(())
+            }
+            (Verdict::Allow, _) | (Verdict::Trace, Some(_)) => self.go(pid, Go::Run(0)),
+            (Verdict::Errno(errno), _) => self.deny_and_go(pid, i32::from(errno), true),
+            (Verdict::KillProcess, _) | (Verdict::Trace, None) => {
+                fail_closed(pid);
+                Ok(())
+            }
+        };
+    }
+
+    /// Replace the fast path of a process traced with syscall stops, and of
+    /// the other threads of its group.
+    pub(super) fn set_user_filter(&mut self, pid: Pid, allowed: Allowed) {
+        let filter = Rc::new(FilterIr::from_fast_path(&allowed, self.native));
+        let allowed = Rc::new(allowed);
+        let mut group = threads(pid).unwrap_or_default();
+        group.push(pid);
+        for tid in group {
+            if let Some(p) = self.procs.get_mut(&tid) {
+                if p.user_filter.is_some() && !p.ghost {
+                    p.allowed = Rc::clone(&allowed);
+                    p.user_filter = Some(Rc::clone(&filter));
+                }
+            }
+        }
+    }
+}
