@@ -70,12 +70,14 @@
 #![deny(unsafe_code)]
 
 pub mod credentials;
+mod error;
 pub mod ptrace;
 pub mod seccomp;
 #[allow(unsafe_code)]
 mod sys;
 
 pub use credentials::parse_credentials;
+pub use error::{Error, Result};
 pub use ptrace::attach::attach;
 pub use ptrace::spawn::{SpawnError, SpawnOptions, spawn, spawn_with};
 pub use ptrace::{Backend, Stats};

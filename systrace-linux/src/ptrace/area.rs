@@ -2,7 +2,8 @@
 //! injected at a stop outside any call (the exec stop), or swapped in for
 //! the call a thread is stopped at, after which that call is made again.
 
-use systrace_core::{Error, Pid, RawCall};
+use crate::Error;
+use systrace_core::{Pid, RawCall};
 
 use super::inject::{self, InjectError};
 use super::procfs;

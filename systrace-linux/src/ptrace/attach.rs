@@ -39,7 +39,8 @@ use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::io;
 use std::rc::Rc;
 
-use systrace_core::{Error, FastPath, Pid, Result};
+use crate::{Error, Result};
+use systrace_core::{FastPath, Pid};
 use systrace_policy::Abi;
 
 use super::spawn::OPTIONS;

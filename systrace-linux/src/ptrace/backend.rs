@@ -8,21 +8,22 @@ use std::marker::PhantomData;
 use std::path::PathBuf;
 use std::rc::Rc;
 
+use crate::{Error, Result};
 use systrace_core::{
-    Checked, Decision, Error, Event, ExitStatus, Pid, RawCall, Result, Stop as CallStop,
+    Checked, Decision, Event, ExitStatus, FastPath, Pid, RawCall, Stop as CallStop,
 };
 use systrace_policy::Abi;
 
 use super::attach::{is_restart, threads};
-use super::inject::InjectError;
+use super::inject::{self, InjectError};
 use super::pin::Expected;
 use super::protect::{self, Outcome};
 use super::wait::{self, Status};
 use super::{
-    Allowed, Early, Go, Held, Proc, Stats, Stop, fail_closed, not_stopped, procfs, regs,
-    syscall_info_or_kill,
+    Allowed, Early, Go, Held, Proc, Stats, Stop, effective, fail_closed, narrowed, not_stopped,
+    procfs, regs, syscall_info_or_kill, within,
 };
-use crate::seccomp::{FilterIr, Verdict, abi_of};
+use crate::seccomp::{self, FilterIr, Verdict, abi_of};
 use crate::sys::process;
 use crate::sys::ptrace::{
     self, EVENT_CLONE, EVENT_EXEC, EVENT_FORK, EVENT_SECCOMP, EVENT_STOP, EVENT_VFORK, INFO_ENTRY,
@@ -751,5 +752,119 @@ impl Backend {
                 }
             }
         }
+    }
+}
+
+/// What the `Tracer` methods do, in the backend's own errors (the trait
+/// impls in `mod.rs` turn them into the engine's).
+impl Backend {
+    pub(super) fn next(&mut self) -> Result<Option<Event>> {
+        loop {
+            if let Some(event) = self.ready.pop_front() {
+                return Ok(Some(event));
+            }
+            self.release_held();
+            if let Some((pid, raw)) = self.replay.pop_front() {
+                self.handle(pid, raw);
+                continue;
+            }
+            if !self.anything_left() {
+                return Ok(None);
+            }
+            match wait::any() {
+                Ok(Some((pid, raw))) => self.handle(pid, raw),
+                Ok(None) => {
+                    self.procs.clear();
+                    self.early.clear();
+                }
+                Err(e) => return Err(Error::os("waitpid", e)),
+            }
+        }
+    }
+
+    pub(super) fn resume_stop(
+        &mut self,
+        stop: CallStop,
+        decision: Decision,
+        checked: &Checked,
+    ) -> Result<()> {
+        let pid = stop.pid();
+        if !self.protect.is_current(&stop) {
+            return Err(not_stopped(pid, "resume"));
+        }
+        if decision == Decision::Permit && !checked.is_empty() {
+            return self.protected(pid, Some(checked));
+        }
+        self.decided(pid, decision)
+    }
+
+    pub(super) fn narrow(&mut self, pid: Pid, fast: &FastPath) -> Result<()> {
+        let proc = self.procs.get(&pid).ok_or(Error::Gone { pid })?;
+        let new = effective(fast, self.native);
+        if proc.ghost {
+            return Ok(());
+        }
+        if proc.user_filter.is_some() {
+            self.set_user_filter(pid, new);
+            return Ok(());
+        }
+        if within(&proc.allowed, &new) {
+            return Ok(());
+        }
+        let narrowed = narrowed(&proc.allowed, &new);
+        if proc.stop == Stop::Unborn {
+            self.await_first_stop(pid)?;
+        }
+        let Some(proc) = self.procs.get(&pid) else {
+            return Err(Error::Gone { pid });
+        };
+        let in_syscall = match proc.stop {
+            Stop::Held(Held::Exec | Held::Fork) => true,
+            Stop::Held(Held::Start { .. } | Held::SyscallExit) => false,
+            _ => {
+                fail_closed(pid);
+                return Err(Error::Unsupported {
+                    what: "narrowing the fast path of a process not held at an exec or a creation",
+                });
+            }
+        };
+        let prog = match seccomp::compile(&narrowed, self.native) {
+            Ok(prog) => prog,
+            Err(e) => {
+                fail_closed(pid);
+                return Err(Error::os(
+                    format!("process {pid}"),
+                    std::io::Error::other(e),
+                ));
+            }
+        };
+        match inject::install_filter(pid, in_syscall, &prog) {
+            Ok(()) => {
+                self.stats.filters_injected += 1;
+                if let Some(proc) = self.procs.get_mut(&pid) {
+                    proc.allowed = Rc::new(narrowed);
+                }
+                self.hold(pid, Held::SyscallExit);
+                Ok(())
+            }
+            Err(e) => Err(self.injection_failed(pid, e)),
+        }
+    }
+
+    pub(super) fn let_through(&mut self, pid: Pid) -> Result<()> {
+        let proc = self.procs.get_mut(&pid).ok_or(Error::Gone { pid })?;
+        proc.ghost = true;
+        let result = match proc.stop {
+            Stop::Call => {
+                proc.stop = Stop::Running;
+                self.go(pid, Go::Run(0))
+            }
+            // Stopped soon, and detached there.
+            Stop::Running if proc.user_filter.is_some() => ptrace::interrupt(pid),
+            // Detached (or let through) when released, or at its first
+            // stop.
+            Stop::Running | Stop::Held(_) | Stop::Unborn => Ok(()),
+        };
+        result.map_err(|e| procfs::error(pid, "detach", e))
     }
 }

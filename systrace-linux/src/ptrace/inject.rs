@@ -23,7 +23,8 @@
 //! [`syscall`] injects any call without memory arguments the same way (the
 //! `mmap` of the protected argument area, see `protect.rs`).
 
-use systrace_core::{Error, Pid, Result};
+use crate::{Error, Result};
+use systrace_core::Pid;
 
 use super::procfs::{self, Mapping};
 use super::regs::{self, Mode, Saved};

@@ -5,7 +5,8 @@ use std::fs::OpenOptions;
 use std::io;
 use std::os::unix::fs::FileExt;
 
-use systrace_core::{Error, Pid, Result};
+use crate::{Error, Result};
+use systrace_core::Pid;
 
 use super::procfs;
 use crate::sys;

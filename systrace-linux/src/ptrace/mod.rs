@@ -93,13 +93,14 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::rc::Rc;
 
+use crate::Error;
+use systrace_core::Result as CoreResult;
 use systrace_core::{
-    Checked, Decision, Error, Event, ExitStatus, FastPath, Inspect, Pid, Result, Stop as CallStop,
-    Tracer,
+    Checked, Decision, Event, ExitStatus, FastPath, Inspect, Pid, Stop as CallStop, Tracer,
 };
 use systrace_policy::{Abi, Credentials};
 
-use crate::seccomp::{self, FilterIr};
+use crate::seccomp::FilterIr;
 use crate::sys::{process, ptrace};
 pub use backend::Backend;
 
@@ -342,163 +343,79 @@ fn not_stopped(pid: Pid, what: &str) -> Error {
 }
 
 impl Tracer for Backend {
-    fn next_event(&mut self) -> Result<Option<Event>> {
-        loop {
-            if let Some(event) = self.ready.pop_front() {
-                return Ok(Some(event));
-            }
-            self.release_held();
-            if let Some((pid, raw)) = self.replay.pop_front() {
-                self.handle(pid, raw);
-                continue;
-            }
-            if !self.anything_left() {
-                return Ok(None);
-            }
-            match wait::any() {
-                Ok(Some((pid, raw))) => self.handle(pid, raw),
-                Ok(None) => {
-                    self.procs.clear();
-                    self.early.clear();
-                }
-                Err(e) => return Err(Error::os("waitpid", e)),
-            }
-        }
+    fn next_event(&mut self) -> CoreResult<Option<Event>> {
+        self.next().map_err(Into::into)
     }
 
-    fn resume(&mut self, stop: CallStop, decision: Decision, checked: &Checked) -> Result<()> {
-        let pid = stop.pid();
-        if !self.protect.is_current(&stop) {
-            return Err(not_stopped(pid, "resume"));
-        }
-        if decision == Decision::Permit && !checked.is_empty() {
-            return self.protected(pid, Some(checked));
-        }
-        self.decided(pid, decision)
+    fn resume(&mut self, stop: CallStop, decision: Decision, checked: &Checked) -> CoreResult<()> {
+        self.resume_stop(stop, decision, checked)
+            .map_err(Into::into)
     }
 
     fn protects_arguments(&self) -> bool {
         true
     }
 
-    fn set_fast_path(&mut self, pid: Pid, fast: &FastPath) -> Result<()> {
-        let proc = self.procs.get(&pid).ok_or(Error::Gone { pid })?;
-        let new = effective(fast, self.native);
-        if proc.ghost {
-            return Ok(());
-        }
-        if proc.user_filter.is_some() {
-            self.set_user_filter(pid, new);
-            return Ok(());
-        }
-        if within(&proc.allowed, &new) {
-            return Ok(());
-        }
-        let narrowed = narrowed(&proc.allowed, &new);
-        if proc.stop == Stop::Unborn {
-            self.await_first_stop(pid)?;
-        }
-        let Some(proc) = self.procs.get(&pid) else {
-            return Err(Error::Gone { pid });
-        };
-        let in_syscall = match proc.stop {
-            Stop::Held(Held::Exec | Held::Fork) => true,
-            Stop::Held(Held::Start { .. } | Held::SyscallExit) => false,
-            _ => {
-                fail_closed(pid);
-                return Err(Error::Unsupported {
-                    what: "narrowing the fast path of a process not held at an exec or a creation",
-                });
-            }
-        };
-        let prog = match seccomp::compile(&narrowed, self.native) {
-            Ok(prog) => prog,
-            Err(e) => {
-                fail_closed(pid);
-                return Err(Error::os(
-                    format!("process {pid}"),
-                    std::io::Error::other(e),
-                ));
-            }
-        };
-        match inject::install_filter(pid, in_syscall, &prog) {
-            Ok(()) => {
-                self.stats.filters_injected += 1;
-                if let Some(proc) = self.procs.get_mut(&pid) {
-                    proc.allowed = Rc::new(narrowed);
-                }
-                self.hold(pid, Held::SyscallExit);
-                Ok(())
-            }
-            Err(e) => Err(self.injection_failed(pid, e)),
-        }
+    fn set_fast_path(&mut self, pid: Pid, fast: &FastPath) -> CoreResult<()> {
+        self.narrow(pid, fast).map_err(Into::into)
     }
 
-    fn detach(&mut self, pid: Pid) -> Result<()> {
-        let proc = self.procs.get_mut(&pid).ok_or(Error::Gone { pid })?;
-        proc.ghost = true;
-        let result = match proc.stop {
-            Stop::Call => {
-                proc.stop = Stop::Running;
-                self.go(pid, Go::Run(0))
-            }
-            // Stopped soon, and detached there.
-            Stop::Running if proc.user_filter.is_some() => ptrace::interrupt(pid),
-            // Detached (or let through) when released, or at its first
-            // stop.
-            Stop::Running | Stop::Held(_) | Stop::Unborn => Ok(()),
-        };
-        result.map_err(|e| procfs::error(pid, "detach", e))
+    fn detach(&mut self, pid: Pid) -> CoreResult<()> {
+        self.let_through(pid).map_err(Into::into)
     }
 
-    fn kill(&mut self, pid: Pid) -> Result<()> {
-        process::kill(pid, libc::SIGKILL).map_err(|e| procfs::error(pid, "kill", e))
+    fn kill(&mut self, pid: Pid) -> CoreResult<()> {
+        process::kill(pid, libc::SIGKILL)
+            .map_err(|e| procfs::error(pid, "kill", e))
+            .map_err(Into::into)
     }
 }
 
 impl Inspect for Backend {
-    fn read_memory(&mut self, stop: &CallStop, addr: u64, buf: &mut [u8]) -> Result<usize> {
-        mem::read(stop.pid(), addr, buf)
+    fn read_memory(&mut self, stop: &CallStop, addr: u64, buf: &mut [u8]) -> CoreResult<usize> {
+        mem::read(stop.pid(), addr, buf).map_err(Into::into)
     }
 
-    fn cwd(&mut self, stop: &CallStop) -> Result<PathBuf> {
-        procfs::link(stop.pid(), "cwd")
+    fn cwd(&mut self, stop: &CallStop) -> CoreResult<PathBuf> {
+        procfs::link(stop.pid(), "cwd").map_err(Into::into)
     }
 
-    fn root(&mut self, stop: &CallStop) -> Result<PathBuf> {
-        procfs::link(stop.pid(), "root")
+    fn root(&mut self, stop: &CallStop) -> CoreResult<PathBuf> {
+        procfs::link(stop.pid(), "root").map_err(Into::into)
     }
 
-    fn fd_path(&mut self, stop: &CallStop, fd: i32) -> Result<PathBuf> {
-        procfs::link(stop.pid(), &format!("fd/{fd}"))
+    fn fd_path(&mut self, stop: &CallStop, fd: i32) -> CoreResult<PathBuf> {
+        procfs::link(stop.pid(), &format!("fd/{fd}")).map_err(Into::into)
     }
 
-    fn credentials(&mut self, stop: &CallStop) -> Result<Credentials> {
-        procfs::credentials(stop.pid())
+    fn credentials(&mut self, stop: &CallStop) -> CoreResult<Credentials> {
+        procfs::credentials(stop.pid()).map_err(Into::into)
     }
 
-    fn image(&mut self, pid: Pid) -> Result<PathBuf> {
-        procfs::link(pid, "exe")
+    fn image(&mut self, pid: Pid) -> CoreResult<PathBuf> {
+        procfs::link(pid, "exe").map_err(Into::into)
     }
 
-    fn thread_group(&mut self, tid: Pid) -> Result<Pid> {
-        procfs::status_number(tid, "Tgid", 0).map(|t| t as Pid)
+    fn thread_group(&mut self, tid: Pid) -> CoreResult<Pid> {
+        procfs::status_number(tid, "Tgid", 0)
+            .map(|t| t as Pid)
+            .map_err(Into::into)
     }
 
-    fn process_group(&mut self, pid: Pid) -> Result<Pid> {
-        procfs::process_group(pid)
+    fn process_group(&mut self, pid: Pid) -> CoreResult<Pid> {
+        procfs::process_group(pid).map_err(Into::into)
     }
 
-    fn pidfd_process(&mut self, stop: &CallStop, fd: i32) -> Result<Option<Pid>> {
-        procfs::pidfd_process(stop.pid(), fd)
+    fn pidfd_process(&mut self, stop: &CallStop, fd: i32) -> CoreResult<Option<Pid>> {
+        procfs::pidfd_process(stop.pid(), fd).map_err(Into::into)
     }
 
     fn tracer_process(&self) -> Pid {
         std::process::id() as Pid
     }
 
-    fn file_head(&mut self, stop: &CallStop, path: &[u8], max: usize) -> Result<Vec<u8>> {
-        procfs::file_head(stop.pid(), path, max)
+    fn file_head(&mut self, stop: &CallStop, path: &[u8], max: usize) -> CoreResult<Vec<u8>> {
+        procfs::file_head(stop.pid(), path, max).map_err(Into::into)
     }
 
     fn reaches_without_links(&mut self, stop: &CallStop, path: &[u8], follow_last: bool) -> bool {

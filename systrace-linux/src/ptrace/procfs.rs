@@ -3,7 +3,8 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
-use systrace_core::{Error, Pid, Result};
+use crate::{Error, Result};
+use systrace_core::Pid;
 use systrace_policy::Credentials;
 
 /// An error about process `pid`: [`Error::Gone`] when the process has

@@ -166,7 +166,8 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use systrace_core::{Checked, Error, Pid, RawCall, Result, Stop as CallStop};
+use crate::{Error, Result};
+use systrace_core::{Checked, Pid, RawCall, Stop as CallStop};
 use systrace_policy::Abi;
 
 pub use super::area::{AREA_SIZE, MAX_AREAS, SLOT_SIZE, SLOTS};

@@ -23,7 +23,7 @@ use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::PathBuf;
 use std::rc::Rc;
 
-use systrace_core::{Error, FastPath, Pid};
+use systrace_core::{FastPath, Pid};
 use systrace_policy::Abi;
 
 use super::procfs;
@@ -103,21 +103,6 @@ impl SpawnError {
             }
             SpawnError::Exec { .. } => 126,
             _ => 1,
-        }
-    }
-}
-
-impl From<SpawnError> for Error {
-    fn from(e: SpawnError) -> Error {
-        let context = e.to_string();
-        match e {
-            SpawnError::Exec { source, .. }
-            | SpawnError::Setup { source, .. }
-            | SpawnError::Credentials { source, .. } => Error::Os { context, source },
-            _ => Error::Os {
-                context,
-                source: io::ErrorKind::InvalidInput.into(),
-            },
         }
     }
 }

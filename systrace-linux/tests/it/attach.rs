@@ -242,7 +242,7 @@ fn fast_path_of_an_attached_process_is_applied_by_the_backend() {
 fn attaching_fails_cleanly() {
     assert!(matches!(
         attach(i32::MAX),
-        Err(systrace_core::Error::Gone { .. })
+        Err(systrace_linux::Error::Gone { .. })
     ));
     // A process traced already (by the first backend) cannot be attached
     // to again, and the failure leaves it alone.
@@ -250,7 +250,7 @@ fn attaching_fails_cleanly() {
     let pid = child.id() as Pid;
     rx.recv_timeout(PATIENCE).expect("a line");
     let first = attach(pid).expect("attach");
-    assert!(matches!(attach(pid), Err(systrace_core::Error::Os { .. })));
+    assert!(matches!(attach(pid), Err(systrace_linux::Error::Os { .. })));
     drop(first);
     // Dropping the backend kills its tracees, attached ones included (and
     // reaps this one, a child of the tracer).
