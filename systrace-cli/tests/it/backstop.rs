@@ -2,7 +2,7 @@
 //! kernel refuses even when the tracer would permit it. The tracer is
 //! made to permit every call (`SYSTRACE_TEST_TRACER_PERMITS_ALL`, read by
 //! debug builds only), so that only the backstop stands; the negative
-//! control runs the same with `--no-backstop`.
+//! control runs the same without `--backstop`.
 
 use std::fs;
 use std::path::Path;
@@ -53,10 +53,20 @@ fn a_file_no_policy_names_is_refused_by_the_kernel() {
     fs::write(dir.join("secret.txt"), "secret\n").unwrap();
     learn(&dir, &["cat", "allowed.txt"]);
     // What the policy permits stays permitted.
-    let ok = run(&dir, true, &["-a", "-e"], &["cat", "allowed.txt"]);
+    let ok = run(
+        &dir,
+        true,
+        &["-a", "-e", "--backstop"],
+        &["cat", "allowed.txt"],
+    );
     assert_eq!(text(&ok.stdout), "allowed\n", "{}", text(&ok.stderr));
     // The tracer permits the secret; the kernel does not.
-    let held = run(&dir, true, &["-a", "-e"], &["cat", "secret.txt"]);
+    let held = run(
+        &dir,
+        true,
+        &["-a", "-e", "--backstop"],
+        &["cat", "secret.txt"],
+    );
     assert!(
         !text(&held.stdout).contains("secret"),
         "{}",
@@ -68,12 +78,7 @@ fn a_file_no_policy_names_is_refused_by_the_kernel() {
         text(&held.stderr)
     );
     // The negative control: without the backstop, the file is read.
-    let open = run(
-        &dir,
-        true,
-        &["-a", "-e", "--no-backstop"],
-        &["cat", "secret.txt"],
-    );
+    let open = run(&dir, true, &["-a", "-e"], &["cat", "secret.txt"]);
     assert_eq!(text(&open.stdout), "secret\n", "{}", text(&open.stderr));
 }
 
@@ -94,9 +99,9 @@ fn making_and_removing_where_no_policy_does_is_refused_by_the_kernel() {
     fs::write(dir.join("elsewhere/victim"), "").unwrap();
     for (backstop, kept) in [(true, true), (false, false)] {
         let flags: &[&str] = if backstop {
-            &["-a", "-e"]
+            &["-a", "-e", "--backstop"]
         } else {
-            &["-a", "-e", "--no-backstop"]
+            &["-a", "-e"]
         };
         let _ = fs::remove_file(dir.join("elsewhere/made"));
         fs::write(dir.join("elsewhere/victim"), "").unwrap();
@@ -117,7 +122,12 @@ fn making_and_removing_where_no_policy_does_is_refused_by_the_kernel() {
     }
     // Under the directory the policies name, both still work.
     let _ = fs::remove_file(dir.join("work/made"));
-    let touched = run(&dir, true, &["-a", "-e"], &["touch", "work/made"]);
+    let touched = run(
+        &dir,
+        true,
+        &["-a", "-e", "--backstop"],
+        &["touch", "work/made"],
+    );
     assert!(dir.join("work/made").exists(), "{}", text(&touched.stderr));
 }
 
@@ -134,7 +144,12 @@ fn a_policy_that_permits_every_read_turns_the_backstop_off_for_reads_said_once()
     let mut policy = fs::read_to_string(&file).unwrap();
     policy.push_str("\tlinux64-fsread: permit\n");
     fs::write(&file, policy).unwrap();
-    let out = run(&dir, true, &["-a", "-e"], &["cat", "secret.txt"]);
+    let out = run(
+        &dir,
+        true,
+        &["-a", "-e", "--backstop"],
+        &["cat", "secret.txt"],
+    );
     let err = text(&out.stderr);
     assert_eq!(text(&out.stdout), "secret\n", "{err}");
     let said: Vec<&str> = err
@@ -159,7 +174,12 @@ fn a_detached_policy_turns_the_backstop_off() {
         "Policy: /some/tool, Emulation: linux64\n\tdetached\n",
     )
     .unwrap();
-    let out = run(&dir, true, &["-a", "-e"], &["cat", "secret.txt"]);
+    let out = run(
+        &dir,
+        true,
+        &["-a", "-e", "--backstop"],
+        &["cat", "secret.txt"],
+    );
     let err = text(&out.stderr);
     assert_eq!(text(&out.stdout), "secret\n", "{err}");
     assert!(
@@ -167,4 +187,34 @@ fn a_detached_policy_turns_the_backstop_off() {
             .any(|l| l.contains("kernel backstop off: /some/tool: the policy is detached")),
         "{err}"
     );
+}
+
+#[test]
+fn path_calls_still_work_in_the_domain() {
+    // The domain keeps the traced processes from following the tracer's
+    // descriptors: their path calls are handed the checked path instead.
+    let dir = scratch("backstop", "stat");
+    fs::create_dir_all(dir.join("work/gone")).unwrap();
+    fs::write(dir.join("work/x"), "abc").unwrap();
+    learn(&dir, &["stat", "-c", "%s", "work/x"]);
+    let out = run(
+        &dir,
+        false,
+        &["-a", "-e", "--backstop"],
+        &["stat", "-c", "%s", "work/x"],
+    );
+    assert_eq!(text(&out.stdout), "3\n", "{}", text(&out.stderr));
+    for _ in 0..2 {
+        fs::create_dir_all(dir.join("work/gone")).unwrap();
+        let out = run(&dir, false, &["-A"], &["rmdir", "work/gone"]);
+        assert!(out.status.success(), "learning: {}", text(&out.stderr));
+    }
+    fs::create_dir_all(dir.join("work/gone")).unwrap();
+    let out = run(
+        &dir,
+        false,
+        &["-a", "-e", "--backstop"],
+        &["rmdir", "work/gone"],
+    );
+    assert!(!dir.join("work/gone").exists(), "{}", text(&out.stderr));
 }

@@ -24,8 +24,8 @@ pub enum Id {
     LogFormat,
     /// `--summary`.
     Summary,
-    /// `--no-backstop`.
-    NoBackstop,
+    /// `--backstop`.
+    Backstop,
     /// `-d DIR`.
     PolicyDir,
     /// `-f FILE`.
@@ -191,10 +191,10 @@ pub const FLAGS: &[Flag] = &[
         "with -a: kill the process instead of denying",
     ),
     long(
-        Id::NoBackstop,
-        "no-backstop",
+        Id::Backstop,
+        "backstop",
         None,
-        "with -a: no kernel backstop (Landlock) under the tracer",
+        "with -a: a kernel backstop (Landlock) under the tracer",
     ),
     switch(Id::Stderr, 'e', "log to stderr (default: syslog)"),
     valued(Id::LogFile, 'E', "file", Kind::File, "log to this file"),

@@ -32,6 +32,11 @@
 //!   there meanwhile is refused). An open for reading with `O_CREAT` is
 //!   `fsread`, yet it is not taken to make a file: one that makes a file
 //!   no rule lets be made is refused.
+//! * A name under `/proc` is `/proc` (`/proc/self` is another directory in
+//!   each process); a descriptor link (`/dev/stdin`, `/dev/fd/N`,
+//!   `/proc/self/fd/N`) leads anywhere and bounds nothing; a name written
+//!   with escaped bytes (`\xff`) is its directory. A permitted `ioctl` may
+//!   be `TIOCGPTPEER`, which opens a terminal under `/dev/pts`.
 //! * A right granted on `/` (a rule with no bound, or a glob at the top)
 //!   is not handled at all: the backstop is off for that right, said once.
 //! * Everything is off, said once, when a policy in play is `detached`, a
@@ -292,6 +297,24 @@ fn cmp_reach(cmp: &Cmp, translator: &str, nth: u8, binder: &Binder<'_>) -> Reach
     if !value.starts_with('/') {
         return Reach::Any;
     }
+    // A process's own entries: `/proc/self` is another directory in each
+    // process; the descriptor links lead anywhere.
+    if ["/dev/fd", "/dev/stdin", "/dev/stdout", "/dev/stderr"]
+        .iter()
+        .any(|p| value == *p || value.starts_with(&format!("{p}/")))
+        || value.contains("/fd/")
+        || value.ends_with("/fd")
+    {
+        return Reach::Any;
+    }
+    if value.starts_with("/proc/") {
+        return Reach::Some(vec![Place::Under("/proc".into())]);
+    }
+    // A name with bytes written escaped: its directory.
+    if let Some(at) = value.find('\\') {
+        let dir = value[..at].rfind('/').map_or("/", |i| &value[..i.max(1)]);
+        return Reach::Some(vec![Place::Under(dir.into())]);
+    }
     let place = match cmp.op {
         Op::Eq => Place::Exact(value),
         Op::Match => glob_place(&value),
@@ -498,6 +521,10 @@ impl Builder {
         if MOVING.contains(&call.as_str()) && !same_directory(filter, binder) {
             return self.off(format!("{shown} may move a name to another directory"));
         }
+        // `TIOCGPTPEER` opens the terminal of a pseudo-terminal master.
+        if call == "ioctl" {
+            self.grant("/dev/pts", &[R::ReadFile, R::WriteFile], &shown);
+        }
         for e in effects(&call) {
             let places = match reach(filter, e.translator, e.nth, binder) {
                 Reach::Any => {
@@ -657,8 +684,8 @@ fn in_play(store: &Store, binder: &Binder<'_>) -> Vec<Policy> {
 impl Engine {
     /// The kernel backstop for a command about to run `image` under `-a`:
     /// the bound of every policy in play (see the module documentation),
-    /// or `None` when there is to be none (not `-a`, turned off, or a
-    /// policy in play makes it off). What turns it off, entirely or for a
+    /// or `None` when there is to be none (not `-a`, not asked for with
+    /// `--backstop`, or a policy in play makes it off). What turns it off, entirely or for a
     /// right, is logged once.
     pub fn backstop(&mut self, image: &str) -> Option<Bound> {
         if self.options.mode != Mode::Enforce || !self.options.backstop {

@@ -91,7 +91,7 @@ pub struct Options {
     /// Count the decided calls for [`Engine::summary`] (`--summary`).
     pub summary: bool,
     /// Under `-a`, have the kernel refuse what no policy in play could
-    /// permit (off with `--no-backstop`); see [`backstop`].
+    /// permit (`--backstop`); see [`backstop`].
     pub backstop: bool,
     /// For tests of the backstop only: every call is permitted, as if the
     /// tracer missed everything. The command sets it only in a debug build.
@@ -110,7 +110,7 @@ impl Default for Options {
             faults: None,
             allow: BTreeSet::new(),
             summary: false,
-            backstop: true,
+            backstop: false,
             tracer_permits_all: false,
         }
     }

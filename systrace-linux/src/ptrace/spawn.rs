@@ -195,6 +195,9 @@ pub fn spawn_with(
     let allowed = Rc::new(super::effective(fast, native));
     let root = Proc::filtered(Stop::Held(Held::Exec), allowed, false);
     let mut backend = Backend::new(pid, image, [(pid, root)].into(), native);
+    if options.backstop.is_some() {
+        backend.protect.pins.confine();
+    }
     // Its protected argument area (`protect.rs`), before its first
     // instruction.
     backend.new_image(pid).map_err(|e| SpawnError::Setup {
