@@ -49,6 +49,11 @@ fn run(mut run: Run) -> u8 {
     run.setup.terminal_wait = Some(systrace_linux::wait_input_or_interrupt);
     let summary = run.setup.options.summary;
     let enforce = run.setup.options.mode == Mode::Enforce;
+    // Tests of the kernel backstop only: the tracer permits every call.
+    #[cfg(debug_assertions)]
+    if std::env::var_os("SYSTRACE_TEST_TRACER_PERMITS_ALL").is_some() {
+        run.setup.options.tracer_permits_all = true;
+    }
     let (mut engine, warnings) = match run.setup.build() {
         Ok(built) => built,
         Err(e) => return fail(e),
@@ -66,7 +71,10 @@ fn run(mut run: Run) -> u8 {
         // A policy file that cannot be read or parsed: nothing runs.
         return fail(e);
     } else if let Some(fast) = engine.initial_fast_path(&image.to_string_lossy()) {
-        let options = systrace_linux::SpawnOptions { credentials };
+        let options = systrace_linux::SpawnOptions {
+            credentials,
+            backstop: backstop(&mut engine, &image.to_string_lossy()),
+        };
         match systrace_linux::spawn_with(&run.argv, &fast, &options) {
             Ok(backend) => follow(&mut engine, backend, None, enforce),
             Err(e) => return spawn_failed(&e),
@@ -90,6 +98,19 @@ fn run(mut run: Run) -> u8 {
         eprint!("{}", engine.summary().unwrap_or_default());
     }
     code
+}
+
+/// The kernel backstop of a command about to run `image` under `-a`, if
+/// any; why there is none is logged.
+fn backstop(engine: &mut Engine, image: &str) -> Option<systrace_linux::landlock::Domain> {
+    let bound = engine.backstop(image)?;
+    match systrace_linux::landlock::prepare(&bound) {
+        Ok(domain) => Some(domain),
+        Err(why) => {
+            engine.note(&format!("kernel backstop off: {why}"));
+            None
+        }
+    }
 }
 
 /// The command could not be started: one line, and a shell's status.

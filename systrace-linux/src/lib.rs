@@ -64,13 +64,14 @@
 //! ```
 //!
 //! Layout: [`seccomp`] compiles filters (front end, intermediate form,
-//! classic BPF); [`ptrace`] starts, follows and steers tracees; `sys` holds
+//! classic BPF); [`landlock`] builds the kernel backstop; [`ptrace`] starts, follows and steers tracees; `sys` holds
 //! every `unsafe` line, one module per system interface.
 
 #![deny(unsafe_code)]
 
 pub mod credentials;
 mod error;
+pub mod landlock;
 pub mod ptrace;
 pub mod seccomp;
 #[allow(unsafe_code)]

@@ -71,6 +71,16 @@ impl Store {
         self.user_dir.as_deref()
     }
 
+    /// The global directory, if any.
+    pub fn global_dir(&self) -> Option<&Path> {
+        self.global_dir.as_deref()
+    }
+
+    /// The sections given with `-f`, in order.
+    pub fn preloaded(&self) -> &[Policy] {
+        &self.preloaded
+    }
+
     /// Read every section of `path` (`-f`); they take precedence over files.
     pub fn preload(&mut self, path: &Path, binder: &Binder<'_>) -> Result<Vec<Warning>, Error> {
         let src = fs::read_to_string(path).map_err(|e| io_error(path, e))?;

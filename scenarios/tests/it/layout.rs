@@ -137,6 +137,17 @@ impl Layout {
 
     /// Run `argv` under `systrace FLAGS`, with this layout's policies.
     pub fn traced(&self, wrap: &[&str], flags: &[&str], argv: &[&Path]) -> Output {
+        self.traced_with(wrap, flags, argv, &[])
+    }
+
+    /// [`Layout::traced`], with these environment variables set.
+    pub fn traced_with(
+        &self,
+        wrap: &[&str],
+        flags: &[&str],
+        argv: &[&Path],
+        env: &[(&str, &str)],
+    ) -> Output {
         let systrace = systrace();
         let policies = self.policies.as_os_str();
         let mut all: Vec<&std::ffi::OsStr> = wrap.iter().map(std::ffi::OsStr::new).collect();
@@ -144,7 +155,10 @@ impl Layout {
         all.extend([std::ffi::OsStr::new("-d"), policies]);
         all.extend(flags.iter().map(std::ffi::OsStr::new));
         all.extend(argv.iter().map(|p| p.as_os_str()));
-        run(Command::new(all[0]).args(&all[1..]).current_dir(&self.dir))
+        let mut command = Command::new(all[0]);
+        command.args(&all[1..]).current_dir(&self.dir);
+        command.envs(env.iter().copied());
+        run(&mut command)
     }
 }
 

@@ -1,5 +1,6 @@
 //! Integration tests of the `systrace` command.
 
+mod backstop;
 mod check;
 mod completions;
 mod e2e;

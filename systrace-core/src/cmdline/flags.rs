@@ -24,6 +24,8 @@ pub enum Id {
     LogFormat,
     /// `--summary`.
     Summary,
+    /// `--backstop`.
+    Backstop,
     /// `-d DIR`.
     PolicyDir,
     /// `-f FILE`.
@@ -187,6 +189,12 @@ pub const FLAGS: &[Flag] = &[
         Id::KillUnmatched,
         'K',
         "with -a: kill the process instead of denying",
+    ),
+    long(
+        Id::Backstop,
+        "backstop",
+        None,
+        "with -a: a Landlock backstop under the tracer",
     ),
     switch(Id::Stderr, 'e', "log to stderr (default: syslog)"),
     valued(Id::LogFile, 'E', "file", Kind::File, "log to this file"),

@@ -13,6 +13,7 @@
 //! With [`Options::faults`] (`-r`), some calls that would be permitted fail
 //! instead, with an errno they can really return: see [`crate::fault`].
 
+pub mod backstop;
 mod binaries;
 mod created;
 mod decide;
@@ -43,6 +44,7 @@ use crate::log::{Log, Summary};
 use crate::protocol::{Channel, Style, Template};
 use crate::tracer::{Decision, Event, ExitStatus, Pid, Tracer};
 
+pub use backstop::{Bound, Right};
 use binaries::Binaries;
 pub use fastpath::fast_path;
 use learn::Learning;
@@ -90,6 +92,13 @@ pub struct Options {
     pub allow: BTreeSet<Unsafe>,
     /// Count the decided calls for [`Engine::summary`] (`--summary`).
     pub summary: bool,
+    /// Under `-a`, have the kernel refuse what no policy in play could
+    /// permit (`--backstop`); see [`backstop`].
+    pub backstop: bool,
+    /// For tests of the backstop only: every call is permitted, as if the
+    /// tracer missed everything. The command sets it only in a debug build.
+    #[doc(hidden)]
+    pub tracer_permits_all: bool,
 }
 
 impl Default for Options {
@@ -103,6 +112,8 @@ impl Default for Options {
             faults: None,
             allow: BTreeSet::new(),
             summary: false,
+            backstop: false,
+            tracer_permits_all: false,
         }
     }
 }

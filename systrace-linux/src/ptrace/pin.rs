@@ -409,6 +409,13 @@ impl Pins {
         Some(seen.swap_remove(at).1)
     }
 
+    /// The traced processes run in a Landlock domain (the kernel backstop,
+    /// `crate::landlock`), which keeps them from following the descriptors
+    /// of the tracer, outside it: nothing is pinned.
+    pub(crate) fn confine(&mut self) {
+        self.me = Some(None);
+    }
+
     /// Whether thread `pid` can follow the tracer's descriptors (cached).
     fn reaches(&mut self, pid: Pid) -> bool {
         let Some(me) = self.me.get_or_insert_with(Me::read) else {

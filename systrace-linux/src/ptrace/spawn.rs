@@ -114,6 +114,9 @@ pub struct SpawnOptions {
     /// must be privileged to do so). `None`: with this process's
     /// credentials.
     pub credentials: Option<(u32, u32)>,
+    /// The kernel backstop to enforce on the child before its `execve`
+    /// (see [`crate::landlock`]); `None`: none.
+    pub backstop: Option<crate::landlock::Domain>,
 }
 
 /// Run `argv` (the program, found through `PATH` when its name has no
@@ -158,6 +161,7 @@ pub fn spawn_with(
         go: go_read.as_raw_fd(),
         report: report_write.as_raw_fd(),
         credentials: options.credentials,
+        landlock: options.backstop.as_ref().map(crate::landlock::Domain::raw),
     })
     .map_err(setup("fork"))?;
     drop((go_read, report_write));
@@ -176,6 +180,9 @@ pub fn spawn_with(
     let allowed = Rc::new(super::effective(fast, native));
     let root = Proc::filtered(Stop::Held(Held::Exec), allowed, false);
     let mut backend = Backend::new(pid, image, [(pid, root)].into(), native);
+    if options.backstop.is_some() {
+        backend.protect.pins.confine();
+    }
     // Its protected argument area (`protect.rs`), before its first
     // instruction.
     backend.new_image(pid).map_err(|e| SpawnError::Setup {
@@ -251,6 +258,10 @@ fn failure(program: &OsStr, report: OwnedFd, options: &SpawnOptions) -> SpawnErr
         },
         Some(Stage::NoNewPrivs) => SpawnError::Setup {
             what: "PR_SET_NO_NEW_PRIVS",
+            source,
+        },
+        Some(Stage::Landlock) => SpawnError::Setup {
+            what: "landlock_restrict_self",
             source,
         },
         Some(Stage::Seccomp) => SpawnError::Setup {

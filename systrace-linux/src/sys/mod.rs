@@ -2,6 +2,7 @@
 //! interfaces the backend uses, one module per concern.
 
 pub mod fs;
+pub mod landlock;
 pub mod mem;
 pub mod process;
 pub mod ptrace;

@@ -32,6 +32,8 @@ pub enum Stage {
     Exec,
     /// `setrlimit(RLIMIT_CORE)`.
     Limits,
+    /// `landlock_restrict_self`.
+    Landlock,
 }
 
 impl Stage {
@@ -43,6 +45,7 @@ impl Stage {
             Stage::Exec => 4,
             Stage::Credentials => 5,
             Stage::Limits => 6,
+            Stage::Landlock => 7,
         }
     }
 
@@ -55,6 +58,7 @@ impl Stage {
             4 => Stage::Exec,
             5 => Stage::Credentials,
             6 => Stage::Limits,
+            7 => Stage::Landlock,
             _ => return None,
         })
     }
@@ -113,6 +117,9 @@ pub struct ChildSetup<'a> {
     pub go: RawFd,
     /// Write end of the report pipe (close-on-exec).
     pub report: RawFd,
+    /// A Landlock ruleset to enforce after `PR_SET_NO_NEW_PRIVS` (the
+    /// kernel backstop, `crate::landlock`).
+    pub landlock: Option<RawFd>,
 }
 
 /// Fork a child that sets `PR_SET_PDEATHSIG(SIGKILL)`, waits for one byte
@@ -171,6 +178,11 @@ fn child_main(setup: &ChildSetup<'_>, parent: i32) -> ! {
     }
     if let Err(e) = seccomp::set_no_new_privs() {
         child_fail(setup.report, Stage::NoNewPrivs, e);
+    }
+    if let Some(ruleset) = setup.landlock {
+        if let Err(e) = super::landlock::restrict_self(ruleset) {
+            child_fail(setup.report, Stage::Landlock, e);
+        }
     }
     if let Err(e) = seccomp::set_filter(setup.filter) {
         child_fail(setup.report, Stage::Seccomp, e);

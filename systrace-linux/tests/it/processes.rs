@@ -147,6 +147,7 @@ fn credentials_are_taken_before_the_program_runs() {
     ];
     let options = SpawnOptions {
         credentials: Some((65534, 65534)),
+        ..SpawnOptions::default()
     };
     let mut backend = spawn_with(&argv, &FastPath::default(), &options).unwrap();
     let root = backend.root();
@@ -185,6 +186,7 @@ fn credentials_that_cannot_be_taken_fail_the_spawn() {
     // uid and gid -1 are invalid for everybody, root included.
     let options = SpawnOptions {
         credentials: Some((u32::MAX, u32::MAX)),
+        ..SpawnOptions::default()
     };
     let argv: Vec<OsString> = vec!["true".into()];
     match spawn_with(&argv, &FastPath::default(), &options) {
