@@ -5,62 +5,42 @@
 use std::ffi::OsString;
 use std::io::Write as _;
 
+use systrace_core::cmdline::fold::{FOLD_USAGE, parse_fold};
 use systrace_core::env::SystemEnvironment;
 use systrace_policy::Environment as _;
 use systrace_policy::diff::unified;
 use systrace_policy::fold::{FoldOptions, fold};
 use systrace_policy::store::write_file;
 
-/// The usage of `--fold`.
-pub(crate) const USAGE: &str = "usage: systrace --fold N [--write] [--fold-writes] file ...";
-
 /// Run `--fold` with the arguments after it; returns the exit status: 0,
 /// 1 when a file could not be folded, 2 for a usage error.
 pub(crate) fn run(args: &[OsString]) -> u8 {
-    let mut limit = None;
-    let mut write = false;
-    let mut writes = false;
-    let mut files = Vec::new();
-    for arg in args {
-        match arg.to_str() {
-            Some("--write") => write = true,
-            Some("--fold-writes") => writes = true,
-            Some(n) if limit.is_none() => match n.parse::<usize>() {
-                Ok(n) => limit = Some(n),
-                Err(_) => return usage(&format!("--fold needs a number of rules, not `{n}`")),
-            },
-            _ => files.push(arg.clone()),
+    let parsed = match parse_fold(args) {
+        Ok(parsed) => parsed,
+        Err(message) => {
+            eprintln!("systrace: {message}\n{FOLD_USAGE}");
+            return 2;
         }
-    }
-    let Some(limit) = limit else {
-        return usage("--fold needs a number of rules");
     };
-    if files.is_empty() {
-        return usage("--fold needs at least one file");
-    }
     let env = SystemEnvironment::current();
     let keep = [env.var("HOME"), std::env::var("TMPDIR").ok()]
         .into_iter()
         .flatten()
         .collect();
+    let (limit, writes) = (parsed.limit, parsed.writes);
     let options = FoldOptions {
         limit,
         writes,
         keep,
     };
     let mut status = 0;
-    for file in &files {
-        if let Err(message) = one(file, &options, write) {
+    for file in &parsed.files {
+        if let Err(message) = one(file, &options, parsed.write) {
             eprintln!("{message}");
             status = 1;
         }
     }
     status
-}
-
-fn usage(message: &str) -> u8 {
-    eprintln!("systrace: {message}\n{USAGE}");
-    2
 }
 
 /// Fold one file: the diff on stdout, what changed on stderr.

@@ -35,19 +35,12 @@ fn learn(dir: &Path, argv: &[&str]) {
     }
 }
 
-/// The switch exists in debug builds only.
-fn switch_available() -> bool {
-    if !cfg!(debug_assertions) {
-        eprintln!("skipped: the tracer's test switch is in debug builds only");
-    }
-    cfg!(debug_assertions)
-}
-
 #[test]
+#[cfg_attr(
+    not(debug_assertions),
+    ignore = "the tracer's test switch exists in debug builds only"
+)]
 fn a_file_no_policy_names_is_refused_by_the_kernel() {
-    if !switch_available() {
-        return;
-    }
     let dir = scratch("backstop", "read");
     fs::write(dir.join("allowed.txt"), "allowed\n").unwrap();
     fs::write(dir.join("secret.txt"), "secret\n").unwrap();
@@ -83,10 +76,11 @@ fn a_file_no_policy_names_is_refused_by_the_kernel() {
 }
 
 #[test]
+#[cfg_attr(
+    not(debug_assertions),
+    ignore = "the tracer's test switch exists in debug builds only"
+)]
 fn making_and_removing_where_no_policy_does_is_refused_by_the_kernel() {
-    if !switch_available() {
-        return;
-    }
     let dir = scratch("backstop", "write");
     fs::create_dir_all(dir.join("work")).unwrap();
     fs::create_dir_all(dir.join("elsewhere")).unwrap();
@@ -132,10 +126,11 @@ fn making_and_removing_where_no_policy_does_is_refused_by_the_kernel() {
 }
 
 #[test]
+#[cfg_attr(
+    not(debug_assertions),
+    ignore = "the tracer's test switch exists in debug builds only"
+)]
 fn a_policy_that_permits_every_read_turns_the_backstop_off_for_reads_said_once() {
-    if !switch_available() {
-        return;
-    }
     let dir = scratch("backstop", "everything");
     fs::write(dir.join("allowed.txt"), "allowed\n").unwrap();
     fs::write(dir.join("secret.txt"), "secret\n").unwrap();
@@ -161,10 +156,11 @@ fn a_policy_that_permits_every_read_turns_the_backstop_off_for_reads_said_once()
 }
 
 #[test]
+#[cfg_attr(
+    not(debug_assertions),
+    ignore = "the tracer's test switch exists in debug builds only"
+)]
 fn a_detached_policy_turns_the_backstop_off() {
-    if !switch_available() {
-        return;
-    }
     let dir = scratch("backstop", "detached");
     fs::write(dir.join("secret.txt"), "secret\n").unwrap();
     fs::write(dir.join("allowed.txt"), "allowed\n").unwrap();

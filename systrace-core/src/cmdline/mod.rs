@@ -6,6 +6,7 @@
 pub mod check;
 pub mod complete;
 pub mod flags;
+pub mod fold;
 pub mod help;
 pub mod parse;
 
