@@ -16,7 +16,8 @@
 //!         backend.resume(stop, Decision::Permit, &Checked::default())?;
 //!     }
 //! }
-//! println!("{:?}", backend.root_status());
+//! // How the command ended (a signal, or its exit code).
+//! let _ended = backend.root_status();
 //! # Ok::<(), systrace_core::Error>(())
 //! ```
 //!
@@ -58,7 +59,8 @@
 //! let root = backend.root();
 //! engine.start(&mut backend, root, &image)?;
 //! let status = engine.run(&mut backend, root)?;
-//! println!("{image} ended: {:?}", status.or(backend.root_status()));
+//! // The command's exit status, for the caller to report.
+//! let _ended = status.or(backend.root_status());
 //! # Ok(())
 //! # }
 //! ```
