@@ -25,7 +25,7 @@ _systrace() {
         --completions) mapfile -t COMPREPLY < <(compgen -W "bash zsh" -- "$cur"); return ;;
     esac
     if [[ $cur == -* ]]; then
-        mapfile -t COMPREPLY < <(compgen -W "-A -a -t -g -K --backstop -e -E --log-format --summary -d -f -U -u -i -c -p -r --fault-seed --fault-syscalls --allow-unsafe --check --fold --completions -V --version -h --help" -- "$cur")
+        mapfile -t COMPREPLY < <(compgen -W "-A -a -t -g -K --backstop --kernel-opens -e -E --log-format --summary -d -f -U -u -i -c -p -r --fault-seed --fault-syscalls --allow-unsafe --check --fold --completions -V --version -h --help" -- "$cur")
     else
         mapfile -t COMPREPLY < <(compgen -c -- "$cur")
     fi

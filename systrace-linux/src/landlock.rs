@@ -1,7 +1,11 @@
-//! The kernel backstop on Linux: a Landlock domain built from the engine's
-//! [`Bound`], enforced on the first traced process just before its
-//! `execve` (after `PR_SET_NO_NEW_PRIVS`, before the seccomp filter), and
-//! inherited by every process it makes. systrace itself stays outside it.
+//! Landlock domains on Linux, built from the engine's [`Bound`]s: the
+//! kernel backstop (`--backstop`) and the domain that decides plain
+//! read-only opens (`--kernel-opens`). One thread of systrace, the keeper,
+//! enforces them on itself and forks the first traced process, which
+//! inherits them (and so does every process it makes); the rest of
+//! systrace stays outside. The traced processes may follow the keeper's
+//! descriptors, in their own domain, which is how their path calls stay
+//! pinned (`ptrace/pin.rs`, `ptrace/spawn.rs`).
 //!
 //! The ruleset is built here, in the tracer, before the fork, with the
 //! `landlock` crate (maintained with the kernel's Landlock; it spares this
@@ -47,6 +51,16 @@ impl Domain {
     /// The ruleset's descriptor.
     pub(crate) fn raw(&self) -> RawFd {
         self.0.as_raw_fd()
+    }
+}
+
+impl Domain {
+    /// Enforce the domain on the calling thread, for good (setting
+    /// `PR_SET_NO_NEW_PRIVS` first), untraced: a Landlock-only sandbox, as
+    /// the benchmarks compare against. Returns the errno on failure.
+    pub fn enforce_on_this_thread(&self) -> Result<(), i32> {
+        crate::sys::seccomp::set_no_new_privs()?;
+        crate::sys::landlock::restrict_self(self.raw())
     }
 }
 

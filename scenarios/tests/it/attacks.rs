@@ -235,6 +235,25 @@ fn check(a: Attack) {
         a.name,
         report("enforced attack", &held)
     );
+    // 5. Both again with the kernel deciding the opens it can
+    // (`--kernel-opens`: where the policy is not one it can tell exactly,
+    // the run says so and is as in 3 and 4).
+    let kernel = Some(&["-a", "-e", "--kernel-opens"][..]);
+    let (benign, _) = once(&layout, &a, "benign", kernel);
+    assert_eq!(
+        benign_lines(&benign),
+        benign_lines(&native_benign),
+        "{}: the benign program with --kernel-opens\n{}",
+        a.name,
+        report("enforced benign", &benign)
+    );
+    let (held, escaped) = once(&layout, &a, "attack", kernel);
+    assert!(
+        !escaped,
+        "{}: the attack got out with --kernel-opens\n{}",
+        a.name,
+        report("enforced attack", &held)
+    );
 }
 
 /// Step 2: learn the policies of `a` as a user would; the benign run's
@@ -287,6 +306,7 @@ const BACKSTOP_STOPS: &[&str] = &[
     "kcmp-parent",
     "proc-mem-parent",
     "proc-fd-parent",
+    "procfd-reopen-swap",
     "dirfd-swap-unlink",
     "dirfd-swap-mkdir",
     "fexecve-swap",

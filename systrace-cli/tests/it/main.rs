@@ -6,6 +6,7 @@ mod completions;
 mod e2e;
 mod faults;
 mod fold;
+mod kernel_opens;
 mod learning;
 mod logs;
 mod policy_files;

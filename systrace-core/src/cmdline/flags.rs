@@ -26,6 +26,8 @@ pub enum Id {
     Summary,
     /// `--backstop`.
     Backstop,
+    /// `--kernel-opens`.
+    KernelOpens,
     /// `-d DIR`.
     PolicyDir,
     /// `-f FILE`.
@@ -195,6 +197,12 @@ pub const FLAGS: &[Flag] = &[
         "backstop",
         None,
         "with -a: a Landlock backstop under the tracer",
+    ),
+    long(
+        Id::KernelOpens,
+        "kernel-opens",
+        None,
+        "with -a: Landlock decides plain read-only opens",
     ),
     switch(Id::Stderr, 'e', "log to stderr (default: syslog)"),
     valued(Id::LogFile, 'E', "file", Kind::File, "log to this file"),

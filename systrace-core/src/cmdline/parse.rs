@@ -315,6 +315,7 @@ fn run(given: &Given, argv: Vec<OsString>) -> Result<Run> {
     setup.options.aliases = !given.has(Id::NoAliases);
     setup.options.summary = given.has(Id::Summary);
     setup.options.backstop = given.has(Id::Backstop);
+    setup.options.kernel_opens = given.has(Id::KernelOpens);
     setup.user_policies = !given.has(Id::NoUserPolicies);
     setup.preload = given.values(Id::Preload).map(PathBuf::from).collect();
     if given.has(Id::Stderr) {

@@ -579,7 +579,7 @@ fn same_directory(filter: Option<&Expr>, binder: &Binder<'_>) -> bool {
 
 /// The name of a rule's call as the table spells it (a legacy synonym
 /// names its call), or the name as written.
-fn canonical(abi: Abi, name: &str) -> String {
+pub(super) fn canonical(abi: Abi, name: &str) -> String {
     match Syscalls.call(abi, name).map(|info| info.id) {
         Ok(CallId::Syscall(nr)) => calls::name(abi, nr).unwrap_or(name).to_string(),
         _ => name.to_string(),

@@ -20,6 +20,7 @@ mod decide;
 mod exec;
 mod fastpath;
 pub mod generalize;
+pub mod kernel_opens;
 pub mod learn;
 mod question;
 mod refuse;
@@ -95,6 +96,10 @@ pub struct Options {
     /// Under `-a`, have the kernel refuse what no policy in play could
     /// permit (`--backstop`); see [`backstop`].
     pub backstop: bool,
+    /// Under `-a`, let the kernel decide plain read-only opens where the
+    /// policy covering the tree permits them by names it can check
+    /// (`--kernel-opens`); see [`kernel_opens`].
+    pub kernel_opens: bool,
     /// For tests of the backstop only: every call is permitted, as if the
     /// tracer missed everything. The command sets it only in a debug build.
     #[doc(hidden)]
@@ -113,6 +118,7 @@ impl Default for Options {
             allow: BTreeSet::new(),
             summary: false,
             backstop: false,
+            kernel_opens: false,
             tracer_permits_all: false,
         }
     }
@@ -160,6 +166,9 @@ pub struct Engine {
     save_failures: Vec<SaveFailure>,
     /// A policy that failed to load: the run stops with this error.
     fatal: Option<Error>,
+    /// The binary whose plain read-only opens the kernel decides
+    /// (`--kernel-opens`), once the backend enforces its domain.
+    kernel_opens: Option<usize>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -203,6 +212,7 @@ impl Engine {
             saves: SaveHandle::default(),
             save_failures: Vec::new(),
             fatal: None,
+            kernel_opens: None,
         }
     }
 
@@ -440,6 +450,7 @@ impl Engine {
         // In learn and ask mode every unmatched call must stop, and the
         // fast path only ever holds calls a rule permits outright.
         let mut fast = fast_path(&b.sections, self.options.aliases, &self.options.allow);
+        self.add_kernel_opens(binary, &mut fast);
         if let Some(faults) = &self.faults {
             faults.narrow(&mut fast, self.options.aliases);
         }

@@ -172,6 +172,9 @@ impl Engine {
         let b = &self.binaries.list[binary];
         let mut fast = (!b.detached())
             .then(|| super::fast_path(&b.sections, self.options.aliases, &self.options.allow));
+        if let Some(fast) = &mut fast {
+            self.add_kernel_opens(binary, fast);
+        }
         // Fault injection: every call that may be failed must stop.
         if let (Some(fast), Some(faults)) = (&mut fast, &self.faults) {
             faults.narrow(fast, self.options.aliases);

@@ -52,6 +52,16 @@
 //! a process that changed its credentials or namespace), the call is
 //! handed the checked path as a copy, as before, and is not race-free.
 //!
+//! Under a Landlock domain (`--backstop`, `--kernel-opens`), the kernel
+//! also refuses a process in the domain any ptrace-like access to a
+//! thread outside it, the following of `/proc/TRACER/fd/N` included. The
+//! domain is then enforced on a thread of the tracer that does nothing
+//! else (the keeper, `spawn.rs`), and the traced processes inherit it from
+//! that thread: pins are named `/proc/TRACER/task/KEEPER/fd/N`, which the
+//! kernel checks against the keeper, in the same domain. A process that
+//! adds a Landlock domain of its own can no longer follow them: its pinned
+//! calls fail.
+//!
 //! # `execve`
 //!
 //! `execve` and `execveat` are not pinned: the kernel would give the new
@@ -195,6 +205,9 @@ impl Me {
 #[derive(Debug, Default)]
 pub(crate) struct Pins {
     me: Option<Option<Me>>,
+    /// The tracer's thread whose descriptor table pins are named through,
+    /// when not the tracer's own (see [`Pins::confine`]).
+    keeper: Option<u32>,
     held: HashMap<Pid, Vec<OwnedFd>>,
     reach: HashMap<Pid, bool>,
     /// What a thread's permitted `execve` may run.
@@ -409,11 +422,13 @@ impl Pins {
         Some(seen.swap_remove(at).1)
     }
 
-    /// The traced processes run in a Landlock domain (the kernel backstop,
-    /// `crate::landlock`), which keeps them from following the descriptors
-    /// of the tracer, outside it: nothing is pinned.
-    pub(crate) fn confine(&mut self) {
-        self.me = Some(None);
+    /// The traced processes run in a Landlock domain (`crate::landlock`),
+    /// which keeps them from following the descriptors of a thread outside
+    /// it. Thread `keeper` of the tracer is in that very domain (the
+    /// processes inherited it from that thread): pins are named through it,
+    /// `/proc/TRACER/task/KEEPER/fd/N`.
+    pub(crate) fn confine(&mut self, keeper: u32) {
+        self.keeper = Some(keeper);
     }
 
     /// Whether thread `pid` can follow the tracer's descriptors (cached).
@@ -470,7 +485,11 @@ impl Pins {
                 fs::openat2(dir, O_PATH | O_DIRECTORY, resolve)
             };
             let fd = opened.map_err(|e| e.raw_os_error().unwrap_or(libc::EPERM))?;
-            let mut name = format!("/proc/{tracer}/fd/{}", fd.as_raw_fd()).into_bytes();
+            let mut name = match self.keeper {
+                Some(keeper) => format!("/proc/{tracer}/task/{keeper}/fd/{}", fd.as_raw_fd()),
+                None => format!("/proc/{tracer}/fd/{}", fd.as_raw_fd()),
+            }
+            .into_bytes();
             if !follows {
                 name.push(b'/');
                 name.extend_from_slice(last);

@@ -18,7 +18,7 @@
 use std::ffi::{CString, OsStr, OsString};
 use std::fs::File;
 use std::io::{self, Read};
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::PathBuf;
 use std::rc::Rc;
@@ -117,6 +117,10 @@ pub struct SpawnOptions {
     /// The kernel backstop to enforce on the child before its `execve`
     /// (see [`crate::landlock`]); `None`: none.
     pub backstop: Option<crate::landlock::Domain>,
+    /// The domain that decides plain read-only opens
+    /// (`systrace_core::engine::kernel_opens`), enforced the same way;
+    /// `None`: none.
+    pub kernel_opens: Option<crate::landlock::Domain>,
 }
 
 /// Run `argv` (the program, found through `PATH` when its name has no
@@ -154,16 +158,24 @@ pub fn spawn_with(
     );
     let (go_read, go_write) = process::pipe(0).map_err(setup("pipe"))?;
     let (report_read, report_write) = process::pipe(libc::O_NONBLOCK).map_err(setup("pipe"))?;
-    let fprog = filter.fprog();
-    let pid = process::fork_traceable(&ChildSetup {
-        plan: &plan,
-        filter: &fprog,
+    let domains: Vec<RawFd> = [&options.backstop, &options.kernel_opens]
+        .into_iter()
+        .flatten()
+        .map(crate::landlock::Domain::raw)
+        .collect();
+    let child = Child {
+        plan,
+        filter,
         go: go_read.as_raw_fd(),
         report: report_write.as_raw_fd(),
         credentials: options.credentials,
-        landlock: options.backstop.as_ref().map(crate::landlock::Domain::raw),
-    })
-    .map_err(setup("fork"))?;
+    };
+    let (pid, keeper) = if domains.is_empty() {
+        (child.fork().map_err(setup("fork"))?, None)
+    } else {
+        let (pid, keeper) = fork_in_keeper(child, domains)?;
+        (pid, Some(keeper))
+    };
     drop((go_read, report_write));
 
     if let Err(e) = ptrace::seize(pid, OPTIONS).and_then(|()| process::write_byte(&go_write, 1)) {
@@ -180,8 +192,8 @@ pub fn spawn_with(
     let allowed = Rc::new(super::effective(fast, native));
     let root = Proc::filtered(Stop::Held(Held::Exec), allowed, false);
     let mut backend = Backend::new(pid, image, [(pid, root)].into(), native);
-    if options.backstop.is_some() {
-        backend.protect.pins.confine();
+    if let Some(keeper) = keeper {
+        backend.protect.pins.confine(keeper);
     }
     // Its protected argument area (`protect.rs`), before its first
     // instruction.
@@ -190,6 +202,77 @@ pub fn spawn_with(
         source: io::Error::other(e.to_string()),
     })?;
     Ok(backend)
+}
+
+/// What the forked child is to do (see [`ChildSetup`]), owned, so that
+/// another thread may fork it.
+struct Child {
+    plan: ExecPlan,
+    filter: seccomp::Program,
+    go: RawFd,
+    report: RawFd,
+    credentials: Option<(u32, u32)>,
+}
+
+impl Child {
+    fn fork(&self) -> io::Result<Pid> {
+        let fprog = self.filter.fprog();
+        process::fork_traceable(&ChildSetup {
+            plan: &self.plan,
+            filter: &fprog,
+            go: self.go,
+            report: self.report,
+            credentials: self.credentials,
+        })
+    }
+}
+
+/// Fork `child` from the keeper: a thread of the tracer that enforces
+/// the Landlock `domains` on itself and then only waits, for good. The
+/// child inherits the domains from it, and the kernel lets the traced
+/// processes follow the descriptors of a thread in their own domain: the
+/// pins are named through the keeper (`pin.rs`). Returns the child and
+/// the keeper's thread id.
+fn fork_in_keeper(child: Child, domains: Vec<RawFd>) -> Result<(Pid, u32), SpawnError> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let spawned = std::thread::Builder::new()
+        .name("systrace-keeper".into())
+        .spawn(move || {
+            let forked = (|| {
+                crate::sys::seccomp::set_no_new_privs()
+                    .map_err(|e| ("PR_SET_NO_NEW_PRIVS", io::Error::from_raw_os_error(e)))?;
+                for fd in domains {
+                    crate::sys::landlock::restrict_self(fd)
+                        .map_err(|e| ("landlock_restrict_self", io::Error::from_raw_os_error(e)))?;
+                }
+                let pid = child.fork().map_err(|e| ("fork", e))?;
+                Ok((pid, process::gettid()))
+            })();
+            let ok = forked.is_ok();
+            let _ = tx.send(forked);
+            // The child's death signal is tied to this thread, and the
+            // pins to its place in the domain: it lives as long as the
+            // tracer.
+            if ok {
+                loop {
+                    std::thread::park();
+                }
+            }
+        });
+    if let Err(e) = spawned {
+        return Err(SpawnError::Setup {
+            what: "start the keeper thread",
+            source: e,
+        });
+    }
+    match rx.recv() {
+        Ok(Ok(forked)) => Ok(forked),
+        Ok(Err((what, source))) => Err(SpawnError::Setup { what, source }),
+        Err(_) => Err(SpawnError::Setup {
+            what: "the keeper thread",
+            source: io::ErrorKind::UnexpectedEof.into(),
+        }),
+    }
 }
 
 /// Let the child run its own calls until it has executed the program.
@@ -258,10 +341,6 @@ fn failure(program: &OsStr, report: OwnedFd, options: &SpawnOptions) -> SpawnErr
         },
         Some(Stage::NoNewPrivs) => SpawnError::Setup {
             what: "PR_SET_NO_NEW_PRIVS",
-            source,
-        },
-        Some(Stage::Landlock) => SpawnError::Setup {
-            what: "landlock_restrict_self",
             source,
         },
         Some(Stage::Seccomp) => SpawnError::Setup {

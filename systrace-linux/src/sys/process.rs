@@ -32,8 +32,6 @@ pub enum Stage {
     Exec,
     /// `setrlimit(RLIMIT_CORE)`.
     Limits,
-    /// `landlock_restrict_self`.
-    Landlock,
 }
 
 impl Stage {
@@ -45,7 +43,6 @@ impl Stage {
             Stage::Exec => 4,
             Stage::Credentials => 5,
             Stage::Limits => 6,
-            Stage::Landlock => 7,
         }
     }
 
@@ -58,7 +55,6 @@ impl Stage {
             4 => Stage::Exec,
             5 => Stage::Credentials,
             6 => Stage::Limits,
-            7 => Stage::Landlock,
             _ => return None,
         })
     }
@@ -78,6 +74,11 @@ pub struct ExecPlan {
     _envp: Vec<CString>,
     envp: Vec<*const c_char>,
 }
+
+// SAFETY: the pointers point into the heap buffers of the `CString`s
+// the plan owns, which do not move when the plan does and are never
+// written; nothing of the plan is shared with another owner.
+unsafe impl Send for ExecPlan {}
 
 impl ExecPlan {
     /// Try `paths` in order (as `execvp` tries the directories of `PATH`)
@@ -117,9 +118,6 @@ pub struct ChildSetup<'a> {
     pub go: RawFd,
     /// Write end of the report pipe (close-on-exec).
     pub report: RawFd,
-    /// A Landlock ruleset to enforce after `PR_SET_NO_NEW_PRIVS` (the
-    /// kernel backstop, `crate::landlock`).
-    pub landlock: Option<RawFd>,
 }
 
 /// Fork a child that sets `PR_SET_PDEATHSIG(SIGKILL)`, waits for one byte
@@ -179,11 +177,6 @@ fn child_main(setup: &ChildSetup<'_>, parent: i32) -> ! {
     if let Err(e) = seccomp::set_no_new_privs() {
         child_fail(setup.report, Stage::NoNewPrivs, e);
     }
-    if let Some(ruleset) = setup.landlock {
-        if let Err(e) = super::landlock::restrict_self(ruleset) {
-            child_fail(setup.report, Stage::Landlock, e);
-        }
-    }
     if let Err(e) = seccomp::set_filter(setup.filter) {
         child_fail(setup.report, Stage::Seccomp, e);
     }
@@ -210,6 +203,13 @@ fn child_main(setup: &ChildSetup<'_>, parent: i32) -> ! {
         last = libc::EACCES;
     }
     child_fail(setup.report, Stage::Exec, last)
+}
+
+/// The calling thread's id.
+pub fn gettid() -> u32 {
+    // SAFETY: no arguments; it cannot fail.
+    let tid = unsafe { libc::gettid() };
+    tid as u32
 }
 
 /// Be killed when `parent` dies (`PR_SET_PDEATHSIG`); fail if it has

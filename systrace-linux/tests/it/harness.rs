@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use systrace_core::{
     Checked, Decision, Event, ExitStatus, FastPath, Inspect, Pid, RawCall, Stop, Tracer,
 };
-use systrace_linux::{Backend, Stats, spawn};
+use systrace_linux::{Backend, SpawnOptions, Stats, spawn_with};
 use systrace_policy::Abi;
 
 /// The helper program, `st-scenario`, which the `systrace-scenarios`
@@ -161,6 +161,7 @@ type OnStart<'a> = Box<dyn FnMut(&mut Backend) + 'a>;
 /// A run to set up.
 pub struct Run<'a> {
     fast: FastPath,
+    options: SpawnOptions,
     decide: Decide<'a>,
     on_event: OnEvent<'a>,
     on_start: OnStart<'a>,
@@ -171,6 +172,7 @@ impl<'a> Run<'a> {
     pub fn new() -> Run<'a> {
         Run {
             fast: FastPath::default(),
+            options: SpawnOptions::default(),
             decide: Box::new(|_, _| Decision::Permit),
             on_event: Box::new(|_, _| {}),
             on_start: Box::new(|_| {}),
@@ -186,6 +188,12 @@ impl<'a> Run<'a> {
     /// Run with this fast path.
     pub fn fast_path(mut self, fast: FastPath) -> Run<'a> {
         self.fast = fast;
+        self
+    }
+
+    /// Start the program with these options.
+    pub fn options(mut self, options: SpawnOptions) -> Run<'a> {
+        self.options = options;
         self
     }
 
@@ -229,7 +237,7 @@ impl<'a> Run<'a> {
 
     /// Run `argv` to the end; `out` is where its output goes.
     pub fn argv(mut self, argv: &[OsString], out: &Path) -> Outcome {
-        let mut backend = spawn(argv, &self.fast).expect("spawn");
+        let mut backend = spawn_with(argv, &self.fast, &self.options).expect("spawn");
         let root = backend.root();
         (self.on_start)(&mut backend);
         let start = Instant::now();

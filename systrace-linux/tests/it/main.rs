@@ -12,6 +12,7 @@ mod filter;
 mod harness;
 #[cfg(target_arch = "x86_64")]
 mod i386;
+mod kernel_opens;
 mod narrow;
 mod observe;
 mod processes;

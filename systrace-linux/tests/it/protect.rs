@@ -17,9 +17,9 @@ use crate::harness::{scratch, st};
 
 /// What a run showed.
 #[derive(Debug, Default)]
-struct Protected {
-    output: String,
-    stats: Stats,
+pub(crate) struct Protected {
+    pub(crate) output: String,
+    pub(crate) stats: Stats,
     /// The areas of each process, seen at its `Spawn` (child) or `Exec`.
     areas: BTreeMap<Pid, Vec<(u64, u64)>>,
     /// Calls permitted with checked arguments, by name.
@@ -51,7 +51,7 @@ fn checked_args(backend: &mut Backend, stop: &Stop) -> Result<Option<(String, Ch
 }
 
 /// Handle events to the end, permitting every call.
-fn drive(mut backend: Backend, out: &Path) -> Protected {
+pub(crate) fn drive(mut backend: Backend, out: &Path) -> Protected {
     let mut seen = Protected::default();
     let root = backend.root();
     seen.areas.insert(root, backend.argument_areas(root));

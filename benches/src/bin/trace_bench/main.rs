@@ -10,7 +10,8 @@
 //!                       Words: native, fast-getpid, filter-allow,
 //!                       filter-fast, engine,
 //!                       engine-unprotected, rules-N, bare, bare-openat,
-//!                       strace, strace-seccomp, systrace, bare-learned;
+//!                       strace, strace-seccomp, systrace, bare-learned,
+//!                       kernel-opens, landlock-only;
 //!                       workloads: getpid, open-close, threads-N, rules,
 //!                       sh, tar, make, python
 //!   --getpid N          getpid calls per run (default 1000000)
@@ -49,7 +50,11 @@
 //!   getpid in the fast path (`close` stops too: two stops a pair) and once
 //!   with every call but `openat` in it (one stop a pair, the floor for the
 //!   engine); under `strace -f` and `strace -f --seccomp-bpf -e
-//!   trace=%file`.
+//!   trace=%file`; under the engine with `--kernel-opens`, where the
+//!   policy (the same, less this program's own `/proc/self/maps` and the
+//!   rules of the open and exec calls) is one Landlock decides, so the
+//!   loop's opens run without a stop; and, as the peer, under that very
+//!   Landlock domain with no tracer at all.
 //! * **stat** of the same file, where every `statx` needs a decision (a
 //!   path call other than an open: its path is pinned through the tracer's
 //!   descriptor): the same cases as open-close, with `statx` in place of
@@ -390,6 +395,8 @@ fn plan(s: &Settings, me: &Path, file: &str, scratch: &Path) -> (Vec<Case>, Vec<
             "open" => {
                 let hows = [
                     How::Engine,
+                    How::Kernel,
+                    How::Landlock,
                     How::EngineUnprotected,
                     How::Bare,
                     How::BareOpenat,

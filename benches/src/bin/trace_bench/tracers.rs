@@ -56,6 +56,11 @@ pub(crate) enum How {
     BareLearned,
     /// `systrace -A`: learning the command's policies (not timed).
     Learn,
+    /// The engine in enforce mode with `--kernel-opens`: the file's
+    /// `fsread` rule, decided by Landlock without a stop.
+    Kernel,
+    /// No tracer: the Landlock domain of [`How::Kernel`] alone.
+    Landlock,
 }
 
 impl How {
@@ -75,6 +80,8 @@ impl How {
             How::Systrace => "systrace".into(),
             How::BareLearned => "bare-learned".into(),
             How::Learn => "learn".into(),
+            How::Kernel => "kernel-opens".into(),
+            How::Landlock => "landlock-only".into(),
         }
     }
 
@@ -94,6 +101,8 @@ impl How {
             How::Systrace => "systrace -a, learned policy".into(),
             How::BareLearned => "bare tracer, systrace's fast path".into(),
             How::Learn => "systrace -A (learning)".into(),
+            How::Kernel => "engine --kernel-opens (Landlock decides)".into(),
+            How::Landlock => "no tracer, the same Landlock domain".into(),
         }
     }
 
@@ -118,6 +127,8 @@ impl How {
             How::Systrace,
             How::BareLearned,
             How::Learn,
+            How::Kernel,
+            How::Landlock,
         ]
         .into_iter()
         .find(|h| h.word() == word)
@@ -241,6 +252,25 @@ pub(crate) fn measure(args: &[String]) -> ! {
             let policy = policy_file(&fsread_policy(&image, &file(), 0, decided.0));
             traced(&argv, &image, preloaded(&policy), how == How::Engine)
         }
+        How::Kernel => {
+            let policy = policy_file(&kernel_policy(&image, &file()));
+            let mut setup = preloaded(&policy);
+            setup.options.kernel_opens = true;
+            traced(&argv, &image, setup, true)
+        }
+        How::Landlock => {
+            let policy = policy_file(&kernel_policy(&image, &file()));
+            let mut setup = preloaded(&policy);
+            setup.options.kernel_opens = true;
+            let built = setup.build();
+            let _ = std::fs::remove_file(&policy);
+            let (mut engine, _) = built.unwrap_or_else(|e| die(e));
+            let domain = kernel_domain(&mut engine, &image);
+            domain
+                .enforce_on_this_thread()
+                .unwrap_or_else(|e| die(std::io::Error::from_raw_os_error(e)));
+            die(Command::new(&image).args(&argv[1..]).exec())
+        }
         How::Rules(n) => {
             let policy = policy_file(&fsread_policy(&image, &file(), n, decided.0));
             traced(&argv, &image, preloaded(&policy), true)
@@ -344,6 +374,38 @@ fn fsread_policy(image: &Path, file: &str, rules: usize, decided: &str) -> Strin
     text
 }
 
+/// The policy of the `--kernel-opens` cases: [`fsread_policy`] without
+/// what the kernel cannot decide exactly (this program's own
+/// `/proc/self/maps`, which the C library reads for the main thread's
+/// stack and does without) and without rules of the open and exec calls.
+fn kernel_policy(image: &Path, file: &str) -> String {
+    fsread_policy(image, file, 0, "openat")
+        .lines()
+        .filter(|l| {
+            !l.contains("/proc/self/maps")
+                && !["open", "openat2", "creat", "execve", "execveat"]
+                    .iter()
+                    .any(|c| l.trim() == format!("linux64-{c}: permit"))
+        })
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+/// The domain `--kernel-opens` gives `image` under `engine`; the run ends
+/// if there is none.
+fn kernel_domain(
+    engine: &mut systrace_core::engine::Engine,
+    image: &Path,
+) -> systrace_linux::landlock::Domain {
+    let image = image.display().to_string();
+    let bound = engine
+        .kernel_opens(&image)
+        .unwrap_or_else(|| die("kernel opens off (see the log)"));
+    let domain = systrace_linux::landlock::prepare(&bound).unwrap_or_else(|e| die(e));
+    engine.kernel_opens_on(&image);
+    domain
+}
+
 /// A policy written to a file of its own (removed once loaded).
 fn policy_file(text: &str) -> PathBuf {
     let path = std::env::temp_dir().join(format!("trace-bench-{}.policy", std::process::id()));
@@ -389,6 +451,7 @@ fn learned(extra: &Extra, mode: Mode) -> Setup {
 /// exited 0, and the stops.
 fn traced(argv: &[OsString], image: &Path, setup: Setup, protect: bool) -> (bool, Option<u64>) {
     let preloaded = setup.preload.clone();
+    let kernel = setup.options.kernel_opens;
     let built = setup.build();
     for file in &preloaded {
         let _ = std::fs::remove_file(file);
@@ -397,10 +460,14 @@ fn traced(argv: &[OsString], image: &Path, setup: Setup, protect: bool) -> (bool
     for w in warnings {
         eprintln!("trace-bench: {w}");
     }
+    let options = systrace_linux::SpawnOptions {
+        kernel_opens: kernel.then(|| kernel_domain(&mut engine, image)),
+        ..systrace_linux::SpawnOptions::default()
+    };
     let fast = engine
         .initial_fast_path(&image.display().to_string())
         .unwrap_or_else(|| die("detached policy"));
-    let mut backend = systrace_linux::spawn(argv, &fast).unwrap_or_else(|e| die(e));
+    let mut backend = systrace_linux::spawn_with(argv, &fast, &options).unwrap_or_else(|e| die(e));
     backend.set_argument_protection(protect);
     let root = backend.root();
     let image = backend.root_image().display().to_string();

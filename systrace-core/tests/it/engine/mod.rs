@@ -3,6 +3,7 @@
 mod ask;
 mod exec;
 mod generalize;
+mod kernel_opens;
 mod learn;
 mod logs;
 mod modes;

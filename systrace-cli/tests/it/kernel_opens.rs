@@ -1,0 +1,156 @@
+//! `--kernel-opens`: a policy learned from a program's own benign run
+//! that Landlock can tell exactly has its plain read-only opens decided
+//! by the kernel, without a stop, and what the policy does not permit
+//! stays refused. The negative controls: the same reads natively, and
+//! (in debug builds) with the tracer made to permit every call, where
+//! only the kernel stands.
+
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Output};
+
+use crate::e2e::text;
+use crate::scratch;
+
+fn run(dir: &Path, permits_all: bool, flags: &[&str], argv: &[&str]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_systrace"));
+    command
+        .arg("-d")
+        .arg(dir.join("policies"))
+        .args(flags)
+        .args(argv)
+        .current_dir(dir)
+        // Cargo's library path for the test binaries: the loader would
+        // look at its directories, which a policy then names.
+        .env_remove("LD_LIBRARY_PATH");
+    if permits_all {
+        command.env("SYSTRACE_TEST_TRACER_PERMITS_ALL", "1");
+    }
+    command.output().expect("systrace runs")
+}
+
+/// The calls of `program` that stopped, from `--summary`.
+fn decided(err: &str, program: &str) -> u64 {
+    err.lines()
+        .find_map(|l| {
+            let mut words = l.split_whitespace();
+            (words.next()? == program).then(|| words.next()?.parse().ok())?
+        })
+        .unwrap_or_else(|| panic!("no summary of {program}:\n{err}"))
+}
+
+/// A directory with the file the benign run reads and the ones an
+/// attack reaches for.
+fn layout(name: &str) -> std::path::PathBuf {
+    let dir = scratch("kernel-opens", name);
+    fs::create_dir_all(dir.join("sub")).unwrap();
+    fs::write(dir.join("allowed.txt"), "allowed\n").unwrap();
+    fs::write(dir.join("secret.txt"), "secret\n").unwrap();
+    fs::write(dir.join("sub/other.txt"), "other\n").unwrap();
+    dir
+}
+
+/// What the attack reads: siblings, a file below, the process's own
+/// environment, a system file.
+const ATTACK: &[&str] = &[
+    "cat",
+    "secret.txt",
+    "sub/other.txt",
+    "/proc/self/environ",
+    "/etc/passwd",
+];
+
+fn learn(dir: &Path) {
+    for _ in 0..2 {
+        let out = run(dir, false, &["-A"], &["cat", "allowed.txt"]);
+        assert!(out.status.success(), "learning: {}", text(&out.stderr));
+    }
+}
+
+#[test]
+fn a_learned_policy_has_its_opens_decided_by_the_kernel() {
+    let dir = layout("learned");
+    learn(&dir);
+    let cat = std::fs::canonicalize(crate::which("cat")).unwrap();
+    let cat = cat.to_string_lossy();
+    let kernel = run(
+        &dir,
+        false,
+        &["-a", "-e", "--summary", "--kernel-opens"],
+        &["cat", "allowed.txt"],
+    );
+    let err = text(&kernel.stderr);
+    assert_eq!(text(&kernel.stdout), "allowed\n", "{err}");
+    assert!(!err.contains("kernel opens off"), "{err}");
+    let traced = run(
+        &dir,
+        false,
+        &["-a", "-e", "--summary"],
+        &["cat", "allowed.txt"],
+    );
+    assert_eq!(text(&traced.stdout), "allowed\n");
+    let (fast, slow) = (decided(&err, &cat), decided(&text(&traced.stderr), &cat));
+    assert!(
+        fast < slow,
+        "stops with --kernel-opens {fast}, without {slow}"
+    );
+
+    // The negative control: natively, the attack reads everything.
+    let native = Command::new(ATTACK[0])
+        .args(&ATTACK[1..])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    for seen in ["secret", "other", "root:"] {
+        assert!(text(&native.stdout).contains(seen), "native: {seen}");
+    }
+    let held = run(&dir, false, &["-a", "-e", "--kernel-opens"], ATTACK);
+    let out = text(&held.stdout);
+    for seen in ["secret", "other", "root:", "PATH="] {
+        assert!(!out.contains(seen), "{seen} read:\n{out}");
+    }
+    for file in &ATTACK[1..] {
+        assert!(
+            crate::reports(&text(&held.stderr), file, "Permission denied"),
+            "{file}: {}",
+            text(&held.stderr)
+        );
+    }
+}
+
+#[test]
+#[cfg_attr(
+    not(debug_assertions),
+    ignore = "the tracer's test switch exists in debug builds only"
+)]
+fn the_kernel_refuses_what_the_policy_does_not_permit_on_its_own() {
+    let dir = layout("alone");
+    learn(&dir);
+    // The tracer permits every call: only the domain stands.
+    let held = run(&dir, true, &["-a", "-e", "--kernel-opens"], ATTACK);
+    let out = text(&held.stdout);
+    for seen in ["secret", "other", "root:", "PATH="] {
+        assert!(!out.contains(seen), "{seen} read:\n{out}");
+    }
+    // The control: the same without --kernel-opens reads them.
+    let open = run(&dir, true, &["-a", "-e"], ATTACK);
+    for seen in ["secret", "other", "root:"] {
+        assert!(text(&open.stdout).contains(seen), "{seen} not read");
+    }
+}
+
+#[test]
+fn a_policy_the_kernel_cannot_tell_exactly_keeps_the_tracer() {
+    let dir = layout("inexact");
+    // Listing a directory with another directory in it: the kernel's
+    // right to list it would reach `sub` too.
+    for _ in 0..2 {
+        let out = run(&dir, false, &["-A"], &["ls", "."]);
+        assert!(out.status.success(), "learning: {}", text(&out.stderr));
+    }
+    let out = run(&dir, false, &["-a", "-e", "--kernel-opens"], &["ls", "."]);
+    let err = text(&out.stderr);
+    assert_eq!(err.matches("kernel opens off").count(), 1, "{err}");
+    assert!(err.contains("would let"), "{err}");
+    assert!(text(&out.stdout).contains("allowed.txt"), "{err}");
+}
