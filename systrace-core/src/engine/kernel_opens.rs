@@ -25,12 +25,14 @@
 //! * no rule of an open call itself (`open`, `openat`, `openat2`,
 //!   `creat`): only `fsread` decides a read-only open;
 //! * every `fsread` rule is a plain `permit` (no `log`, no `as`, no
-//!   predicate), of every name, or of names the kernel can tell exactly:
-//!   `filename eq "FILE"` of a file with one hard link (the kernel checks
-//!   the file, not the name; under `/proc`, only the files directly there,
-//!   the same for every process, such as `/proc/filesystems`, and
-//!   `/proc/self/exe`, which leads to the program), `filename eq "DIR"` of a directory with no
-//!   directory under it (the kernel's right to list it reaches every
+//!   predicate), of names the kernel can tell exactly (not of every name,
+//!   nor of a tree over `/proc`: a domain could not keep systrace's own
+//!   entries there out): `filename eq "FILE"` of a file with one hard
+//!   link (the kernel checks the file, not the name; under `/proc`, only
+//!   the files directly there, the same for every process, such as
+//!   `/proc/filesystems`, and `/proc/self/exe`, which leads to the
+//!   program), `filename eq "DIR"` of a directory with no directory under
+//!   it (the kernel's right to list it reaches every
 //!   directory beneath), `filename match "PATH"` (the file, or the tree),
 //!   `filename match "DIR/*"` (everything under `DIR`), `filename inpath
 //!   "PATH"` (the directories on the way to `PATH`, which learning writes
