@@ -70,16 +70,16 @@ fn run(mut run: Run) -> u8 {
     } else if let Err(e) = engine.load_policy(&image.to_string_lossy()) {
         // A policy file that cannot be read or parsed: nothing runs.
         return fail(e);
-    } else if let Some((fast, kernel_opens)) = {
-        // The domain first: the fast path lets the opens run only with it.
-        let kernel_opens = kernel_opens(&mut engine, &image.to_string_lossy());
+    } else if let Some((fast, (backstop, kernel_opens))) = {
+        // The domains first: the fast path lets the opens run only with one.
+        let domains = systrace_linux::landlock::for_command(&mut engine, &image.to_string_lossy());
         engine
             .initial_fast_path(&image.to_string_lossy())
-            .map(|fast| (fast, kernel_opens))
+            .map(|fast| (fast, domains))
     } {
         let options = systrace_linux::SpawnOptions {
             credentials,
-            backstop: backstop(&mut engine, &image.to_string_lossy()),
+            backstop,
             kernel_opens,
         };
         match systrace_linux::spawn_with(&run.argv, &fast, &options) {
@@ -105,36 +105,6 @@ fn run(mut run: Run) -> u8 {
         eprint!("{}", engine.summary().unwrap_or_default());
     }
     code
-}
-
-/// The kernel backstop of a command about to run `image` under `-a`, if
-/// any; why there is none is logged.
-fn backstop(engine: &mut Engine, image: &str) -> Option<systrace_linux::landlock::Domain> {
-    let bound = engine.backstop(image)?;
-    match systrace_linux::landlock::prepare(&bound) {
-        Ok(domain) => Some(domain),
-        Err(why) => {
-            engine.note(&format!("kernel backstop off: {why}"));
-            None
-        }
-    }
-}
-
-/// The domain that decides the plain read-only opens of a command about
-/// to run `image` under `-a` with `--kernel-opens`, if any; why there is
-/// none is logged.
-fn kernel_opens(engine: &mut Engine, image: &str) -> Option<systrace_linux::landlock::Domain> {
-    let bound = engine.kernel_opens(image)?;
-    match systrace_linux::landlock::prepare(&bound) {
-        Ok(domain) => {
-            engine.kernel_opens_on(image);
-            Some(domain)
-        }
-        Err(why) => {
-            engine.note(&format!("kernel opens off: {why}"));
-            None
-        }
-    }
 }
 
 /// The command could not be started: one line, and a shell's status.

@@ -40,7 +40,7 @@ use landlock::{
     AccessFs, BitFlags, CompatLevel, Compatible as _, PathBeneath, PathFd, Ruleset,
     RulesetAttr as _, RulesetCreatedAttr as _,
 };
-use systrace_core::engine::{Bound, Right};
+use systrace_core::engine::{Bound, Engine, Right};
 
 /// A Landlock ruleset ready to be enforced (its descriptor is
 /// close-on-exec). Clones share it.
@@ -96,6 +96,36 @@ fn flags(rights: &BTreeSet<Right>) -> BitFlags<AccessFs> {
     rights
         .iter()
         .fold(BitFlags::empty(), |all, &r| all | access(r))
+}
+
+/// The domains of a command about to run `image` under `engine`: the
+/// kernel backstop (`--backstop`) and the one that decides plain read-only
+/// opens (`--kernel-opens`), each `None` when it is not asked for or is off;
+/// why is logged through the engine. With the second, the engine's fast
+/// path lets those opens run (`Engine::kernel_opens_on`).
+pub fn for_command(engine: &mut Engine, image: &str) -> (Option<Domain>, Option<Domain>) {
+    let backstop = engine
+        .backstop(image)
+        .and_then(|bound| match prepare(&bound) {
+            Ok(domain) => Some(domain),
+            Err(why) => {
+                engine.note(&format!("kernel backstop off: {why}"));
+                None
+            }
+        });
+    let opens = engine
+        .kernel_opens(image)
+        .and_then(|bound| match prepare(&bound) {
+            Ok(domain) => {
+                engine.kernel_opens_on(image);
+                Some(domain)
+            }
+            Err(why) => {
+                engine.note(&format!("kernel opens off: {why}"));
+                None
+            }
+        });
+    (backstop, opens)
 }
 
 /// How many files of a directory granted execution are looked at for

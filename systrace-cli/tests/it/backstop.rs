@@ -13,14 +13,17 @@ use crate::{policy_name, scratch};
 
 /// `systrace -d POLICIES FLAGS ARGV` in `dir`, the tracer permitting
 /// everything when `permits_all`.
-fn run(dir: &Path, permits_all: bool, flags: &[&str], argv: &[&str]) -> Output {
+pub(crate) fn run(dir: &Path, permits_all: bool, flags: &[&str], argv: &[&str]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_systrace"));
     command
         .arg("-d")
         .arg(dir.join("policies"))
         .args(flags)
         .args(argv)
-        .current_dir(dir);
+        .current_dir(dir)
+        // Cargo's library path for the test binaries: the loader would
+        // look at its directories, which a learned policy then names.
+        .env_remove("LD_LIBRARY_PATH");
     if permits_all {
         command.env("SYSTRACE_TEST_TRACER_PERMITS_ALL", "1");
     }

@@ -7,27 +7,11 @@
 
 use std::fs;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 
+use crate::backstop::run;
 use crate::e2e::text;
 use crate::scratch;
-
-fn run(dir: &Path, permits_all: bool, flags: &[&str], argv: &[&str]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_systrace"));
-    command
-        .arg("-d")
-        .arg(dir.join("policies"))
-        .args(flags)
-        .args(argv)
-        .current_dir(dir)
-        // Cargo's library path for the test binaries: the loader would
-        // look at its directories, which a policy then names.
-        .env_remove("LD_LIBRARY_PATH");
-    if permits_all {
-        command.env("SYSTRACE_TEST_TRACER_PERMITS_ALL", "1");
-    }
-    command.output().expect("systrace runs")
-}
 
 /// The calls of `program` that stopped, from `--summary`.
 fn decided(err: &str, program: &str) -> u64 {
