@@ -138,3 +138,15 @@ fn a_policy_the_kernel_cannot_tell_exactly_keeps_the_tracer() {
     assert!(err.contains("would let"), "{err}");
     assert!(text(&out.stdout).contains("allowed.txt"), "{err}");
 }
+
+#[test]
+fn under_kill_a_refused_open_still_kills() {
+    let dir = layout("kill");
+    learn(&dir);
+    let out = run(&dir, false, &["-a", "-K", "-e", "--kernel-opens"], ATTACK);
+    let err = text(&out.stderr);
+    assert!(err.contains("kernel opens off: -K"), "{err}");
+    // The first refused open kills cat: nothing is read.
+    assert!(!text(&out.stdout).contains("secret"), "{err}");
+    assert!(!out.status.success());
+}

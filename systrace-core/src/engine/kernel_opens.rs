@@ -58,8 +58,9 @@
 //! without `O_DIRECTORY` can be listed only where the policy lets every
 //! directory beneath it be listed.
 //!
-//! Why the fast path is off is logged once; the command then runs as
-//! without `--kernel-opens`.
+//! Why the fast path is off is logged once (also with `-u`, and with
+//! `-K`, where an open no rule permits must kill the process); the command
+//! then runs as without `--kernel-opens`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::os::unix::fs::MetadataExt as _;
@@ -400,6 +401,11 @@ impl Engine {
         }
         if !self.options.aliases {
             self.log.write("kernel opens off: -u (no fsread alias)");
+            return None;
+        }
+        if self.options.kill_unmatched {
+            self.log
+                .write("kernel opens off: -K (an open no rule permits must kill, not fail)");
             return None;
         }
         let binary = self.binary(image);
