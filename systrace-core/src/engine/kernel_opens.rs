@@ -266,9 +266,12 @@ fn exact_cmp(cmp: &Cmp, binder: &Binder<'_>) -> Result<Grant, String> {
 /// `tree`)?
 fn covered(grants: &BTreeMap<PathBuf, BTreeSet<Right>>, path: &Path, tree: bool) -> bool {
     grants.iter().any(|(at, rights)| {
-        let beneath = path.starts_with(at) && at != path;
-        let read = rights.contains(&Right::ReadFile);
-        (read && beneath) || (read && at == path && (tree || !path.is_dir()))
+        let here = if at == path {
+            tree || !path.is_dir()
+        } else {
+            path.starts_with(at)
+        };
+        here && rights.contains(&Right::ReadFile)
     })
 }
 
