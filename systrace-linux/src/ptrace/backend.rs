@@ -119,6 +119,7 @@ impl Backend {
             protected_calls: counts.protected_calls,
             pinned_calls: counts.pinned_calls,
             pin_denials: counts.pin_denials,
+            one_request_rewrites: counts.one_request_rewrites,
             ..self.stats
         }
     }
@@ -289,24 +290,26 @@ impl Backend {
 
 impl Backend {
     /// What the protection half sees of `pid`, stopped at a call.
-    pub(super) fn at_call(&self, pid: Pid) -> (bool, bool) {
+    pub(super) fn at_call(&self, pid: Pid) -> (Option<SyscallInfo>, bool) {
         let proc = self.procs.get(&pid);
-        (
-            proc.is_some_and(|p| p.stop == Stop::Call),
-            proc.is_some_and(|p| p.user_filter.is_some()),
-        )
+        let site = match proc.map(|p| p.stop) {
+            Some(Stop::Call(site)) => Some(site),
+            _ => None,
+        };
+        (site, proc.is_some_and(|p| p.user_filter.is_some()))
     }
 
     /// Let the protection half judge a permit of the call `pid` is stopped
     /// at (with what the engine checked, if anything), and carry out what
     /// it says.
     pub(super) fn protected(&mut self, pid: Pid, checked: Option<&Checked>) -> Result<()> {
-        let (stopped, syscall_stops) = self.at_call(pid);
+        let (site, syscall_stops) = self.at_call(pid);
         let procs = &self.procs;
         let traced = |p: Pid| procs.contains_key(&p);
         let at = protect::AtCall {
             pid,
-            stopped,
+            stopped: site.is_some(),
+            site,
             syscall_stops,
             traced: &traced,
         };
@@ -355,7 +358,7 @@ impl Backend {
     pub(super) fn resume_decided(&mut self, pid: Pid, decision: Decision) -> Result<()> {
         self.protect.pins.release(pid);
         let proc = self.procs.get_mut(&pid).ok_or(Error::Gone { pid })?;
-        if proc.stop != Stop::Call {
+        if !matches!(proc.stop, Stop::Call(_)) {
             return Err(not_stopped(pid, "resume"));
         }
         proc.stop = Stop::Running;
@@ -376,7 +379,7 @@ impl Backend {
     /// Resume `pid`, stopped at a call, to make it.
     pub(super) fn permit_now(&mut self, pid: Pid) -> Result<()> {
         let proc = self.procs.get_mut(&pid).ok_or(Error::Gone { pid })?;
-        if proc.stop != Stop::Call {
+        if !matches!(proc.stop, Stop::Call(_)) {
             return Err(not_stopped(pid, "resume"));
         }
         proc.stop = Stop::Running;
@@ -410,6 +413,16 @@ impl Backend {
     #[doc(hidden)]
     pub fn set_argument_protection(&mut self, on: bool) {
         self.protect.set_off(!on);
+    }
+
+    /// Set protected calls up through `PTRACE_GETREGS`/`SETREGS` even on a
+    /// kernel that takes them in one `PTRACE_SET_SYSCALL_INFO` (`on`:
+    /// false), or in one request again; for the test that shows both ways
+    /// run the same calls. Only with the `unprotected-for-tests` feature.
+    #[cfg(feature = "unprotected-for-tests")]
+    #[doc(hidden)]
+    pub fn set_one_request_rewrites(&mut self, on: bool) {
+        self.protect.set_registers_only(!on);
     }
 
     /// The protected argument areas of `pid`'s address space, `(start,
@@ -566,7 +579,7 @@ impl Backend {
         let abi = abi_of(info.arch);
         match (info.op, abi) {
             (INFO_SECCOMP, Some(abi)) => {
-                proc.stop = Stop::Call;
+                proc.stop = Stop::Call(info);
                 self.report_stop(
                     pid,
                     RawCall {
@@ -716,7 +729,7 @@ impl Backend {
         let _ = match (verdict, abi) {
             (Verdict::Trace, Some(abi)) if !is_restart(abi, nr) => {
                 if let Some(proc) = self.procs.get_mut(&pid) {
-                    proc.stop = Stop::Call;
+                    proc.stop = Stop::Call(*info);
                 }
                 self.report_stop(
                     pid,
@@ -855,7 +868,7 @@ impl Backend {
         let proc = self.procs.get_mut(&pid).ok_or(Error::Gone { pid })?;
         proc.ghost = true;
         let result = match proc.stop {
-            Stop::Call => {
+            Stop::Call(_) => {
                 proc.stop = Stop::Running;
                 self.go(pid, Go::Run(0))
             }

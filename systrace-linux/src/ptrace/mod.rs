@@ -208,6 +208,10 @@ pub struct Stats {
     /// Calls denied when pinned, their checked path now leading to a link
     /// or to nothing (`ELOOP`, `ENOENT`, ...): they are not made.
     pub pin_denials: u64,
+    /// Of the protected calls, those set up in one
+    /// `PTRACE_SET_SYSCALL_INFO` (Linux 6.16) rather than
+    /// `PTRACE_GETREGS` and `PTRACE_SETREGS`.
+    pub one_request_rewrites: u64,
     /// Processes killed at an exec stop: the image was not the file the
     /// `execve` was checked to run (`pin.rs`).
     pub exec_kills: u64,
@@ -220,8 +224,9 @@ enum Stop {
     Running,
     /// Announced by its creator's event; its first stop has not come yet.
     Unborn,
-    /// At a seccomp or syscall-entry stop, waiting for [`Tracer::resume`].
-    Call,
+    /// At a seccomp or syscall-entry stop, waiting for [`Tracer::resume`]:
+    /// what `PTRACE_GET_SYSCALL_INFO` said there.
+    Call(ptrace::SyscallInfo),
     /// Held at a stop until the next [`Tracer::next_event`].
     Held(Held),
 }

@@ -251,6 +251,9 @@ impl Space {
 pub(crate) struct Protect {
     /// Protection turned off (`Backend::set_argument_protection`).
     off: bool,
+    /// Calls set up through the registers even where the kernel takes
+    /// them in one request (`Backend::set_one_request_rewrites`).
+    registers_only: bool,
     /// Each thread's address space.
     spaces: HashMap<Pid, Rc<RefCell<Space>>>,
     /// The stop each thread is at: its identity and call (i386 arguments
@@ -339,6 +342,8 @@ pub(super) struct AtCall<'a> {
     pub pid: Pid,
     /// It is at the call stop the engine decided (not running, not held).
     pub stopped: bool,
+    /// What `PTRACE_GET_SYSCALL_INFO` said at that stop.
+    pub site: Option<ptrace::SyscallInfo>,
     /// It is traced with syscall stops (attached), not through a filter.
     pub syscall_stops: bool,
     /// Whether a process is traced by this backend.
@@ -374,6 +379,8 @@ pub(crate) struct Counts {
     pub pinned_calls: u64,
     /// Calls denied when pinned.
     pub pin_denials: u64,
+    /// Protected calls set up in one `PTRACE_SET_SYSCALL_INFO`.
+    pub one_request_rewrites: u64,
 }
 
 impl Protect {
@@ -381,6 +388,13 @@ impl Protect {
     #[cfg(feature = "unprotected-for-tests")]
     pub(crate) fn set_off(&mut self, off: bool) {
         self.off = off;
+    }
+
+    /// Set calls up through the registers only (or in one request again
+    /// where the kernel has it).
+    #[cfg(feature = "unprotected-for-tests")]
+    pub(crate) fn set_registers_only(&mut self, registers_only: bool) {
+        self.registers_only = registers_only;
     }
 
     /// What protection counted.
@@ -512,12 +526,14 @@ impl Protect {
         let space = self.spaces.get(&pid).cloned();
         let bytes = plan.bytes_at(slot);
         let done = write_slot(pid, slot, &bytes, space.as_deref()).and_then(|()| {
-            regs::set_call(pid, mode, plan.nr, &regs)
+            let site = at.site.as_ref().filter(|_| !self.registers_only);
+            regs::set_call_at(pid, site, mode, plan.nr, &regs)
                 .map_err(|e| procfs::error(pid, "set the protected arguments", e))
         });
         match done {
-            Ok(()) => {
+            Ok(one) => {
                 self.counts.protected_calls += 1;
+                self.counts.one_request_rewrites += u64::from(one);
                 Outcome::Run
             }
             Err(e @ Error::Gone { .. }) => Outcome::Failed(e),

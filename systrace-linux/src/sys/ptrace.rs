@@ -55,12 +55,15 @@ pub const INFO_SECCOMP: u8 = libc::PTRACE_SYSCALL_INFO_SECCOMP;
 /// its union read by `op`: the entry and seccomp variants give `nr` and
 /// `args`; the exit variant gives the return value, and `is_error` as
 /// `args[0]`.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct SyscallInfo {
     /// `PTRACE_SYSCALL_INFO_*`.
     pub op: u8,
     /// The `AUDIT_ARCH_*` of the call.
     pub arch: u32,
+    /// The instruction pointer and the stack pointer at the stop.
+    pub ip: u64,
+    pub sp: u64,
     /// `nr` (entry, seccomp) or `rval` (exit).
     pub nr_or_rval: u64,
     /// `args` (entry, seccomp); `is_error` as `args[0]` at exit.
@@ -158,6 +161,8 @@ pub fn syscall_info(pid: i32) -> io::Result<SyscallInfo> {
     let mut info = SyscallInfo {
         op: raw.op,
         arch: raw.arch,
+        ip: raw.instruction_pointer,
+        sp: raw.stack_pointer,
         ..SyscallInfo::default()
     };
     match raw.op {
@@ -184,6 +189,44 @@ pub fn syscall_info(pid: i32) -> io::Result<SyscallInfo> {
         _ => {}
     }
     Ok(info)
+}
+
+/// `PTRACE_SET_SYSCALL_INFO` (Linux 6.16): at the entry or seccomp stop
+/// `info` was read at (its `op`, `arch`, `ip` and `sp` unchanged, which
+/// the kernel checks), make the kernel run call `info.nr_or_rval` with
+/// `info.args`: one request where `PTRACE_GETREGS` and `PTRACE_SETREGS`
+/// take two. A kernel without it answers `EIO`; a stop other than the
+/// one `info` describes, `EINVAL`.
+pub fn set_syscall_info(pid: i32, info: &SyscallInfo) -> io::Result<()> {
+    if !matches!(info.op, INFO_ENTRY | INFO_SECCOMP) {
+        return Err(io::ErrorKind::InvalidInput.into());
+    }
+    let mut raw = std::mem::MaybeUninit::<libc::ptrace_syscall_info>::zeroed();
+    let size = std::mem::size_of::<libc::ptrace_syscall_info>();
+    let raw_ptr = raw.as_mut_ptr();
+    // SAFETY: `raw_ptr` points to zeroed storage of the struct, and only
+    // its integer fields (and, by `op`, the union variant the kernel reads)
+    // are written, through raw field pointers.
+    unsafe {
+        std::ptr::addr_of_mut!((*raw_ptr).op).write(info.op);
+        std::ptr::addr_of_mut!((*raw_ptr).arch).write(info.arch);
+        std::ptr::addr_of_mut!((*raw_ptr).instruction_pointer).write(info.ip);
+        std::ptr::addr_of_mut!((*raw_ptr).stack_pointer).write(info.sp);
+        if info.op == INFO_SECCOMP {
+            let seccomp = std::ptr::addr_of_mut!((*raw_ptr).u.seccomp);
+            std::ptr::addr_of_mut!((*seccomp).nr).write(info.nr_or_rval);
+            std::ptr::addr_of_mut!((*seccomp).args).write(info.args);
+            std::ptr::addr_of_mut!((*seccomp).ret_data).write(info.ret_data);
+        } else {
+            let entry = std::ptr::addr_of_mut!((*raw_ptr).u.entry);
+            std::ptr::addr_of_mut!((*entry).nr).write(info.nr_or_rval);
+            std::ptr::addr_of_mut!((*entry).args).write(info.args);
+        }
+    }
+    // SAFETY: the kernel reads at most `addr` (= `size`) bytes from `data`,
+    // which points to `raw`, initialized storage of exactly that size.
+    let r = unsafe { libc::ptrace(libc::PTRACE_SET_SYSCALL_INFO as _, pid, size, raw.as_ptr()) };
+    cvt(r).map(drop)
 }
 
 /// The general-purpose registers (`struct user_regs_struct`).

@@ -92,10 +92,29 @@ pub(crate) fn drive(mut backend: Backend, out: &Path) -> Protected {
 
 /// Run `st-scenario ARGS...` under the test engine.
 fn run(args: &[&str]) -> Protected {
+    run_with(args, true)
+}
+
+/// [`run`], the protected calls set up in one request where the kernel
+/// has it (`one_request`) or through the registers.
+fn run_with(args: &[&str], one_request: bool) -> Protected {
     let out = scratch("protect-out");
     let mut argv: Vec<OsString> = vec![st().into(), "--out".into(), out.clone().into()];
     argv.extend(args.iter().map(OsString::from));
-    drive(spawn(&argv, &FastPath::default()).expect("spawn"), &out)
+    let mut backend = spawn(&argv, &FastPath::default()).expect("spawn");
+    backend.set_one_request_rewrites(one_request);
+    drive(backend, &out)
+}
+
+/// Whether the running kernel has `PTRACE_SET_SYSCALL_INFO` (6.16).
+fn kernel_sets_syscall_info() -> bool {
+    let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap();
+    let mut parts = release
+        .trim()
+        .split(['.', '-'])
+        .map(|p| p.parse::<u32>().unwrap_or(0));
+    let (major, minor) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+    (major, minor) >= (6, 16)
 }
 
 /// Whether `[start, end)` is a read-only anonymous mapping of `pid`
@@ -176,7 +195,33 @@ fn a_process_in_its_own_user_namespace_is_not_pinned() {
 
 #[test]
 fn a_shell_at_work_runs_on_protected_copies() {
-    let dir = scratch("protect-sh");
+    let seen = shell_at_work(true);
+    if kernel_sets_syscall_info() {
+        // Each protected call (pinned or not, on x86-64) set up in one
+        // request.
+        assert_eq!(seen.stats.one_request_rewrites, seen.stats.protected_calls);
+    } else {
+        assert_eq!(seen.stats.one_request_rewrites, 0, "{:?}", seen.stats);
+    }
+}
+
+#[test]
+fn a_shell_at_work_runs_the_same_with_its_calls_set_through_the_registers() {
+    // The control of the one-request way: the same script, the same
+    // protected calls, none of them set up in one request.
+    let seen = shell_at_work(false);
+    assert_eq!(seen.stats.one_request_rewrites, 0, "{:?}", seen.stats);
+}
+
+/// A shell script that touches every kind of checked argument, run under
+/// the test engine (`one_request`: see [`run_with`]); what [`run`] asserts
+/// of it holds either way.
+fn shell_at_work(one_request: bool) -> Protected {
+    let dir = scratch(if one_request {
+        "protect-sh"
+    } else {
+        "protect-sh-regs"
+    });
     std::fs::create_dir_all(&dir).unwrap();
     let script = format!(
         "cd {} && echo hi > f && cat f && ln -s f l && cat l && mv f g && ls && rm g l && /bin/echo there \
@@ -184,7 +229,7 @@ fn a_shell_at_work_runs_on_protected_copies() {
          && mkdir d/ && stat -c %F d/ && rmdir d/ && ls",
         dir.display()
     );
-    let seen = run(&["exec", "/bin/sh", "-c", &script]);
+    let seen = run_with(&["exec", "/bin/sh", "-c", &script], one_request);
     assert_eq!(seen.output, "hi\nhi\ng\nl\nthere\nscript\ndirectory\n");
     assert_eq!(seen.stats.exec_kills, 0, "a script runs its interpreter");
     for name in ["execve", "chdir", "openat", "symlink", "rename", "unlink"] {
@@ -213,6 +258,7 @@ fn a_shell_at_work_runs_on_protected_copies() {
     assert!(seen.execs >= 2, "{:?}", seen.stats);
     assert_eq!(seen.stats.areas_mapped, 1 + seen.execs, "{:?}", seen.stats);
     let _ = std::fs::remove_dir_all(dir);
+    seen
 }
 
 #[test]
