@@ -47,6 +47,8 @@ pub struct FakeTracer {
     pub requests: Vec<Request>,
     /// How many times [`Inspect::root`] was asked.
     pub root_reads: usize,
+    /// How many times [`Inspect::cwd`] was asked.
+    pub cwd_reads: usize,
 }
 
 impl FakeTracer {
@@ -191,6 +193,7 @@ impl Inspect for FakeTracer {
     }
 
     fn cwd(&mut self, stop: &Stop) -> Result<PathBuf> {
+        self.cwd_reads += 1;
         let pid = stop.pid();
         self.cwd.get(&pid).cloned().ok_or(Error::Gone { pid })
     }

@@ -76,6 +76,9 @@ bitflags::bitflags! {
         /// Always stops, whatever the policy says: its arguments or its
         /// effects must be seen by the engine or the backend.
         const STOPS = 1 << 24;
+        /// Changes the working directory (of every thread sharing it): the
+        /// engine forgets what it knew of it.
+        const CHANGES_CWD = 1 << 25;
     }
 }
 
@@ -372,7 +375,7 @@ classes! {
         read write readv writev pread64 pwrite64 preadv pwritev preadv2 pwritev2 lseek _llseek
         close close_range dup dup2 dup3 flock fsync fdatasync sync_file_range fadvise64
         fadvise64_64 readahead fallocate ftruncate ftruncate64 fstat fstat64 oldfstat fstatfs
-        fstatfs64 fchmod fchown fchown32 fchdir getdents getdents64 readdir fgetxattr fsetxattr
+        fstatfs64 fchmod fchown fchown32 getdents getdents64 readdir fgetxattr fsetxattr
         flistxattr fremovexattr sendfile sendfile64 splice tee vmsplice copy_file_range poll
         ppoll ppoll_time64 select _newselect pselect6 pselect6_time64 epoll_create
         epoll_create1 epoll_ctl epoll_ctl_old epoll_wait epoll_wait_old epoll_pwait
@@ -400,11 +403,14 @@ classes! {
         faccessat faccessat2 readlink readlinkat unlink unlinkat rmdir mkdir mkdirat mknod
         mknodat rename renameat renameat2 link linkat symlink symlinkat chmod fchmodat
         fchmodat2 chown chown32 lchown lchown32 fchownat truncate truncate64 utime utimes
-        futimesat utimensat utimensat_time64 chdir getxattr lgetxattr setxattr lsetxattr
+        futimesat utimensat utimensat_time64 getxattr lgetxattr setxattr lsetxattr
         listxattr llistxattr removexattr lremovexattr getxattrat setxattrat listxattrat
         removexattrat statfs statfs64 inotify_add_watch name_to_handle_at file_getattr
         file_setattr mq_open mq_unlink
     ];
+
+    c(P.union(Class::CHANGES_CWD).union(Class::STOPS), NO) => [chdir];
+    c(D.union(Class::CHANGES_CWD).union(Class::STOPS), NO) => [fchdir];
 
     // Programs, threads and processes.
     c(P.union(Class::EXEC).union(Class::STOPS), NO) => [execve execveat];

@@ -96,6 +96,9 @@ fn judged(call: &CallClass) -> String {
     if class.contains(Class::GUARDED) {
         extra.push("refused over the argument area");
     }
+    if class.contains(Class::CHANGES_CWD) {
+        extra.push("the working directory read again after it");
+    }
     if class.contains(Class::RESETS) {
         extra.push("what the thread may reach worked out again");
     }

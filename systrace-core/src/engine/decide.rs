@@ -22,7 +22,7 @@ use systrace_policy::{CallId, Credentials};
 use crate::calls::{self, Class};
 use crate::error::{Error, Result};
 use crate::tracer::{Checked, Decision, Pid, Stop, Tracer};
-use crate::translate::{self, Lookup, Translation, script};
+use crate::translate::{self, Known, Lookup, Translation, script};
 
 use super::report::Seen;
 use super::{EFAULT, ENAMETOOLONG, EPERM, Engine, Mode};
@@ -113,8 +113,17 @@ impl Engine {
                 root
             }
         };
-        match translate::translate(tracer, stop, self.options.aliases, Some(root)) {
-            Ok(tr) => Ok(tr),
+        let mut known = Known {
+            root: Some(root),
+            cwd: self.cwds.get(&pid).cloned(),
+        };
+        match translate::translate_with(tracer, stop, self.options.aliases, &mut known) {
+            Ok(tr) => {
+                if let Some(cwd) = known.cwd.filter(|_| self.unsettled.is_empty()) {
+                    self.cwds.entry(pid).or_insert(cwd);
+                }
+                Ok(tr)
+            }
             Err(Error::Fault { .. }) => Err(EFAULT),
             Err(Error::TooLong { .. }) => Err(ENAMETOOLONG),
             Err(Error::Gone { .. }) => Err(EPERM),
@@ -261,6 +270,10 @@ impl Engine {
             // this one stops again the change may be under way, so nothing
             // is cached.
             self.roots.clear();
+            self.cwds.clear();
+            self.unsettled.insert(pid);
+        } else if class.contains(Class::CHANGES_CWD) {
+            self.cwds.clear();
             self.unsettled.insert(pid);
         }
         (Decision::Permit, checked)

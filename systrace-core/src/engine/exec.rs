@@ -24,6 +24,8 @@ impl Engine {
                 self.procs.insert(pid, proc);
             }
             self.roots.remove(&former);
+            self.cwds.remove(&former);
+            self.cwds.remove(&pid);
         }
         let Some(proc) = self.procs.get_mut(&pid) else {
             let binary = self.adopt(pid, 0, image);

@@ -147,8 +147,18 @@ pub struct Engine {
     /// the calls of [`Class::CHANGES_ROOT`](crate::calls::Class), which
     /// always stop.
     roots: HashMap<Pid, PathBuf>,
-    /// Threads let through a root-changing call that has not completed yet
-    /// (they have not stopped since): no root is cached meanwhile.
+    /// Each thread's working directory, read once: it changes only through
+    /// the calls of [`Class::CHANGES_CWD`](crate::calls::Class) and
+    /// [`Class::CHANGES_ROOT`](crate::calls::Class) (`setns` moves it),
+    /// which always stop. Its name can change without one (a directory
+    /// above it renamed): relative paths then keep the name read. That
+    /// name is only ever the one judged, not the one the kernel looks up:
+    /// every permitted path call is made on the absolute path it was
+    /// checked as (`Checked`).
+    cwds: HashMap<Pid, PathBuf>,
+    /// Threads let through a call that changes the root or working
+    /// directory and has not completed yet (they have not stopped since):
+    /// neither is cached meanwhile.
     unsettled: std::collections::HashSet<Pid>,
     frontend: Option<(Box<dyn Channel>, Style)>,
     templates: Vec<Template>,
@@ -200,6 +210,7 @@ impl Engine {
             binaries: Binaries::default(),
             procs: HashMap::new(),
             roots: HashMap::new(),
+            cwds: HashMap::new(),
             unsettled: std::collections::HashSet::new(),
             frontend: None,
             templates: Vec::new(),
@@ -381,6 +392,7 @@ impl Engine {
             Event::Exit { pid, .. } => {
                 self.procs.remove(&pid);
                 self.roots.remove(&pid);
+                self.cwds.remove(&pid);
                 self.unsettled.remove(&pid);
                 if let Some(faults) = &mut self.faults {
                     faults.exited(pid);

@@ -219,10 +219,23 @@ impl Translation {
     }
 }
 
+/// What is known of a process before one of its calls is translated, and
+/// what the translation found out: its root and working directory, in
+/// systrace's view. What is given is not asked of the backend again; what
+/// the translation had to ask is filled in.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Known {
+    /// The process's root directory.
+    pub root: Option<PathBuf>,
+    /// The process's working directory.
+    pub cwd: Option<PathBuf>,
+}
+
 /// Translates the call `stop` is at. `aliases` false is `-u`: no alias,
 /// and i386 `socketcall` is reported as itself. `root` is the process's
 /// root directory when the engine knows it already; otherwise it is asked
-/// of `inspect` if needed.
+/// of `inspect` if needed. [`translate_with`] takes the working directory
+/// too.
 ///
 /// Fails with [`Error::Fault`](crate::Error::Fault) when memory the call
 /// points to cannot be read, [`Error::TooLong`](crate::Error::TooLong) for a
@@ -235,6 +248,20 @@ pub fn translate(
     stop: &Stop,
     aliases: bool,
     root: Option<PathBuf>,
+) -> Result<Translation> {
+    let mut known = Known { root, cwd: None };
+    translate_with(inspect, stop, aliases, &mut known)
+}
+
+/// [`translate`], with what `known` says of the process taken as true
+/// (the caller answers for it: a working directory given here is the one
+/// relative paths start at, whatever the process did since), and what the
+/// translation asked of `inspect` added to it.
+pub fn translate_with(
+    inspect: &mut dyn Inspect,
+    stop: &Stop,
+    aliases: bool,
+    known: &mut Known,
 ) -> Result<Translation> {
     let mut call = *stop.call();
     if call.abi == Abi::I386 {
@@ -264,7 +291,7 @@ pub fn translate(
     let Some(desc) = desc else {
         return Ok(bare(call));
     };
-    let mut tracee = Tracee::new(inspect, stop, call, root);
+    let mut tracee = Tracee::new(inspect, stop, call, known);
     let open = OpenFlags::of(&mut tracee, desc)?;
     let args = desc
         .args
@@ -430,26 +457,24 @@ struct Tracee<'a> {
     stop: &'a Stop,
     /// The call, registers masked.
     call: RawCall,
-    /// The process's root, once asked for.
-    root: Option<PathBuf>,
-    /// The process's working directory, once asked for.
-    cwd: Option<PathBuf>,
+    /// The process's root and working directory, as given or once asked
+    /// for.
+    known: &'a mut Known,
 }
 
 impl<'a> Tracee<'a> {
-    /// A fresh cache for `call` at `stop`, knowing `root` if given.
+    /// `call` at `stop`, knowing what `known` says.
     fn new(
         inspect: &'a mut dyn Inspect,
         stop: &'a Stop,
         call: RawCall,
-        root: Option<PathBuf>,
+        known: &'a mut Known,
     ) -> Tracee<'a> {
         Tracee {
             inspect,
             stop,
             call,
-            root,
-            cwd: None,
+            known,
         }
     }
 
@@ -460,18 +485,18 @@ impl<'a> Tracee<'a> {
 
     /// The process's root directory, in systrace's view.
     fn root(&mut self) -> Result<PathBuf> {
-        if self.root.is_none() {
-            self.root = Some(self.inspect.root(self.stop)?);
+        if self.known.root.is_none() {
+            self.known.root = Some(self.inspect.root(self.stop)?);
         }
-        Ok(self.root.clone().unwrap_or_default())
+        Ok(self.known.root.clone().unwrap_or_default())
     }
 
     /// The process's working directory, in systrace's view.
     fn cwd(&mut self) -> Result<PathBuf> {
-        if self.cwd.is_none() {
-            self.cwd = Some(self.inspect.cwd(self.stop)?);
+        if self.known.cwd.is_none() {
+            self.known.cwd = Some(self.inspect.cwd(self.stop)?);
         }
-        Ok(self.cwd.clone().unwrap_or_default())
+        Ok(self.known.cwd.clone().unwrap_or_default())
     }
 }
 

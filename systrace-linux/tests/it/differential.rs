@@ -144,11 +144,6 @@ fn shapes() -> Vec<Shape> {
             args: &[(FD, Some(0)), (FILE, None), (UID, Some(1)), (GID, Some(2))],
         },
         Shape {
-            name: "fchdir",
-            abi: native,
-            args: &[(FD, Some(0))],
-        },
-        Shape {
             name: "socket",
             abi: native,
             args: &[(SOCKDOM, Some(0)), (SOCKTYPE, Some(1))],
@@ -164,6 +159,11 @@ fn shapes() -> Vec<Shape> {
             args: &[(RESOURCE, Some(0))],
         },
         // Calls that always stop, whatever their rules.
+        Shape {
+            name: "fchdir",
+            abi: native,
+            args: &[(FD, Some(0))],
+        },
         Shape {
             name: "mprotect",
             abi: native,

@@ -235,6 +235,58 @@ fn unsaved_without_a_user_dir() {
     assert!(!Path::new(&s.dir.join("policies").join(mangle(IMAGE))).exists());
 }
 
+/// The working directory is read once per thread, and again after a
+/// permitted `chdir` or `fchdir`: a directory renamed meanwhile keeps the
+/// name read (the call is made on the absolute path judged).
+#[test]
+fn working_directories_are_cached_until_a_chdir() {
+    let mut s = Setup::new("cwds");
+    let (a, b) = (s.dir.join("a"), s.dir.join("b"));
+    for d in [&a, &b] {
+        fs::create_dir_all(d).expect("dir");
+        fs::write(d.join("f"), "x").expect("file");
+    }
+    s.policy(
+        IMAGE,
+        &header(&format!(
+            "\tlinux64-fsread: filename eq \"{}/f\" then permit\n\
+             \tlinux64-chdir: permit\n\tlinux64-fchdir: permit\n",
+            a.display()
+        )),
+    );
+    let mut engine = s.engine(Mode::Enforce);
+    let fast = s.first_fast_path();
+    for nr in [CHDIR, FCHDIR] {
+        assert!(
+            !fast.permit.contains(&(Abi::native(), nr)),
+            "{nr} always stops"
+        );
+    }
+    s.tracer.set_cwd(PID, &a);
+    s.openat("f", O_RDONLY);
+    assert_eq!(s.run(&mut engine), [Decision::Permit]);
+    let to_b = s.tracer.place_str(PID, b.to_str().expect("utf-8"));
+    s.tracer.set_cwd(PID, &b);
+    // Still the cached directory: the process has not moved as far as the
+    // engine knows.
+    s.openat("f", O_RDONLY);
+    assert_eq!(s.run(&mut engine), [Decision::Permit]);
+    s.call(CHDIR, [to_b, 0, 0, 0, 0, 0]);
+    s.openat("f", O_RDONLY);
+    s.openat("f", O_RDONLY);
+    assert_eq!(
+        s.run(&mut engine),
+        [Decision::Permit, Decision::Deny(1), Decision::Deny(1)]
+    );
+    s.tracer.set_cwd(PID, &a);
+    s.call(FCHDIR, [3, 0, 0, 0, 0, 0]);
+    s.openat("f", O_RDONLY);
+    assert_eq!(s.run(&mut engine), [Decision::Permit, Decision::Permit]);
+    // The first open, the first after the chdir (the chdir's own path is
+    // absolute), the first after the fchdir.
+    assert_eq!(s.tracer.cwd_reads, 3);
+}
+
 /// The root is read once per process, and again after a permitted `chroot`
 /// has run; `restart_syscall` always runs, and is in every fast path.
 #[test]

@@ -6,13 +6,12 @@ use systrace_core::engine::Mode;
 use systrace_core::{Decision, Guard};
 use systrace_policy::Abi;
 
-use super::{PID, Setup, header};
+use super::{FCHDIR, PID, Setup, header};
 
 const FCHMOD: u32 = libc::SYS_fchmod as u32;
 const FCHOWN: u32 = libc::SYS_fchown as u32;
 const SOCKET: u32 = libc::SYS_socket as u32;
 const MPROTECT: u32 = libc::SYS_mprotect as u32;
-const FCHDIR: u32 = libc::SYS_fchdir as u32;
 
 fn native(nr: u32) -> (Abi, u32) {
     (Abi::native(), nr)
