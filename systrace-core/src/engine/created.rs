@@ -20,6 +20,7 @@
 //! Names are looked up in systrace's own view of the file system, so a
 //! process with another root (a `chroot`) makes none.
 
+use crate::pid::PidSet;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
@@ -39,7 +40,7 @@ pub(crate) struct Created {
     paths: HashSet<String>,
     /// The names made in each directory.
     by_dir: HashMap<String, Vec<String>>,
-    pids: HashSet<Pid>,
+    pids: PidSet,
 }
 
 impl Created {

@@ -29,7 +29,8 @@ mod save;
 mod setup;
 pub mod tempdirs;
 
-use std::collections::{BTreeSet, HashMap};
+use crate::pid::{PidMap, PidSet};
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -142,11 +143,11 @@ pub struct Engine {
     store: Store,
     env: SystemEnvironment,
     binaries: Binaries,
-    procs: HashMap<Pid, Proc>,
+    procs: PidMap<Proc>,
     /// Each process's root directory, read once: it changes only through
     /// the calls of [`Class::CHANGES_ROOT`](crate::calls::Class), which
     /// always stop.
-    roots: HashMap<Pid, PathBuf>,
+    roots: PidMap<PathBuf>,
     /// Each thread's working directory, read once: it changes only through
     /// the calls of [`Class::CHANGES_CWD`](crate::calls::Class) and
     /// [`Class::CHANGES_ROOT`](crate::calls::Class) (`setns` moves it),
@@ -155,11 +156,11 @@ pub struct Engine {
     /// name is only ever the one judged, not the one the kernel looks up:
     /// every permitted path call is made on the absolute path it was
     /// checked as (`Checked`).
-    cwds: HashMap<Pid, PathBuf>,
+    cwds: PidMap<PathBuf>,
     /// Threads let through a call that changes the root or working
     /// directory and has not completed yet (they have not stopped since):
     /// neither is cached meanwhile.
-    unsettled: std::collections::HashSet<Pid>,
+    unsettled: PidSet,
     frontend: Option<(Box<dyn Channel>, Style)>,
     templates: Vec<Template>,
     log: Log,
@@ -208,10 +209,10 @@ impl Engine {
             store,
             env,
             binaries: Binaries::default(),
-            procs: HashMap::new(),
-            roots: HashMap::new(),
-            cwds: HashMap::new(),
-            unsettled: std::collections::HashSet::new(),
+            procs: PidMap::default(),
+            roots: PidMap::default(),
+            cwds: PidMap::default(),
+            unsettled: PidSet::default(),
             frontend: None,
             templates: Vec::new(),
             log,

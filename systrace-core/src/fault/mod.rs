@@ -62,7 +62,7 @@
 mod rng;
 pub mod table;
 
-use std::collections::HashMap;
+use crate::pid::PidMap;
 
 use systrace_policy::Abi;
 use systrace_policy::errno::Errno;
@@ -171,7 +171,7 @@ const STRANGER: u64 = 0x7374_7261_6e67_6572;
 #[derive(Debug)]
 pub struct Faults {
     config: FaultConfig,
-    procs: HashMap<Pid, Lineage>,
+    procs: PidMap<Lineage>,
     roots: u64,
     strangers: u64,
 }
@@ -181,7 +181,7 @@ impl Faults {
     pub fn new(config: FaultConfig) -> Faults {
         Faults {
             config,
-            procs: HashMap::new(),
+            procs: PidMap::default(),
             roots: 0,
             strangers: 0,
         }

@@ -35,9 +35,10 @@
 //! a process replaces its fast path (there is no kernel filter that could
 //! only be narrowed), for every thread of its group the backend traces.
 
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeSet, VecDeque};
 use std::io;
 use std::rc::Rc;
+use systrace_core::pid::PidMap;
 
 use crate::{Error, Result};
 use systrace_core::{FastPath, Pid};
@@ -73,7 +74,7 @@ pub fn attach(pid: Pid) -> Result<Backend> {
     }
     let allowed = Rc::new(Allowed::default());
     let filter = Rc::new(FilterIr::from_fast_path(&FastPath::default(), native));
-    let mut procs = HashMap::new();
+    let mut procs = PidMap::default();
     let mut replay = VecDeque::new();
     for tid in seized {
         let Ok(raw) = wait::one(tid) else {

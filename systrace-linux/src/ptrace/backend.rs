@@ -3,10 +3,11 @@
 //! engine's decisions, with the protection half (`protect.rs`) for the
 //! permits that carry checked bytes.
 
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeSet, VecDeque};
 use std::marker::PhantomData;
 use std::path::PathBuf;
 use std::rc::Rc;
+use systrace_core::pid::PidMap;
 
 use crate::{Error, Result};
 use systrace_core::{
@@ -42,8 +43,8 @@ use crate::sys::ptrace::{
 /// see.
 #[derive(Debug)]
 pub struct Backend {
-    pub(super) procs: HashMap<Pid, Proc>,
-    pub(super) early: HashMap<Pid, Early>,
+    pub(super) procs: PidMap<Proc>,
+    pub(super) early: PidMap<Early>,
     pub(super) held: Vec<Pid>,
     pub(super) ready: VecDeque<Event>,
     pub(super) root: Pid,
@@ -62,12 +63,7 @@ pub struct Backend {
 }
 
 impl Backend {
-    pub(super) fn new(
-        root: Pid,
-        image: PathBuf,
-        procs: HashMap<Pid, Proc>,
-        native: Abi,
-    ) -> Backend {
+    pub(super) fn new(root: Pid, image: PathBuf, procs: PidMap<Proc>, native: Abi) -> Backend {
         let held = procs
             .iter()
             .filter(|(_, p)| matches!(p.stop, Stop::Held(_)))
@@ -78,7 +74,7 @@ impl Backend {
         crate::sys::fs::raise_nofile_limit();
         Backend {
             procs,
-            early: HashMap::new(),
+            early: PidMap::default(),
             held,
             ready: VecDeque::new(),
             root,

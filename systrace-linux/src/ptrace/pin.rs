@@ -76,13 +76,14 @@
 //! script, and programs run through `binfmt_misc`, fail that test and are
 //! killed.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::io::Read as _;
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt as _;
 use std::os::unix::fs::MetadataExt as _;
 use std::path::Path;
 use std::sync::OnceLock;
+use systrace_core::pid::PidMap;
 
 use systrace_core::calls::Class;
 use systrace_core::{Checked, Pid, RawCall};
@@ -208,14 +209,14 @@ pub(crate) struct Pins {
     /// The tracer's thread whose descriptor table pins are named through,
     /// when not the tracer's own (see [`Pins::confine`]).
     keeper: Option<u32>,
-    held: HashMap<Pid, Vec<OwnedFd>>,
-    reach: HashMap<Pid, bool>,
+    held: PidMap<Vec<OwnedFd>>,
+    reach: PidMap<bool>,
     /// What a thread's permitted `execve` may run.
-    execs: HashMap<Pid, Expected>,
+    execs: PidMap<Expected>,
     /// Files the translation of a thread's current call reached without
     /// links (`Inspect::reaches_without_links`): its resolved path, and the
     /// file, which a pin of that path then uses (it is what was checked).
-    seen: HashMap<Pid, Vec<(Vec<u8>, OwnedFd)>>,
+    seen: PidMap<Vec<(Vec<u8>, OwnedFd)>>,
 }
 
 /// A file, by device and inode.

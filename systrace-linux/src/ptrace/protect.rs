@@ -163,8 +163,8 @@
 //! The guard stays on.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
+use systrace_core::pid::PidMap;
 
 use crate::{Error, Result};
 use systrace_core::{Checked, Pid, RawCall, Stop as CallStop};
@@ -255,10 +255,10 @@ pub(crate) struct Protect {
     /// them in one request (`Backend::set_one_request_rewrites`).
     registers_only: bool,
     /// Each thread's address space.
-    spaces: HashMap<Pid, Rc<RefCell<Space>>>,
+    spaces: PidMap<Rc<RefCell<Space>>>,
     /// The stop each thread is at: its identity and call (i386 arguments
     /// masked).
-    calls: HashMap<Pid, (u64, RawCall)>,
+    calls: PidMap<(u64, RawCall)>,
     /// Paths pinned through the tracer's descriptors (`pin.rs`).
     pub(super) pins: Pins,
     /// What it counted.

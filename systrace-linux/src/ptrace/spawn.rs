@@ -191,7 +191,7 @@ pub fn spawn_with(
     let image = until_exec(pid, program, report_read, options)?;
     let allowed = Rc::new(super::effective(fast, native));
     let root = Proc::filtered(Stop::Held(Held::Exec), allowed, false);
-    let mut backend = Backend::new(pid, image, [(pid, root)].into(), native);
+    let mut backend = Backend::new(pid, image, std::iter::once((pid, root)).collect(), native);
     if let Some(keeper) = keeper {
         backend.protect.pins.confine(keeper);
     }
