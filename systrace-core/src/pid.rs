@@ -56,11 +56,12 @@ mod tests {
     fn a_pid_map_keeps_what_it_is_given() {
         let mut map = PidMap::default();
         for pid in (1..5000).chain([i32::MAX, -1]) {
-            map.insert(pid, pid * 2);
+            map.insert(pid, i64::from(pid) * 2);
         }
         assert_eq!(map.len(), 5001);
         assert_eq!(map.get(&4999), Some(&9998));
         assert_eq!(map.get(&-1), Some(&-2));
+        assert_eq!(map.get(&i32::MAX), Some(&(i64::from(i32::MAX) * 2)));
         assert_eq!(map.get(&5000), None);
     }
 }
