@@ -116,6 +116,7 @@ impl Backend {
             pinned_calls: counts.pinned_calls,
             pin_denials: counts.pin_denials,
             one_request_rewrites: counts.one_request_rewrites,
+            unchanged_slots: counts.unchanged_slots,
             ..self.stats
         }
     }

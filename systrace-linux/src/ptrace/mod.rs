@@ -212,6 +212,10 @@ pub struct Stats {
     /// `PTRACE_SET_SYSCALL_INFO` (Linux 6.16) rather than
     /// `PTRACE_GETREGS` and `PTRACE_SETREGS`.
     pub one_request_rewrites: u64,
+    /// Of the protected calls, those whose slot held their bytes already
+    /// (the thread's previous protected call had the same): not written
+    /// again.
+    pub unchanged_slots: u64,
     /// Processes killed at an exec stop: the image was not the file the
     /// `execve` was checked to run (`pin.rs`).
     pub exec_kills: u64,

@@ -17,8 +17,9 @@
 //! spawned program too), before its first instruction. A 64-bit process
 //! on x86-64 asks for it below 2 GiB (`MAP_32BIT`, without it if that
 //! fails) so that its `int $0x80` calls can be pointed at it too; an i386 process maps it
-//! with `mmap2`, below 4 GiB by nature (checked). The tracer writes it with
-//! `PTRACE_POKEDATA` (or `/proc/PID/mem` for long values): both write with
+//! with `mmap2`, below 4 GiB by nature (checked). The tracer writes it
+//! through a `/proc/PID/mem` descriptor kept per address space (or with
+//! `PTRACE_POKEDATA` when that cannot be opened): both write with
 //! `FOLL_FORCE`, which read-only private memory does not stop. Failing to
 //! map it kills the process (fail closed).
 //!
@@ -50,7 +51,12 @@
 //!
 //! The calls that could change the area (`mprotect`, `munmap`, `mremap`,
 //! `madvise`, fixed `mmap`, ...) or write it anyway (`/proc/PID/mem`,
-//! `ptrace`) are refused by the guard (`guard.rs`).
+//! `ptrace`) are refused by the guard (`guard.rs`), and the kernel's own
+//! writes to user memory cannot write a read-only page. So a slot holds
+//! what the tracer last wrote there, and a call whose bytes are those
+//! already in its slot (a thread opening the same file again) is set up
+//! without writing them again. What a space knows of its slots starts
+//! empty: a `fork` child's copy is not taken to hold anything.
 //!
 //! # What a protected call gets
 //!
@@ -194,6 +200,11 @@ struct Space {
     /// stays bound to the memory it was opened on, so one `pwrite` fills a
     /// slot. A new image gets a new `Space`, and with it a new descriptor.
     mem: Option<std::fs::File>,
+    /// What the tracer last wrote to each slot (as `owners`), so that a
+    /// write that would change nothing is not made: no thread of the
+    /// process can write the area (the module documentation), so a slot
+    /// holds what was written there last. Empty for a slot not known.
+    written: Vec<Vec<u8>>,
 }
 
 impl Space {
@@ -202,21 +213,36 @@ impl Space {
             areas: vec![base],
             owners: vec![None; SLOTS],
             mem: None,
+            written: vec![Vec::new(); SLOTS],
         }
     }
 
-    /// The same areas, every slot free (a `fork` child's copy).
+    /// The same areas, every slot free (a `fork` child's copy), and
+    /// nothing known of what they hold.
     fn copy(&self) -> Space {
         Space {
             areas: self.areas.clone(),
             owners: vec![None; self.owners.len()],
             mem: None,
+            written: vec![Vec::new(); self.owners.len()],
         }
     }
 
     fn add(&mut self, base: u64) {
         self.areas.push(base);
         self.owners.resize(self.owners.len() + SLOTS, None);
+        self.written.resize(self.owners.len(), Vec::new());
+    }
+
+    /// The index of the slot that starts at `addr`, if one does.
+    fn slot_index(&self, addr: u64) -> Option<usize> {
+        let (k, start) = self
+            .areas
+            .iter()
+            .enumerate()
+            .find(|&(_, &a)| (a..a + AREA_SIZE).contains(&addr))?;
+        let offset = addr - start;
+        (offset % SLOT_SIZE == 0).then(|| k * SLOTS + (offset / SLOT_SIZE) as usize)
     }
 
     /// The address of `pid`'s slot, given one if it has none; `None` when
@@ -381,6 +407,8 @@ pub(crate) struct Counts {
     pub pin_denials: u64,
     /// Protected calls set up in one `PTRACE_SET_SYSCALL_INFO`.
     pub one_request_rewrites: u64,
+    /// Protected calls whose slot held their bytes already.
+    pub unchanged_slots: u64,
 }
 
 impl Protect {
@@ -525,7 +553,8 @@ impl Protect {
             .collect();
         let space = self.spaces.get(&pid).cloned();
         let bytes = plan.bytes_at(slot);
-        let done = write_slot(pid, slot, &bytes, space.as_deref()).and_then(|()| {
+        let done = write_slot(pid, slot, &bytes, space.as_deref()).and_then(|wrote| {
+            self.counts.unchanged_slots += u64::from(!wrote);
             let site = at.site.as_ref().filter(|_| !self.registers_only);
             regs::set_call_at(pid, site, mode, plan.nr, &regs)
                 .map_err(|e| procfs::error(pid, "set the protected arguments", e))
@@ -613,11 +642,21 @@ impl Protect {
 }
 
 /// Write `data` at `addr` of `pid`, in read-only memory (`FOLL_FORCE`),
-/// padded with zeros to whole words.
-fn write_slot(pid: Pid, addr: u64, data: &[u8], space: Option<&RefCell<Space>>) -> Result<()> {
+/// padded with zeros to whole words; `Ok(false)` when the slot at `addr`
+/// held `data` already and nothing was written.
+fn write_slot(pid: Pid, addr: u64, data: &[u8], space: Option<&RefCell<Space>>) -> Result<bool> {
     if let Some(space) = space {
         use std::os::unix::fs::FileExt;
         let mut space = space.borrow_mut();
+        let index = space.slot_index(addr);
+        if let Some(i) = index {
+            if !data.is_empty() && space.written[i] == data {
+                return Ok(false);
+            }
+            // Whatever happens below, what the slot holds is not known
+            // until a write succeeds.
+            space.written[i].clear();
+        }
         if space.mem.is_none() {
             space.mem = std::fs::OpenOptions::new()
                 .write(true)
@@ -626,14 +665,17 @@ fn write_slot(pid: Pid, addr: u64, data: &[u8], space: Option<&RefCell<Space>>) 
         }
         if let Some(file) = &space.mem {
             if file.write_all_at(data, addr).is_ok() {
-                return Ok(());
+                if let Some(i) = index {
+                    space.written[i].extend_from_slice(data);
+                }
+                return Ok(true);
             }
             // Fall back to the slower ways below.
             space.mem = None;
         }
     }
     if data.len() > POKE_LIMIT {
-        return mem::write_all(pid, addr, data);
+        return mem::write_all(pid, addr, data).map(|()| true);
     }
     for (i, chunk) in data.chunks(8).enumerate() {
         let mut w = [0; 8];
@@ -641,7 +683,7 @@ fn write_slot(pid: Pid, addr: u64, data: &[u8], space: Option<&RefCell<Space>>) 
         ptrace::poke(pid, addr + 8 * i as u64, u64::from_le_bytes(w))
             .map_err(|e| procfs::error(pid, "PTRACE_POKEDATA", e))?;
     }
-    Ok(())
+    Ok(true)
 }
 
 #[cfg(test)]

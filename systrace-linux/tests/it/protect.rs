@@ -285,6 +285,22 @@ fn fork_children_and_threads_use_the_area_they_inherit() {
 }
 
 #[test]
+fn a_slot_is_written_again_only_when_its_bytes_change() {
+    let a = scratch("protect-same-a");
+    std::fs::write(&a, "A").unwrap();
+    let b = scratch("protect-same-b");
+    let _ = std::fs::remove_file(&b);
+    let (a, b) = (a.to_str().unwrap(), b.to_str().unwrap());
+    let seen = run(&["open", a, a, b, a, a]);
+    // Had the slot kept `a`'s bytes for `b`, `b` would open `a`.
+    assert_eq!(seen.output, "ok\nok\nENOENT\nok\nok\n");
+    // The second `a` of each pair runs on the bytes its slot holds.
+    assert!(seen.stats.unchanged_slots >= 2, "{:?}", seen.stats);
+    assert!(seen.stats.unchanged_slots < seen.stats.protected_calls);
+    let _ = std::fs::remove_file(a);
+}
+
+#[test]
 fn more_threads_than_slots_get_another_area() {
     let file = scratch("protect-many");
     std::fs::write(&file, "A").unwrap();
