@@ -23,7 +23,7 @@ use std::path::Path;
 use systrace_policy::Binder;
 use systrace_policy::ast::{Action, Cmp, Expr, Op, Rule, RuleLine, Span};
 
-use crate::calls::Syscalls;
+use crate::calls::{self, Syscalls, Translator};
 use crate::tracer::{Pid, Tracer};
 use crate::translate::Translation;
 
@@ -120,6 +120,27 @@ pub fn rule(
     }
 }
 
+/// The index, in `tr`'s arguments, of a descriptor's number that a rule
+/// need not name: the call acts on a descriptor whose file was named
+/// (`fchown: fd eq "5" and filename eq "/x" ...`). The file says what is
+/// acted on; the number is only which slot of the process's table held it
+/// that run, and changes with what else the process had open (run from
+/// another shell, under another tool), so a learned rule keeps the file
+/// and drops the number. A descriptor whose file could not be named keeps
+/// its number.
+fn named_descriptor(tr: &Translation) -> Option<usize> {
+    let desc = calls::desc(tr.call.abi, tr.call.nr)?;
+    let named = |reg: u8| {
+        desc.args.iter().zip(&tr.args).any(|(spec, t)| {
+            spec.arg == reg && spec.translator == Translator::FdName && t.value.is_some()
+        })
+    };
+    desc.args
+        .iter()
+        .zip(&tr.args)
+        .position(|(spec, _)| spec.translator == Translator::Fd && named(spec.arg))
+}
+
 impl super::Engine {
     /// Note the calling thread's group for a call that names something in
     /// `/proc`, which learning writes relative to it (`/proc/self`).
@@ -142,7 +163,12 @@ impl super::Engine {
 
     /// The rule learning adds for `tr`, under `emulation`.
     pub(super) fn learned_rule(&self, emulation: &str, tr: &Translation) -> RuleLine {
-        let (name, args) = self.rule_target(tr);
+        let (name, mut args) = self.rule_target(tr);
+        if tr.alias.is_none() {
+            if let (Some(args), Some(named)) = (args.as_mut(), named_descriptor(tr)) {
+                args.remove(named);
+            }
+        }
         let tid = self.learning.caller;
         let cx = Context {
             temp: &self.options.temp_dirs,

@@ -277,3 +277,38 @@ fn learned_objects_without_paths_match_any_inode() {
     s.call(utimensat, [0, 0, 0, 0, 0, 0]);
     assert_eq!(s.run(&mut engine), [Decision::Permit]);
 }
+
+/// A descriptor call judged by its file is learned by the file, not by
+/// the descriptor's number: run with one more descriptor open (from
+/// another shell, under another tool), the same file comes as 6, not 5.
+#[test]
+fn a_descriptor_whose_file_is_named_is_learned_without_its_number() {
+    let fchown = libc::SYS_fchown as u32;
+    let fchdir = libc::SYS_fchdir as u32;
+    let mut s = Setup::new("fd-number");
+    s.tracer.set_fd(PID, 5, "/srv/out/a.txt");
+    s.tracer.set_fd(PID, 6, "/srv/out/a.txt");
+    s.tracer.set_fd(PID, 7, "/etc/shadow");
+    s.tracer.set_fd(PID, 3, "/srv/out");
+    let mut engine = s.engine(Mode::Learn);
+    s.call(fchown, [5, 0, 0, 0, 0, 0]);
+    s.call(fchdir, [3, 0, 0, 0, 0, 0]);
+    s.run(&mut engine);
+    engine.save_changed();
+    assert_eq!(
+        s.saved(IMAGE),
+        header(
+            "\tlinux64-fchown: filename eq \"/srv/out/a.txt\" and uid eq \"0\" and gid eq \"0\" then permit\n\
+             \tlinux64-fchdir: fd eq \"3\" then permit\n"
+        ),
+        "fchdir judges no file: its number is all there is"
+    );
+    let mut engine = s.engine(Mode::Enforce);
+    s.call(fchown, [6, 0, 0, 0, 0, 0]);
+    s.call(fchown, [7, 0, 0, 0, 0, 0]);
+    s.call(fchown, [5, 1000, 0, 0, 0, 0]);
+    assert_eq!(
+        s.run(&mut engine),
+        [Decision::Permit, Decision::Deny(1), Decision::Deny(1)]
+    );
+}
