@@ -87,8 +87,8 @@ enum Seen {
     Seccomp,
 }
 
-/// Map an area in `pid`, held at a stop outside any call, or inside one
-/// (`in_syscall`) that is let finish first.
+/// Map the area of a new image in `pid`, held at its exec stop (inside the
+/// `execve` when `in_syscall`, which is let finish first).
 pub(super) fn map_area(pid: Pid, in_syscall: bool) -> std::result::Result<u64, InjectError> {
     let (mode, ret) = inject::syscall(pid, in_syscall, |m| mmap_call(m, true))?;
     let ret = match mapped(ret, mode) {
@@ -103,27 +103,19 @@ pub(super) fn map_area(pid: Pid, in_syscall: bool) -> std::result::Result<u64, I
             std::io::Error::from_raw_os_error(errno),
         ))
     })?;
-    verified(pid, base)
+    verified(pid, base, true)
 }
 
 /// `base` if the process really has an area there: the injected `mmap` goes
-/// through the process's own filters, which can fake its result. Its
-/// [`AREA_SIZE`] bytes must lie in private anonymous memory that cannot be
-/// written (two areas side by side are one mapping to the kernel).
-pub(super) fn verified(pid: Pid, base: u64) -> std::result::Result<u64, InjectError> {
+/// through the process's own filters, which can fake its result. See
+/// [`holds_area`]; `new_image`: `pid` is at the exec stop of a new image.
+pub(super) fn verified(
+    pid: Pid,
+    base: u64,
+    new_image: bool,
+) -> std::result::Result<u64, InjectError> {
     let maps = procfs::maps(pid).map_err(InjectError::Failed)?;
-    let end = base + AREA_SIZE;
-    let mut at = base;
-    for m in maps.iter().filter(|m| m.end > base && m.start < end) {
-        // `r-x` for a process with `READ_IMPLIES_EXEC` (old i386 programs).
-        let read_only = m.perms.starts_with('r') && m.perms.get(1..2) == Some("-");
-        if m.start > at || !read_only || !m.perms.ends_with('p') || !m.name.is_empty() {
-            break;
-        }
-        at = m.end;
-    }
-    let ok = at >= end;
-    if ok {
+    if holds_area(&maps, base, new_image) {
         Ok(base)
     } else {
         Err(InjectError::Failed(Error::os(
@@ -131,6 +123,38 @@ pub(super) fn verified(pid: Pid, base: u64) -> std::result::Result<u64, InjectEr
             std::io::ErrorKind::Other.into(),
         )))
     }
+}
+
+/// Whether the [`AREA_SIZE`] bytes at `base` lie in private anonymous
+/// memory that cannot be written (two areas side by side are one mapping
+/// to the kernel).
+///
+/// Anonymous memory has no name in `/proc/PID/maps`, except `[heap]`: the
+/// kernel gives that name to any anonymous mapping that overlaps the
+/// range from the start of the program break to the break. A non-PIE
+/// program's break is placed at random up to 1 GiB past its data, which
+/// is where the low `mmap` of an area (below 2 GiB) looks first, so the
+/// area of a new image sometimes covers the break. That area is taken at
+/// the exec stop (`new_image`) and only there: no instruction of the image
+/// has run, so the break is still at its start; `brk` cannot move it
+/// below that start, and cannot grow it into the area, which is in the
+/// way (`prctl(PR_SET_MM)`, which could move it, is refused by the
+/// engine). Later, `[heap]` may be the process's own heap, made read-only
+/// and named as the result of a faked `mmap`: shrinking the break would
+/// unmap it, and growing it again map it writable. There it is refused.
+fn holds_area(maps: &[procfs::Mapping], base: u64, new_image: bool) -> bool {
+    let end = base + AREA_SIZE;
+    let mut at = base;
+    for m in maps.iter().filter(|m| m.end > base && m.start < end) {
+        // `r-x` for a process with `READ_IMPLIES_EXEC` (old i386 programs).
+        let read_only = m.perms.starts_with('r') && m.perms.get(1..2) == Some("-");
+        let anonymous = m.name.is_empty() || (new_image && m.name == "[heap]");
+        if m.start > at || !read_only || !m.perms.ends_with('p') || !anonymous {
+            break;
+        }
+        at = m.end;
+    }
+    at >= end
 }
 
 /// Swap the call `pid` is stopped at (seccomp stop, or syscall-entry stop
@@ -198,5 +222,63 @@ fn next_stop(pid: Pid, held: &mut Vec<i32>) -> std::result::Result<Seen, InjectE
             Some(Status::Stopped { sig, event: 0 }) => held.push(sig),
             Some(Status::Stopped { .. }) | None => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use procfs::Mapping;
+
+    fn map(start: u64, end: u64, perms: &str, name: &str) -> Mapping {
+        Mapping {
+            start,
+            end,
+            perms: perms.into(),
+            name: name.into(),
+        }
+    }
+
+    const BASE: u64 = 0x4151_d000;
+
+    #[test]
+    fn an_area_is_read_only_private_anonymous_memory_without_a_hole() {
+        let whole = [map(BASE, BASE + AREA_SIZE, "r--p", "")];
+        assert!(holds_area(&whole, BASE, false));
+        // Two areas side by side, as one mapping or two.
+        let two = [map(BASE, BASE + 2 * AREA_SIZE, "r--p", "")];
+        assert!(holds_area(&two, BASE + AREA_SIZE, false));
+        let split = [
+            map(BASE, BASE + 4096, "r--p", ""),
+            map(BASE + 4096, BASE + AREA_SIZE, "r-xp", ""),
+        ];
+        assert!(holds_area(&split, BASE, false));
+        // What is not one.
+        for bad in [
+            vec![map(BASE, BASE + AREA_SIZE, "rw-p", "")],
+            vec![map(BASE, BASE + AREA_SIZE, "r--s", "")],
+            vec![map(BASE, BASE + AREA_SIZE, "r--p", "/memfd:x (deleted)")],
+            vec![map(BASE, BASE + AREA_SIZE, "r--p", "[anon:x]")],
+            vec![map(BASE, BASE + AREA_SIZE - 4096, "r--p", "")],
+            vec![
+                map(BASE, BASE + 4096, "r--p", ""),
+                map(BASE + 8192, BASE + AREA_SIZE, "r--p", ""),
+            ],
+            vec![],
+        ] {
+            assert!(!holds_area(&bad, BASE, true), "{:?}", bad.first());
+        }
+    }
+
+    #[test]
+    fn an_area_over_the_break_is_taken_at_the_exec_stop_only() {
+        // What the kernel showed of a non-PIE `cc1` whose break was drawn
+        // inside the area mapped at its exec stop.
+        let over_break = [map(BASE, BASE + AREA_SIZE, "r--p", "[heap]")];
+        assert!(holds_area(&over_break, BASE, true));
+        // Later, a `[heap]` mapping may be the process's own heap.
+        assert!(!holds_area(&over_break, BASE, false));
+        let writable = [map(BASE, BASE + AREA_SIZE, "rw-p", "[heap]")];
+        assert!(!holds_area(&writable, BASE, true));
     }
 }

@@ -625,7 +625,7 @@ impl Protect {
         let (ret, back) = result.map_err(Outcome::Injection)?;
         let base = mapped(ret, mode)
             .ok()
-            .and_then(|base| super::area::verified(pid, base).ok())
+            .and_then(|base| super::area::verified(pid, base, false).ok())
             .ok_or(libc::EFAULT);
         if let Ok(base) = base {
             self.counts.areas_mapped += 1;
