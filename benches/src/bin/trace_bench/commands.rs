@@ -237,6 +237,18 @@ fn sources(dir: &Path, n: u64) -> Result<(), String> {
 }
 
 impl Workload {
+    /// The directories the command writes in: its own, and `tar`'s
+    /// extraction directory.
+    fn writable(&self) -> Vec<PathBuf> {
+        let mut dirs = vec![self.dir.clone()];
+        if let Check::Tree { out, .. } = &self.check
+            && !out.starts_with(&self.dir)
+        {
+            dirs.push(out.clone());
+        }
+        dirs
+    }
+
     /// Untimed, before each run: a fresh empty directory for `tar`,
     /// `make clean` for `make`; then, for both, the file system's dirty
     /// data written out (`sync -f`), so that the writeback of the last run
@@ -328,6 +340,7 @@ pub(crate) fn run(
         policies: Some(w.policies.clone()),
         log: Some(w.log.clone()),
         stats: Some(w.stats.clone()),
+        writable: w.writable(),
     };
     let line = command_line(me.unwrap_or(Path::new("trace-bench")), how, &extra, &w.argv);
     let mut command = pinned_command(&line, pinned);

@@ -11,7 +11,8 @@
 //!                       filter-fast, engine,
 //!                       engine-unprotected, rules-N, bare, bare-openat,
 //!                       strace, strace-seccomp, systrace, bare-learned,
-//!                       kernel-opens, landlock-only;
+//!                       kernel-opens, landlock-only, landlock-sandbox,
+//!                       bwrap;
 //!                       workloads: getpid, open-close, threads-N, rules,
 //!                       sh, tar, make, python
 //!   --getpid N          getpid calls per run (default 1000000)
@@ -82,7 +83,14 @@
 //! given the fast path `systrace -a` gives the command's first binary (the
 //! floor: the same stops for that binary, no decisions; the binaries it
 //! executes keep that filter, where systrace may narrow it, so the bare
-//! tracer never stops more). Every run is checked against the native one
+//! tracer never stops more); and, as the peers that do not trace, in two
+//! sandboxes that let it read everything and write only its own
+//! directories (its work directory, `tar`'s extraction directory, `/tmp`):
+//! a Landlock domain set up by this program before it executes the
+//! command, and bubblewrap (`bwrap --ro-bind / / --dev /dev --proc /proc
+//! --tmpfs /tmp --bind DIR DIR --unshare-pid --unshare-ipc --unshare-uts`).
+//! A case whose tool is not installed (strace, bwrap) is skipped, said
+//! once. Every run is checked against the native one
 //! (output, extracted files, built program); the stops/run column counts
 //! the seccomp stops of the cases this program traces.
 //!
@@ -334,15 +342,18 @@ fn run_loop(
 
 /// The cases of the table, in order; the command workloads they use.
 fn plan(s: &Settings, me: &Path, file: &str, scratch: &Path) -> (Vec<Case>, Vec<Workload>) {
-    let strace = available("strace");
-    if !strace {
-        eprintln!("trace-bench: no strace: its cases are skipped");
+    let missing: Vec<&str> = ["strace", "bwrap"]
+        .into_iter()
+        .filter(|tool| !available(tool))
+        .collect();
+    for tool in &missing {
+        eprintln!("trace-bench: no {tool}: its cases are skipped");
     }
     let wanted = |how: How, label: &str| {
         s.only
             .as_ref()
             .is_none_or(|w| how.word().contains(w.as_str()) || label.contains(w.as_str()))
-            && (strace || !how.is_strace())
+            && how.needs().is_none_or(|tool| !missing.contains(&tool))
     };
     let mut cases = Vec::new();
     let mut workloads = Vec::new();
@@ -442,6 +453,8 @@ fn plan(s: &Settings, me: &Path, file: &str, scratch: &Path) -> (Vec<Case>, Vec<
                     How::Strace,
                     How::StraceSeccomp,
                     How::BareLearned,
+                    How::LandlockSandbox,
+                    How::Bwrap,
                 ];
                 let index = workloads.len();
                 let mut new = cases_for(name, &|| Kind::Command(index), &hows);

@@ -12,7 +12,9 @@ use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use systrace_core::engine::{LogTarget, Mode, Options, Setup, find_program};
+use std::collections::{BTreeMap, BTreeSet};
+
+use systrace_core::engine::{Bound, LogTarget, Mode, Options, Right, Setup, find_program};
 use systrace_core::{Checked, Decision, Event, ExitStatus, FastPath, Tracer};
 use systrace_linux::seccomp::Program;
 use systrace_policy::Abi;
@@ -61,6 +63,14 @@ pub(crate) enum How {
     Kernel,
     /// No tracer: the Landlock domain of [`How::Kernel`] alone.
     Landlock,
+    /// No tracer: a hand-made Landlock sandbox of a command (every file
+    /// readable and executable, only its writable directories
+    /// ([`Extra::writable`]), `/tmp` and `/dev/null` writable).
+    LandlockSandbox,
+    /// bubblewrap: a read-only view of `/` with a fresh `/dev`, `/proc`
+    /// and `/tmp`, the writable directories bound writable, and new PID,
+    /// IPC and UTS namespaces.
+    Bwrap,
 }
 
 impl How {
@@ -82,6 +92,8 @@ impl How {
             How::Learn => "learn".into(),
             How::Kernel => "kernel-opens".into(),
             How::Landlock => "landlock-only".into(),
+            How::LandlockSandbox => "landlock-sandbox".into(),
+            How::Bwrap => "bwrap".into(),
         }
     }
 
@@ -103,6 +115,8 @@ impl How {
             How::Learn => "systrace -A (learning)".into(),
             How::Kernel => "engine --kernel-opens (Landlock decides)".into(),
             How::Landlock => "no tracer, the same Landlock domain".into(),
+            How::LandlockSandbox => "no tracer, Landlock sandbox".into(),
+            How::Bwrap => "bubblewrap, / read-only".into(),
         }
     }
 
@@ -129,15 +143,21 @@ impl How {
             How::Learn,
             How::Kernel,
             How::Landlock,
+            How::LandlockSandbox,
+            How::Bwrap,
         ]
         .into_iter()
         .find(|h| h.word() == word)
         .unwrap_or_else(|| die(format!("unknown case {word}")))
     }
 
-    /// Whether the case runs under strace.
-    pub(crate) fn is_strace(self) -> bool {
-        matches!(self, How::Strace | How::StraceSeccomp)
+    /// The program a case needs installed, besides this one.
+    pub(crate) fn needs(self) -> Option<&'static str> {
+        match self {
+            How::Strace | How::StraceSeccomp => Some("strace"),
+            How::Bwrap => Some("bwrap"),
+            _ => None,
+        }
     }
 }
 
@@ -152,6 +172,9 @@ pub(crate) struct Extra {
     pub(crate) log: Option<PathBuf>,
     /// Where to write `stops N`.
     pub(crate) stats: Option<PathBuf>,
+    /// The directories a command writes in (its work directory, `tar`'s
+    /// extraction directory), for the sandboxes.
+    pub(crate) writable: Vec<PathBuf>,
 }
 
 /// The command line that runs `argv` under `how`.
@@ -164,6 +187,36 @@ pub(crate) fn command_line(me: &Path, how: How, extra: &Extra, argv: &[OsString]
             if how == How::StraceSeccomp {
                 line.extend(["--seccomp-bpf", "-e", "trace=%file"].map(OsString::from));
             }
+        }
+        How::Bwrap => {
+            line.extend(
+                [
+                    "bwrap",
+                    "--ro-bind",
+                    "/",
+                    "/",
+                    "--dev",
+                    "/dev",
+                    "--proc",
+                    "/proc",
+                    "--tmpfs",
+                    "/tmp",
+                ]
+                .map(OsString::from),
+            );
+            for dir in &extra.writable {
+                line.extend(["--bind".into(), dir.into(), dir.into()]);
+            }
+            line.extend(
+                [
+                    "--unshare-pid",
+                    "--unshare-ipc",
+                    "--unshare-uts",
+                    "--die-with-parent",
+                    "--",
+                ]
+                .map(OsString::from),
+            );
         }
         _ => {
             line.push(me.into());
@@ -180,6 +233,9 @@ pub(crate) fn command_line(me: &Path, how: How, extra: &Extra, argv: &[OsString]
                     line.push(flag.into());
                     line.push(value);
                 }
+            }
+            for dir in &extra.writable {
+                line.extend(["--write".into(), dir.into()]);
             }
             line.push("--".into());
         }
@@ -205,6 +261,7 @@ pub(crate) fn measure(args: &[String]) -> ! {
             "--policies" => extra.policies = Some(value().into()),
             "--log" => extra.log = Some(value().into()),
             "--stats" => extra.stats = Some(value().into()),
+            "--write" => extra.writable.push(value().into()),
             "--" => {
                 argv = it.by_ref().map(OsString::from).collect();
                 break;
@@ -230,7 +287,7 @@ pub(crate) fn measure(args: &[String]) -> ! {
         ("openat", libc::SYS_openat)
     };
     let (ok, stops) = match how {
-        How::Native | How::Strace | How::StraceSeccomp => {
+        How::Native | How::Strace | How::StraceSeccomp | How::Bwrap => {
             let mut line = command_line(&image, how, &extra, &argv).into_iter();
             let program = line.next().unwrap_or_else(|| die("empty command"));
             let status = Command::new(program).args(line).status();
@@ -271,6 +328,14 @@ pub(crate) fn measure(args: &[String]) -> ! {
                 .unwrap_or_else(|e| die(std::io::Error::from_raw_os_error(e)));
             die(Command::new(&image).args(&argv[1..]).exec())
         }
+        How::LandlockSandbox => {
+            let domain = systrace_linux::landlock::prepare(&sandbox(&extra.writable))
+                .unwrap_or_else(|e| die(e));
+            domain
+                .enforce_on_this_thread()
+                .unwrap_or_else(|e| die(std::io::Error::from_raw_os_error(e)));
+            die(Command::new(&image).args(&argv[1..]).exec())
+        }
         How::Rules(n) => {
             let policy = policy_file(&fsread_policy(&image, &file(), n, decided.0));
             traced(&argv, &image, preloaded(&policy), true)
@@ -291,6 +356,32 @@ pub(crate) fn measure(args: &[String]) -> ! {
         std::fs::write(path, format!("stops {stops}\n")).unwrap_or_else(|e| die(e));
     }
     std::process::exit(if ok { 0 } else { 1 })
+}
+
+/// The Landlock sandbox of [`How::LandlockSandbox`]: every right the
+/// kernel has in `writable` and `/tmp`, reading and writing `/dev/null`,
+/// reading, listing and executing elsewhere.
+fn sandbox(writable: &[PathBuf]) -> Bound {
+    let read: BTreeSet<Right> = [Right::ReadFile, Right::ReadDir, Right::Execute].into();
+    let mut grants: BTreeMap<PathBuf, BTreeSet<Right>> = [
+        (PathBuf::from("/"), read),
+        (
+            PathBuf::from("/dev/null"),
+            [Right::ReadFile, Right::WriteFile, Right::Truncate].into(),
+        ),
+    ]
+    .into();
+    for dir in writable
+        .iter()
+        .map(PathBuf::as_path)
+        .chain([Path::new("/tmp")])
+    {
+        grants.insert(dir.to_path_buf(), Right::ALL.into());
+    }
+    Bound {
+        handled: Right::ALL.into(),
+        grants,
+    }
 }
 
 /// A fast path of these native calls.
