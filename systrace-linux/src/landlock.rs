@@ -20,6 +20,15 @@
 //! is never granted: the engine turns the backstop off when a policy may
 //! permit such a move.
 //!
+//! Refusals: a call the domain refuses fails with `EACCES` and never
+//! reaches the tracer. The domain is enforced with
+//! `LANDLOCK_RESTRICT_SELF_LOG_NEW_EXEC_ON` where the kernel has it
+//! (Landlock ABI 7), so that the kernel's audit, where it is enabled,
+//! records each refusal of the traced programs (they run after an
+//! `execve`, whose refusals the kernel does not record by default): an
+//! `AUDIT_LANDLOCK_ACCESS` record with the path, in an event whose
+//! `SYSCALL` record names the call and the process.
+//!
 //! What a grant names is looked up when the ruleset is built: a name that
 //! does not exist stands for its nearest existing directory (with the
 //! rights of its directory, for a file the policy may create there);

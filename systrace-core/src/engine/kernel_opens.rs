@@ -54,7 +54,8 @@
 //! `execve` may run (the kernel reads a program, and its ELF interpreter,
 //! to run it; the process has them mapped). Nothing else is readable: a
 //! plain read-only open of anything else fails with `EACCES`, and is not
-//! logged (the tracer never sees it). A directory opened for reading
+//! in the engine's log (the tracer never sees it; the backend asks the
+//! kernel's audit to record it, where audit is on). A directory opened for reading
 //! without `O_DIRECTORY` can be listed only where the policy lets every
 //! directory beneath it be listed.
 //!
