@@ -56,6 +56,6 @@ pub mod translate;
 
 pub use error::{Error, Result};
 pub use tracer::{
-    Block, Checked, Decision, Event, ExitStatus, FastPath, Guard, Inspect, OPEN_HOW_SIZE, Pid,
-    Pointer, RawCall, Stop, Tracer,
+    Block, Checked, Decision, Event, ExitStatus, FastPath, Guard, Inspect, KernelRefusal,
+    OPEN_HOW_SIZE, Pid, Pointer, RawCall, Stop, Tracer,
 };

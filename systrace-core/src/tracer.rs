@@ -111,6 +111,28 @@ pub enum Event {
         /// How.
         status: ExitStatus,
     },
+    /// The kernel refused a call by itself, without a stop (it may be
+    /// reported after the process ended).
+    Refused(KernelRefusal),
+}
+
+/// A call the kernel refused without a stop: a Landlock domain the
+/// backend put the traced processes in (`--kernel-opens`, `--backstop`)
+/// denied it, as the kernel's audit recorded it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KernelRefusal {
+    /// The process (its thread group).
+    pub pid: Pid,
+    /// The call, with the argument registers the record holds (the
+    /// first four; the others are 0).
+    pub call: RawCall,
+    /// The file refused, as the kernel names it, if the record names one.
+    pub path: Option<String>,
+    /// The rights the domain withheld, as the kernel names them
+    /// (`fs.read_file`, `fs.make_reg`).
+    pub blockers: String,
+    /// What the call returned: `-errno`.
+    pub errno: i32,
 }
 
 /// What happens to a stopped system call.

@@ -330,6 +330,7 @@ impl Engine {
             Event::Syscall(stop) => stop.pid(),
             Event::Exec { pid, .. } | Event::Exit { pid, .. } => *pid,
             Event::Spawn { child, .. } => *child,
+            Event::Refused(refusal) => refusal.pid,
         };
         let result = match self.handle_event(tracer, event) {
             Ok(()) | Err(Error::Gone { .. }) => Ok(()),
@@ -388,6 +389,10 @@ impl Engine {
                 if let Some(faults) = &mut self.faults {
                     faults.spawned(parent, child);
                 }
+                Ok(())
+            }
+            Event::Refused(refusal) => {
+                self.kernel_refused(&refusal);
                 Ok(())
             }
             Event::Exit { pid, .. } => {

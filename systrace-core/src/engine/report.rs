@@ -3,13 +3,13 @@
 
 use std::time::{Duration, SystemTime};
 
-use crate::calls::{self, Syscalls};
+use crate::calls::{self, AliasRule, Syscalls};
 use crate::log::{Outcome, Record};
 use crate::protocol::{Args, EventLine};
 use systrace_policy::{CallId, Credentials};
 
-use crate::tracer::{Decision, Pid, RawCall, Stop, Tracer};
-use crate::translate::Translation;
+use crate::tracer::{Decision, KernelRefusal, Pid, RawCall, Stop, Tracer};
+use crate::translate::{Translated, Translation};
 
 use super::{EPERM, Engine, Mode};
 
@@ -112,6 +112,72 @@ impl Engine {
             record.suggestion = Some(self.suggestion(seen.binary, tr));
         }
         self.log.record(&record);
+    }
+
+    /// Log a call the kernel refused without a stop (a Landlock domain
+    /// of the backend's), with the rule that would have the policy permit
+    /// it. Where the domain refused what the policy permits (a directory
+    /// made after the domain, under a tree), the rule is already there:
+    /// the line says what the kernel did, which no policy changes.
+    pub(super) fn kernel_refused(&mut self, refusal: &KernelRefusal) {
+        let pid = refusal.pid;
+        let Some(binary) = self.procs.get(&pid).map(|p| p.binary) else {
+            self.log.write(&format!(
+                "the kernel refused a call of process {pid} ({}, {}), which systrace does not follow",
+                calls::display_name(refusal.call.abi, refusal.call.nr),
+                refusal.path.as_deref().unwrap_or("no path"),
+            ));
+            return;
+        };
+        let call = refusal.call;
+        let desc = calls::desc(call.abi, call.nr);
+        let alias = desc.filter(|_| self.options.aliases).and_then(|d| {
+            let flags = match d.alias {
+                AliasRule::ByAccessMode { flags_arg } => {
+                    call.args.get(usize::from(flags_arg)).copied()
+                }
+                _ => None,
+            };
+            crate::translate::alias_of(d.alias, flags)
+        });
+        let args = refusal
+            .path
+            .iter()
+            .map(|path| Translated {
+                name: "filename",
+                value: Some(path.clone()),
+                checked: None,
+                follows_last: false,
+                refuse: None,
+                block: None,
+            })
+            .collect();
+        let tr = Translation {
+            call,
+            name: calls::display_name(call.abi, call.nr),
+            alias,
+            args,
+            open_how: None,
+            words: None,
+        };
+        let seen = Seen {
+            binary,
+            line: String::new(),
+            uid: None,
+            rule: None,
+            asked: false,
+        };
+        self.learning.caller = pid;
+        let mut record = self.record(Outcome::Deny, pid, &tr, &seen, Some(refusal.errno));
+        if refusal.path.is_some() {
+            record.suggestion = Some(self.suggestion(binary, &tr));
+        }
+        record.refused = Some(format!(
+            "by the kernel, in systrace's Landlock domain ({})",
+            refusal.blockers
+        ));
+        self.log.record(&record);
+        self.saves.denied_one();
     }
 
     /// Log a call refused whatever the policy says, and why: no rule can

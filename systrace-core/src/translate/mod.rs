@@ -394,7 +394,7 @@ fn fd_registers(call: &RawCall, form: &calls::FdForm, nr: u32) -> RawCall {
 /// flags `flags`: the rule's own answer, except that an open with
 /// `O_CREAT` or `O_TRUNC` is never `fsread` (see the module
 /// documentation).
-fn alias_of(rule: AliasRule, flags: Option<u64>) -> Option<CallId> {
+pub(crate) fn alias_of(rule: AliasRule, flags: Option<u64>) -> Option<CallId> {
     let alias = rule.alias(flags)?;
     let open_like = matches!(
         rule,

@@ -7,7 +7,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use systrace_core::{
-    Checked, Decision, Event, ExitStatus, FastPath, Inspect, Pid, RawCall, Stop, Tracer,
+    Checked, Decision, Event, ExitStatus, FastPath, Inspect, KernelRefusal, Pid, RawCall, Stop,
+    Tracer,
 };
 use systrace_linux::{Backend, SpawnOptions, Stats, spawn_with};
 use systrace_policy::Abi;
@@ -85,6 +86,8 @@ pub enum Seen {
         /// How.
         status: ExitStatus,
     },
+    /// [`Event::Refused`].
+    Refused(KernelRefusal),
 }
 
 impl From<&Event> for Seen {
@@ -107,6 +110,7 @@ impl From<&Event> for Seen {
                 pid: *pid,
                 status: *status,
             },
+            Event::Refused(refusal) => Seen::Refused(refusal.clone()),
         }
     }
 }

@@ -77,7 +77,7 @@ pub(crate) fn drive(mut backend: Backend, out: &Path) -> Protected {
                 seen.areas.insert(pid, backend.argument_areas(pid));
                 Ok(())
             }
-            Event::Exit { .. } => Ok(()),
+            Event::Exit { .. } | Event::Refused(_) => Ok(()),
         };
         match resumed {
             Ok(()) | Err(Error::Gone { .. }) => {}

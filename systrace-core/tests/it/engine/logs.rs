@@ -2,6 +2,7 @@
 //! suggested rule; as text and as JSON; and the `--summary` counts.
 
 use serde_json::Value;
+use systrace_core::KernelRefusal;
 use systrace_core::fault::FaultConfig;
 use systrace_core::log::Format;
 use systrace_policy::Credentials;
@@ -407,4 +408,44 @@ fn a_refusal_says_why_and_suggests_no_rule() {
             );
         }
     }
+}
+
+#[test]
+fn a_call_the_kernel_refused_is_logged_with_the_rule_that_would_permit_it() {
+    let mut s = Setup::new("logkernel");
+    s.policy(
+        IMAGE,
+        &header("\tlinux64-fsread: filename eq \"/etc/hosts\" then permit\n"),
+    );
+    let mut engine = s.engine(Mode::Enforce);
+    let refusal = |pid, path: &str| {
+        Event::Refused(KernelRefusal {
+            pid,
+            call: RawCall {
+                abi: Abi::native(),
+                nr: OPENAT,
+                args: [libc::AT_FDCWD as u64, 0x1000, O_RDONLY, 0, 0, 0],
+            },
+            path: Some(path.into()),
+            blockers: "fs.read_file".into(),
+            errno: libc::EACCES,
+        })
+    };
+    s.tracer.push(refusal(PID, "/etc/shadow"));
+    s.tracer.push(refusal(999, "/etc/passwd"));
+    assert_eq!(s.run(&mut engine), []);
+    assert_eq!(
+        engine.log().lines(),
+        [
+            format!(
+                "deny user: tester, prog: {}, filename: /etc/shadow, errno: EACCES, \
+                 suggest: linux64-fsread: filename eq \"/etc/shadow\" then permit, \
+                 refused: by the kernel, in systrace's Landlock domain (fs.read_file)",
+                event(1, &format!("linux64-fsread({OPENAT})"))
+            ),
+            "the kernel refused a call of process 999 (openat, /etc/passwd), which systrace \
+             does not follow"
+                .to_string(),
+        ]
+    );
 }
