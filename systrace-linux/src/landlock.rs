@@ -25,9 +25,10 @@
 //! `LANDLOCK_RESTRICT_SELF_LOG_NEW_EXEC_ON` where the kernel has it
 //! (Landlock ABI 7), so that the kernel's audit, where it is enabled,
 //! records each refusal of the traced programs (they run after an
-//! `execve`, whose refusals the kernel does not record by default): an
-//! `AUDIT_LANDLOCK_ACCESS` record with the path, in an event whose
-//! `SYSCALL` record names the call and the process.
+//! `execve`, whose refusals the kernel does not record by default); the
+//! backend reads them back (`audit.rs`) and reports them as
+//! [`Event::Refused`](systrace_core::Event::Refused). Where it cannot,
+//! [`for_command`] says so once.
 //!
 //! What a grant names is looked up when the ruleset is built: a name that
 //! does not exist stands for its nearest existing directory (with the
@@ -134,6 +135,13 @@ pub fn for_command(engine: &mut Engine, image: &str) -> (Option<Domain>, Option<
                 None
             }
         });
+    if backstop.is_some() || opens.is_some() {
+        if let Some(why) = crate::audit::unread() {
+            engine.note(&format!(
+                "calls the kernel refuses are not logged here: {why}; they fail with EACCES"
+            ));
+        }
+    }
     (backstop, opens)
 }
 

@@ -66,11 +66,12 @@
 //! ```
 //!
 //! Layout: [`seccomp`] compiles filters (front end, intermediate form,
-//! classic BPF); [`landlock`] builds the kernel backstop; [`ptrace`] starts, follows and steers tracees; `sys` holds
+//! classic BPF); [`landlock`] builds the kernel backstop; [`audit`] reads its refusals back from the kernel's audit; [`ptrace`] starts, follows and steers tracees; `sys` holds
 //! every `unsafe` line, one module per system interface.
 
 #![deny(unsafe_code)]
 
+pub mod audit;
 pub mod credentials;
 mod error;
 pub mod landlock;

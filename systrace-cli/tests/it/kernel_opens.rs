@@ -150,3 +150,65 @@ fn under_kill_a_refused_open_still_kills() {
     assert!(!text(&out.stdout).contains("secret"), "{err}");
     assert!(!out.status.success());
 }
+
+/// The kernel's audit turned on (needs root), and back as it was when
+/// dropped.
+struct AuditOn(bool);
+
+impl AuditOn {
+    fn new() -> AuditOn {
+        use systrace_linux::audit;
+        let was = audit::enabled().expect("the kernel's audit state (needs root)");
+        audit::set_enabled(true).expect("turning the kernel's audit on (needs root)");
+        AuditOn(was)
+    }
+}
+
+impl Drop for AuditOn {
+    fn drop(&mut self) {
+        let _ = systrace_linux::audit::set_enabled(self.0);
+    }
+}
+
+#[test]
+#[ignore = "turns the kernel's audit on for the whole machine while it runs (root); CI runs it as root"]
+fn an_open_the_kernel_refuses_is_logged_from_its_audit() {
+    let dir = layout("audit");
+    learn(&dir);
+    let cat = ["cat", "allowed.txt", "secret.txt"];
+    let _audit = AuditOn::new();
+    let held = run(&dir, false, &["-a", "-e", "--kernel-opens"], &cat);
+    let err = text(&held.stderr);
+    assert_eq!(text(&held.stdout), "allowed\n", "{err}");
+    assert!(!err.contains("kernel opens off"), "{err}");
+    let line = err
+        .lines()
+        .find(|l| l.contains("secret.txt, errno: EACCES"))
+        .unwrap_or_else(|| panic!("no line for secret.txt:\n{err}"));
+    assert!(line.starts_with("systrace: deny user: "), "{line}");
+    assert!(line.contains("syscall: linux64-fsread("), "{line}");
+    assert!(
+        line.contains("refused: by the kernel, in systrace's Landlock domain (fs.read_file)"),
+        "{line}"
+    );
+    assert!(
+        line.contains("suggest: linux64-fsread: filename eq "),
+        "{line}"
+    );
+    // The control: with the audit off, the refusal is logged nowhere, and
+    // the log says so once.
+    systrace_linux::audit::set_enabled(false).expect("the audit off");
+    let quiet = run(&dir, false, &["-a", "-e", "--kernel-opens"], &cat);
+    let err = text(&quiet.stderr);
+    assert!(!err.contains("secret.txt, errno"), "{err}");
+    assert_eq!(
+        err.matches("calls the kernel refuses are not logged here: the kernel's audit is off")
+            .count(),
+        1,
+        "{err}"
+    );
+    assert!(
+        crate::reports(&err, "secret.txt", "Permission denied"),
+        "{err}"
+    );
+}

@@ -53,9 +53,9 @@
 //! now), and reading the command's program and, under `-i`, the programs
 //! `execve` may run (the kernel reads a program, and its ELF interpreter,
 //! to run it; the process has them mapped). Nothing else is readable: a
-//! plain read-only open of anything else fails with `EACCES`, and is not
-//! in the engine's log (the tracer never sees it; the backend asks the
-//! kernel's audit to record it, where audit is on). A directory opened for reading
+//! plain read-only open of anything else fails with `EACCES`; the tracer
+//! never sees it, and it is logged only where the backend can read it back
+//! from the kernel's audit ([`Event::Refused`](crate::Event::Refused)). A directory opened for reading
 //! without `O_DIRECTORY` can be listed only where the policy lets every
 //! directory beneath it be listed.
 //!

@@ -30,7 +30,7 @@ mod setup;
 pub mod tempdirs;
 
 use crate::pid::{PidMap, PidSet};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, VecDeque};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -137,6 +137,9 @@ struct Proc {
     on_exec: PermitFlag,
 }
 
+/// How many ended processes the engine remembers (see `Engine::ended`).
+const ENDED_KEPT: usize = 64;
+
 /// The engine.
 pub struct Engine {
     options: Options,
@@ -144,6 +147,9 @@ pub struct Engine {
     env: SystemEnvironment,
     binaries: Binaries,
     procs: PidMap<Proc>,
+    /// The processes that ended last, for what is reported of them late
+    /// (a refusal of the kernel's, which its audit sends after the call).
+    ended: VecDeque<(Pid, Proc)>,
     /// Each process's root directory, read once: it changes only through
     /// the calls of [`Class::CHANGES_ROOT`](crate::calls::Class), which
     /// always stop.
@@ -210,6 +216,7 @@ impl Engine {
             env,
             binaries: Binaries::default(),
             procs: PidMap::default(),
+            ended: VecDeque::new(),
             roots: PidMap::default(),
             cwds: PidMap::default(),
             unsettled: PidSet::default(),
@@ -396,7 +403,12 @@ impl Engine {
                 Ok(())
             }
             Event::Exit { pid, .. } => {
-                self.procs.remove(&pid);
+                if let Some(proc) = self.procs.remove(&pid) {
+                    if self.ended.len() == ENDED_KEPT {
+                        self.ended.pop_front();
+                    }
+                    self.ended.push_back((pid, proc));
+                }
                 self.roots.remove(&pid);
                 self.cwds.remove(&pid);
                 self.unsettled.remove(&pid);

@@ -121,6 +121,24 @@ impl Engine {
     /// the line says what the kernel did, which no policy changes.
     pub(super) fn kernel_refused(&mut self, refusal: &KernelRefusal) {
         let pid = refusal.pid;
+        // A process that ended since: reported as it was.
+        let revived = !self.procs.contains_key(&pid)
+            && match self.ended.iter().rposition(|(p, _)| *p == pid) {
+                Some(at) => {
+                    let proc = self.ended[at].1.clone();
+                    self.procs.insert(pid, proc);
+                    true
+                }
+                None => false,
+            };
+        self.log_kernel_refusal(refusal);
+        if revived {
+            self.procs.remove(&pid);
+        }
+    }
+
+    fn log_kernel_refusal(&mut self, refusal: &KernelRefusal) {
+        let pid = refusal.pid;
         let Some(binary) = self.procs.get(&pid).map(|p| p.binary) else {
             self.log.write(&format!(
                 "the kernel refused a call of process {pid} ({}, {}), which systrace does not follow",

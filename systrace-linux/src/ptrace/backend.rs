@@ -55,8 +55,23 @@ pub struct Backend {
     pub(super) protect: protect::Protect,
     /// The identity of the last stop reported.
     pub(super) last_stop: u64,
+    /// The refusals of systrace's Landlock domains, from the kernel's
+    /// audit, where it is on (`audit.rs`).
+    pub(super) audit: Option<Audit>,
     pub(super) _one_thread: PhantomData<*const ()>,
 }
+
+/// The audit listener, and when it was last read.
+#[derive(Debug)]
+pub(super) struct Audit {
+    pub(super) listener: crate::audit::Listener,
+    pub(super) read: std::time::Instant,
+    /// The records of the last processes were awaited.
+    pub(super) lingered: bool,
+}
+
+/// How often the audit is read while processes run.
+const AUDIT_EVERY: std::time::Duration = std::time::Duration::from_millis(10);
 
 impl Backend {
     pub(super) fn new(root: Pid, image: PathBuf, procs: PidMap<Proc>, native: Abi) -> Backend {
@@ -81,6 +96,7 @@ impl Backend {
             stats: Stats::default(),
             protect: protect::Protect::default(),
             last_stop: 0,
+            audit: None,
             _one_thread: PhantomData,
         }
     }
@@ -452,8 +468,14 @@ impl Backend {
                 continue;
             }
             if !self.anything_left() {
+                // The kernel's audit sends the last refusals a little after
+                // their calls.
+                if self.read_audit(true) {
+                    continue;
+                }
                 return Ok(None);
             }
+            self.read_audit(false);
             match wait::any() {
                 Ok(Some((pid, raw))) => self.handle(pid, raw),
                 Ok(None) => {
@@ -463,6 +485,39 @@ impl Backend {
                 Err(e) => return Err(Error::os("waitpid", e)),
             }
         }
+    }
+
+    /// Queue the refusals the audit has sent (see `audit.rs`); at the
+    /// `end`, once, waiting for the last ones. Whether any were queued.
+    fn read_audit(&mut self, end: bool) -> bool {
+        let Some(audit) = &mut self.audit else {
+            return false;
+        };
+        if end && audit.lingered || !end && audit.read.elapsed() < AUDIT_EVERY {
+            return false;
+        }
+        audit.read = std::time::Instant::now();
+        let mut found = Vec::new();
+        if end {
+            audit.lingered = true;
+            let deadline = std::time::Duration::from_millis(crate::audit::LINGER_MS as u64);
+            while let Some(left) = deadline.checked_sub(audit.read.elapsed()) {
+                let heard = audit.listener.heard();
+                let wait = (left.as_millis() as i32).clamp(1, crate::audit::QUIET_MS);
+                match audit.listener.refusals(wait) {
+                    Ok(more) => found.extend(more),
+                    Err(_) => break,
+                }
+                if audit.listener.heard() == heard {
+                    break;
+                }
+            }
+        } else if let Ok(more) = audit.listener.refusals(0) {
+            found = more;
+        }
+        let any = !found.is_empty();
+        self.ready.extend(found.into_iter().map(Event::Refused));
+        any
     }
 
     pub(super) fn resume_stop(

@@ -176,6 +176,19 @@ pub fn spawn_with(
         let (pid, keeper) = fork_in_keeper(child, domains)?;
         (pid, Some(keeper))
     };
+    // The domains' refusals, from the kernel's audit where it is on and
+    // readable, joined before the child goes on (`audit.rs`).
+    let audit = keeper
+        .and_then(|_| {
+            crate::audit::Listener::open(std::process::id())
+                .ok()
+                .flatten()
+        })
+        .map(|listener| super::backend::Audit {
+            listener,
+            read: std::time::Instant::now(),
+            lingered: false,
+        });
     drop((go_read, report_write));
 
     if let Err(e) = ptrace::seize(pid, OPTIONS).and_then(|()| process::write_byte(&go_write, 1)) {
@@ -195,6 +208,7 @@ pub fn spawn_with(
     if let Some(keeper) = keeper {
         backend.protect.pins.confine(keeper);
     }
+    backend.audit = audit;
     // Its protected argument area (`protect.rs`), before its first
     // instruction.
     backend.new_image(pid).map_err(|e| SpawnError::Setup {

@@ -1,6 +1,7 @@
 //! The only place `unsafe` is allowed: thin, safe wrappers around the system
 //! interfaces the backend uses, one module per concern.
 
+pub mod audit;
 pub mod fs;
 pub mod landlock;
 pub mod mem;

@@ -433,19 +433,30 @@ fn a_call_the_kernel_refused_is_logged_with_the_rule_that_would_permit_it() {
     };
     s.tracer.push(refusal(PID, "/etc/shadow"));
     s.tracer.push(refusal(999, "/etc/passwd"));
+    // The audit sends a refusal a little after its call: the process may
+    // have ended meanwhile.
+    s.tracer.push(Event::Exit {
+        pid: PID,
+        status: ExitStatus::Code(1),
+    });
+    s.tracer.push(refusal(PID, "/etc/group"));
     assert_eq!(s.run(&mut engine), []);
+    let line = |path: &str| {
+        format!(
+            "deny user: tester, prog: {}, filename: {path}, errno: EACCES, \
+             suggest: linux64-fsread: filename eq \"{path}\" then permit, \
+             refused: by the kernel, in systrace's Landlock domain (fs.read_file)",
+            event(1, &format!("linux64-fsread({OPENAT})"))
+        )
+    };
     assert_eq!(
         engine.log().lines(),
         [
-            format!(
-                "deny user: tester, prog: {}, filename: /etc/shadow, errno: EACCES, \
-                 suggest: linux64-fsread: filename eq \"/etc/shadow\" then permit, \
-                 refused: by the kernel, in systrace's Landlock domain (fs.read_file)",
-                event(1, &format!("linux64-fsread({OPENAT})"))
-            ),
+            line("/etc/shadow"),
             "the kernel refused a call of process 999 (openat, /etc/passwd), which systrace \
              does not follow"
                 .to_string(),
+            line("/etc/group"),
         ]
     );
 }
