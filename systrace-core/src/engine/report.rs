@@ -33,6 +33,17 @@ pub(super) struct Seen {
 }
 
 impl Seen {
+    /// A call no rule decided, judged under the policy of `binary`.
+    fn ruleless(binary: usize) -> Seen {
+        Seen {
+            binary,
+            line: String::new(),
+            uid: None,
+            rule: None,
+            asked: false,
+        }
+    }
+
     /// The same call, decided by a frontend's answer.
     pub(super) fn asked(&self) -> Seen {
         Seen {
@@ -178,13 +189,7 @@ impl Engine {
             open_how: None,
             words: None,
         };
-        let seen = Seen {
-            binary,
-            line: String::new(),
-            uid: None,
-            rule: None,
-            asked: false,
-        };
+        let seen = Seen::ruleless(binary);
         self.learning.caller = pid;
         let mut record = self.record(Outcome::Deny, pid, &tr, &seen, Some(refusal.errno));
         if refusal.path.is_some() {
@@ -208,13 +213,7 @@ impl Engine {
         why: String,
         errno: i32,
     ) {
-        let seen = Seen {
-            binary,
-            line: String::new(),
-            uid: None,
-            rule: None,
-            asked: false,
-        };
+        let seen = Seen::ruleless(binary);
         let mut record = self.record(Outcome::Deny, pid, tr, &seen, Some(errno));
         record.refused = Some(why);
         self.log.record(&record);
