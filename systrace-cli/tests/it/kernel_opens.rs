@@ -177,7 +177,12 @@ fn an_open_the_kernel_refuses_is_logged_from_its_audit() {
     learn(&dir);
     let cat = ["cat", "allowed.txt", "secret.txt"];
     let _audit = AuditOn::new();
-    let held = run(&dir, false, &["-a", "-e", "--kernel-opens"], &cat);
+    let held = run(
+        &dir,
+        false,
+        &["-a", "-e", "--summary", "--kernel-opens"],
+        &cat,
+    );
     let err = text(&held.stderr);
     assert_eq!(text(&held.stdout), "allowed\n", "{err}");
     assert!(!err.contains("kernel opens off"), "{err}");
@@ -194,6 +199,14 @@ fn an_open_the_kernel_refuses_is_logged_from_its_audit() {
     assert!(
         line.contains("suggest: linux64-fsread: filename eq "),
         "{line}"
+    );
+    let program = std::fs::canonicalize(crate::which("cat")).unwrap();
+    assert!(
+        err.contains(&format!(
+            "refused by the kernel without a stop (systrace's Landlock domain):\n  {}: 1\n",
+            program.display()
+        )),
+        "{err}"
     );
     // The control: with the audit off, the refusal is logged nowhere, and
     // the log says so once.

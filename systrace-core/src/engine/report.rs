@@ -201,6 +201,9 @@ impl Engine {
         ));
         self.log.record(&record);
         self.saves.denied_one();
+        if let Some(summary) = &mut self.summary {
+            summary.refused_by_kernel(&record.program);
+        }
     }
 
     /// Log a call refused whatever the policy says, and why: no rule can

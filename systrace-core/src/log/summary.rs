@@ -62,6 +62,8 @@ pub struct Summary {
     programs: BTreeMap<String, Counts>,
     slowest: Vec<Slow>,
     fault_pending: bool,
+    /// Calls the kernel refused without a stop, per program.
+    by_kernel: BTreeMap<String, u64>,
 }
 
 impl Summary {
@@ -108,6 +110,12 @@ impl Summary {
         }
     }
 
+    /// Count a call of `program` the kernel refused without a stop (a
+    /// Landlock domain of systrace's, read back from the kernel's audit).
+    pub fn refused_by_kernel(&mut self, program: &str) {
+        *self.by_kernel.entry(program.to_string()).or_default() += 1;
+    }
+
     /// The counts of one program.
     pub fn counts(&self, program: &str) -> Option<Counts> {
         self.programs.get(program).copied()
@@ -148,6 +156,12 @@ impl Summary {
         }
         if self.programs.len() != 1 {
             row("total", &total);
+        }
+        if !self.by_kernel.is_empty() {
+            out.push_str("refused by the kernel without a stop (systrace's Landlock domain):\n");
+            for (program, n) in &self.by_kernel {
+                let _ = writeln!(out, "  {program}: {n}");
+            }
         }
         if !self.slowest.is_empty() {
             out.push_str("slowest decisions (translation, policy, and any question asked):\n");
@@ -248,6 +262,16 @@ mod tests {
         assert!(text.contains("  9.000 ms  /bin/b[2]  ptrace\n"), "{text}");
         assert!(text.contains("  /bin/a: close, write\n"), "{text}");
         assert!(text.contains("  /bin/b: untraced"), "{text}");
+        assert!(!text.contains("refused by the kernel"), "{text}");
+        s.refused_by_kernel("/bin/a");
+        s.refused_by_kernel("/bin/a");
+        let text = s.render(&[]);
+        assert!(
+            text.contains(
+                "refused by the kernel without a stop (systrace's Landlock domain):\n  /bin/a: 2\n"
+            ),
+            "{text}"
+        );
     }
 
     #[test]
