@@ -57,5 +57,5 @@ pub mod translate;
 pub use error::{Error, Result};
 pub use tracer::{
     Block, Checked, Decision, Event, ExitStatus, FastPath, Guard, Inspect, KernelRefusal,
-    OPEN_HOW_SIZE, Pid, Pointer, RawCall, Stop, Tracer,
+    OPEN_HOW_SIZE, Pid, Pointer, RawCall, Reach, Stop, Tracer,
 };

@@ -384,20 +384,21 @@ pub trait Inspect {
     /// tell a script: an empty vector for a file that cannot be read so.
     fn file_head(&mut self, stop: &Stop, path: &[u8], max: usize) -> Result<Vec<u8>>;
 
-    /// Whether `path` (absolute, in systrace's view, not cleaned: `.` and
-    /// `..` as the process wrote them) names something that the kernel
-    /// reaches without meeting any symbolic link, the last component not
-    /// followed unless `follow_last`, for the stopped thread, whose root is
-    /// `/`. Then the path, cleaned, is its own resolution, and the component
-    /// walk of [`translate::path`](crate::translate::path) is not needed.
+    /// What the kernel meets looking `path` up (absolute, in systrace's
+    /// view, not cleaned: `.` and `..` as the process wrote them) without
+    /// following any symbolic link, the last component not followed unless
+    /// `follow_last`, for the stopped thread, whose root is `/` (see
+    /// [`Reach`]). Where it says more than [`Reach::Unknown`], the
+    /// component walk of [`translate::path`](crate::translate::path) is not
+    /// needed.
     ///
     /// A backend may keep, in its record of this stop, what it opened to
     /// answer (the file itself, to carry out a permit on exactly that
-    /// file); it drops it when the stop is resumed. `false` (the default)
-    /// when the backend cannot tell quickly: the walk decides.
-    fn reaches_without_links(&mut self, stop: &Stop, path: &[u8], follow_last: bool) -> bool {
+    /// file); it drops it when the stop is resumed. [`Reach::Unknown`] (the
+    /// default) when the backend cannot tell quickly: the walk decides.
+    fn reach(&mut self, stop: &Stop, path: &[u8], follow_last: bool) -> Reach {
         let _ = (stop, path, follow_last);
-        false
+        Reach::Unknown
     }
 
     /// Read exactly `buf.len()` bytes at `addr`, or fail with [`Error::Fault`].
@@ -447,6 +448,25 @@ pub trait Inspect {
 
 /// A backend: reports events and carries out decisions.
 ///
+/// What a lookup of a path that follows no symbolic link met
+/// ([`Inspect::reach`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reach {
+    /// It names something, and no link was met: the path, cleaned, is its
+    /// own resolution.
+    Plain,
+    /// Its last component does not exist, and the directory that would
+    /// hold it was reached without a link: the path, cleaned, is its
+    /// resolution (what a call would create).
+    MissingLast,
+    /// An earlier component does not exist or is not a directory, and no
+    /// link came before it: the path has no resolution.
+    Unreachable,
+    /// Anything else (a link on the way, a refusal, a backend that cannot
+    /// tell): the component walk decides.
+    Unknown,
+}
+
 /// The engine calls these from one thread, in this order for a process:
 /// [`Tracer::set_fast_path`] once it is started, then `next_event` and, for
 /// each [`Event::Syscall`], exactly one [`Tracer::resume`] of that stop
@@ -456,7 +476,7 @@ pub trait Inspect {
 ///
 /// A tracer can wrap another (to observe, record or test what passes): it
 /// must forward the provided methods too ([`Tracer::protects_arguments`],
-/// [`Inspect::reaches_without_links`]), or their defaults answer in the
+/// [`Inspect::reach`]), or their defaults answer in the
 /// inner backend's place, and hand each [`Stop`] it reports back unchanged
 /// (a `Stop` is made by the backend that reported it and means nothing to
 /// another).

@@ -36,6 +36,7 @@ use crate::consts::{
     RESOLVE_BENEATH, RESOLVE_IN_ROOT, RESOLVE_NO_MAGICLINKS, RESOLVE_NO_SYMLINKS, o_nofollow,
 };
 use crate::error::{Error, Result};
+use crate::tracer::Reach;
 
 use super::memory::PATH_MAX_LEN;
 use super::path::{self, Lookup, Resolved};
@@ -105,13 +106,21 @@ pub(super) fn translate(
                 let trailing_slash = bytes.ends_with(b"/");
                 // `/proc` is walked: its entry of the caller's own group is
                 // shown as `self` (see `path::Lookup`).
-                (!joined.starts_with(b"/proc/")
-                    && t.inspect.reaches_without_links(
-                        t.stop,
-                        &joined,
-                        follow_last || trailing_slash,
-                    ))
-                .then(|| path::without_links(&joined))
+                let reach = if joined.starts_with(b"/proc/") {
+                    Reach::Unknown
+                } else {
+                    t.inspect
+                        .reach(t.stop, &joined, follow_last || trailing_slash)
+                };
+                match reach {
+                    Reach::Plain | Reach::MissingLast => Some(path::without_links(&joined)),
+                    // What the walk says of a path it cannot finish.
+                    Reach::Unreachable => Some(Resolved::Unresolved {
+                        cleaned: path::clean(&joined),
+                        joined,
+                    }),
+                    Reach::Unknown => None,
+                }
             }
             _ => None,
         };

@@ -582,7 +582,8 @@ fn components(path: &[u8]) -> impl Iterator<Item = Vec<u8>> + '_ {
 
 /// The resolution of `path` (absolute, in the view of a process whose root
 /// is `/`, as written) when the kernel meets no symbolic link on the way
-/// (see [`Inspect::reaches_without_links`](crate::Inspect::reaches_without_links)):
+/// (see [`Inspect::reach`](crate::Inspect::reach)), or meets none on the
+/// way to a last component that does not exist:
 /// every directory is a real one, so `..` drops a component, as the walk
 /// does. A trailing `/` is kept, as [`Lookup::resolve`] keeps it.
 pub fn without_links(path: &[u8]) -> Resolved {

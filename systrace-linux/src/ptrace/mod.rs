@@ -96,7 +96,7 @@ use std::rc::Rc;
 use crate::Error;
 use systrace_core::Result as CoreResult;
 use systrace_core::{
-    Checked, Decision, Event, ExitStatus, FastPath, Inspect, Pid, Stop as CallStop, Tracer,
+    Checked, Decision, Event, ExitStatus, FastPath, Inspect, Pid, Reach, Stop as CallStop, Tracer,
 };
 use systrace_policy::{Abi, Credentials};
 
@@ -427,7 +427,7 @@ impl Inspect for Backend {
         procfs::file_head(stop.pid(), path, max).map_err(Into::into)
     }
 
-    fn reaches_without_links(&mut self, stop: &CallStop, path: &[u8], follow_last: bool) -> bool {
+    fn reach(&mut self, stop: &CallStop, path: &[u8], follow_last: bool) -> Reach {
         let pid = stop.pid();
         let call = self.protect.call(pid);
         self.protect

@@ -86,7 +86,7 @@ use std::sync::OnceLock;
 use systrace_core::pid::PidMap;
 
 use systrace_core::calls::Class;
-use systrace_core::{Checked, Pid, RawCall};
+use systrace_core::{Checked, Pid, RawCall, Reach};
 use systrace_policy::Abi;
 
 use systrace_core::translate::path::without_links;
@@ -214,7 +214,7 @@ pub(crate) struct Pins {
     /// What a thread's permitted `execve` may run.
     execs: PidMap<Expected>,
     /// Files the translation of a thread's current call reached without
-    /// links (`Inspect::reaches_without_links`): its resolved path, and the
+    /// links (`Inspect::reach`): its resolved path, and the
     /// file, which a pin of that path then uses (it is what was checked).
     seen: PidMap<Vec<(Vec<u8>, OwnedFd)>>,
 }
@@ -261,6 +261,40 @@ impl Image {
     }
 }
 
+/// What a lookup without links that failed with `errno` says of `path`:
+/// nothing found, with no link on the way (`ENOENT`, `ENOTDIR`), is a
+/// missing last component when the directory above is reached without a
+/// link, and a path without resolution when that too has nothing (or is
+/// not a directory); anything else is for the walk.
+fn missing(path: &[u8], errno: Option<i32>) -> Reach {
+    if !matches!(errno, Some(libc::ENOENT | libc::ENOTDIR)) {
+        return Reach::Unknown;
+    }
+    let trimmed = match path.iter().rposition(|&b| b != b'/') {
+        Some(end) => &path[..=end],
+        None => return Reach::Unknown,
+    };
+    let Some(slash) = trimmed.iter().rposition(|&b| b == b'/') else {
+        return Reach::Unknown;
+    };
+    let parent = if slash == 0 {
+        &b"/"[..]
+    } else {
+        &trimmed[..slash]
+    };
+    let how = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+    match fs::openat2(parent, O_PATH | O_DIRECTORY, how) {
+        // Only `ENOENT` says the last component is missing: `ENOTDIR`
+        // there is a file named with a trailing `/`.
+        Ok(_) if errno == Some(libc::ENOENT) => Reach::MissingLast,
+        Ok(_) => Reach::Unknown,
+        Err(e) if matches!(e.raw_os_error(), Some(libc::ENOENT | libc::ENOTDIR)) => {
+            Reach::Unreachable
+        }
+        Err(_) => Reach::Unknown,
+    }
+}
+
 impl Pins {
     /// `pid` stopped at `call`: forget every thread's standing if the call
     /// may change it.
@@ -271,24 +305,26 @@ impl Pins {
         }
     }
 
-    /// [`Inspect::reaches_without_links`](systrace_core::Inspect::reaches_without_links)
-    /// for `pid`'s current call `call`: one `openat2` without links. A
-    /// file reached with `follow_last` is kept for [`Pins::pin`], unless
-    /// the call is open-like (it runs as `openat2` by name, never pinned).
+    /// [`Inspect::reach`](systrace_core::Inspect::reach) for `pid`'s
+    /// current call `call`: one `openat2` without links, and where it
+    /// finds nothing, a second of the directory above. A file reached
+    /// with `follow_last` is kept for [`Pins::pin`], unless the call is
+    /// open-like (it runs as `openat2` by name, never pinned).
     pub(crate) fn look_up(
         &mut self,
         pid: Pid,
         call: Option<&RawCall>,
         path: &[u8],
         follow_last: bool,
-    ) -> bool {
+    ) -> Reach {
         let flags = if follow_last {
             O_PATH
         } else {
             O_PATH | O_NOFOLLOW
         };
-        let Ok(fd) = fs::openat2(path, flags, RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS) else {
-            return false;
+        let fd = match fs::openat2(path, flags, RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS) {
+            Ok(fd) => fd,
+            Err(e) => return missing(path, e.raw_os_error()),
         };
         let pinnable = call.is_some_and(|c| open_kind(c.abi, c.nr).is_none());
         if follow_last && pinnable {
@@ -299,7 +335,7 @@ impl Pins {
             seen.retain(|(p, _)| *p != resolved);
             seen.push((resolved, fd));
         }
-        true
+        Reach::Plain
     }
 
     /// `pid`'s call was decided: the descriptors and the `execve` of its

@@ -10,7 +10,8 @@ use systrace_core::engine::{Engine, Mode, Options};
 use systrace_core::env::SystemEnvironment;
 use systrace_core::log::Log;
 use systrace_core::{
-    Checked, Decision, Event, ExitStatus, FastPath, Inspect, Pid, RawCall, Result, Stop, Tracer,
+    Checked, Decision, Event, ExitStatus, FastPath, Inspect, Pid, RawCall, Reach, Result, Stop,
+    Tracer,
 };
 use systrace_policy::store::Store;
 use systrace_policy::{Binder, Credentials};
@@ -78,8 +79,8 @@ impl<T: Tracer> Inspect for Observer<T> {
     }
     // A provided method the inner backend may override: forwarded, or the
     // wrapper would quietly answer for it.
-    fn reaches_without_links(&mut self, stop: &Stop, path: &[u8], follow_last: bool) -> bool {
-        self.inner.reaches_without_links(stop, path, follow_last)
+    fn reach(&mut self, stop: &Stop, path: &[u8], follow_last: bool) -> Reach {
+        self.inner.reach(stop, path, follow_last)
     }
 }
 

@@ -1,11 +1,11 @@
-//! The backend's quick resolution (`Inspect::reaches_without_links`, one
-//! `openat2` without links) gives what the component walk gives, wherever
-//! it answers.
+//! The backend's quick resolution (`Inspect::reach`, one `openat2`
+//! without links, and one of the directory above where nothing is found)
+//! gives what the component walk gives, wherever it answers.
 
 use std::path::Path;
 
-use systrace_core::translate::path::{resolve, without_links};
-use systrace_core::{Checked, Decision, Event, FastPath, Inspect, Tracer};
+use systrace_core::translate::path::{Resolved, clean, resolve, without_links};
+use systrace_core::{Checked, Decision, Event, FastPath, Inspect, Reach, Tracer};
 use systrace_linux::spawn;
 
 use crate::harness::{scratch, st};
@@ -40,29 +40,47 @@ fn quick_resolution_agrees_with_the_walk() {
         format!("{d}/a/l/f"),
         format!("{d}/a/b/fl"),
         format!("{d}/a/b/missing"),
+        format!("{d}/a/b/missing/"),
+        format!("{d}/a/nodir/missing"),
+        format!("{d}/a/nodir/../b/f"),
+        format!("{d}/a/b/missing/.."),
+        format!("{d}/a/l/missing"),
+        format!("{d}/a/b/f/"),
         format!("{d}/a/b/f/x"),
+        format!("{d}/a/b/f/x/y"),
+        "/nothing-here".to_owned(),
         "/proc/self/status".to_owned(),
         "/proc/self".to_owned(),
         "/".to_owned(),
         "/..".to_owned(),
     ];
-    let mut answered = 0;
+    let mut answered = Vec::new();
     for path in &paths {
         for follow in [true, false] {
             let walked = resolve(Path::new("/"), Path::new("/"), path.as_bytes(), follow);
-            if backend.reaches_without_links(&stop, path.as_bytes(), follow) {
-                answered += 1;
-                assert_eq!(
-                    without_links(path.as_bytes()),
-                    walked,
-                    "{path} follow {follow}"
-                );
-            }
+            let reach = backend.reach(&stop, path.as_bytes(), follow);
+            let quick = match reach {
+                Reach::Plain | Reach::MissingLast => without_links(path.as_bytes()),
+                Reach::Unreachable => Resolved::Unresolved {
+                    cleaned: clean(path.as_bytes()),
+                    joined: path.as_bytes().to_vec(),
+                },
+                Reach::Unknown => continue,
+            };
+            assert_eq!(quick, walked, "{path} follow {follow}: {reach:?}");
+            answered.push(reach);
         }
     }
+    let count = |r: Reach| answered.iter().filter(|&&a| a == r).count();
     // The plain files and directories both ways (12), and the links `fl`
     // and `/proc/self` when not followed.
-    assert_eq!(answered, 14, "answers");
+    assert_eq!(count(Reach::Plain), 14, "{answered:?}");
+    // `missing`, `missing/` and `/nothing-here`, both ways.
+    assert_eq!(count(Reach::MissingLast), 6, "{answered:?}");
+    // Under `nodir` (two paths), `missing/..`, and under the file `f`
+    // (two), both ways; `f/` (a file named as a directory) is left to the
+    // walk.
+    assert_eq!(count(Reach::Unreachable), 10, "{answered:?}");
     let _ = std::fs::remove_dir_all(dir);
     backend
         .resume(stop, Decision::Permit, &Checked::default())
