@@ -126,8 +126,9 @@ pub struct KernelRefusal {
     /// The call, with the argument registers the record holds (the
     /// first four; the others are 0).
     pub call: RawCall,
-    /// The file refused, as the kernel names it, if the record names one.
-    pub path: Option<String>,
+    /// The file refused, as the kernel names it (its bytes), if the
+    /// record names one.
+    pub path: Option<Vec<u8>>,
     /// The rights the domain withheld, as the kernel names them
     /// (`fs.read_file`, `fs.make_reg`).
     pub blockers: String,

@@ -90,7 +90,7 @@ pub fn unread() -> Option<String> {
 #[derive(Debug, Default)]
 struct Pending {
     /// `(domain, blockers, path)` of each access record.
-    access: Vec<(String, String, Option<String>)>,
+    access: Vec<(String, String, Option<Vec<u8>>)>,
     /// `(domain, pid)` of each domain record that says it was allocated.
     allocated: Vec<(String, u32)>,
     /// The fields of the `SYSCALL` record.
@@ -251,7 +251,16 @@ fn record(text: &str) -> Option<(u64, BTreeMap<String, String>)> {
     let fields = rest
         .split_ascii_whitespace()
         .filter_map(|word| word.split_once('='))
-        .map(|(key, value)| (key.to_string(), unquote(value)))
+        .map(|(key, value)| {
+            // A path keeps its quotes: how it was written says how to read
+            // it (see `path`).
+            let value = if key == "path" {
+                value.to_string()
+            } else {
+                unquote(value)
+            };
+            (key.to_string(), value)
+        })
         .collect();
     Some((serial, fields))
 }
@@ -265,9 +274,14 @@ fn unquote(value: &str) -> String {
         .to_string()
 }
 
-/// A path as the audit writes it (once unquoted): as it is, or its bytes
-/// in upper-case hexadecimal, for a path it could not quote.
-fn path(value: &str) -> String {
+/// The bytes of a path as the audit writes it: in quotes, or in
+/// upper-case hexadecimal where it could not be quoted (a space, a quote,
+/// a control character, a byte above 0x7f). The bytes are the kernel's;
+/// the engine prints them as it prints any name (a newline escaped).
+fn path(value: &str) -> Vec<u8> {
+    if let Some(inner) = value.strip_prefix('"').and_then(|v| v.strip_suffix('"')) {
+        return inner.as_bytes().to_vec();
+    }
     let hex = value.len() % 2 == 0
         && !value.is_empty()
         && value
@@ -279,10 +293,10 @@ fn path(value: &str) -> String {
             .map(|i| u8::from_str_radix(&value[i..i + 2], 16).ok())
             .collect();
         if let Some(bytes) = bytes {
-            return String::from_utf8_lossy(&bytes).into_owned();
+            return bytes;
         }
     }
-    value.to_string()
+    value.as_bytes().to_vec()
 }
 
 #[cfg(test)]
@@ -345,7 +359,7 @@ mod tests {
                     nr: 257,
                     args: [0xffff_ff9c, 0x7ffe_b1a8_d930, 0, 0, 0, 0],
                 },
-                path: Some("/etc/passwd".into()),
+                path: Some(b"/etc/passwd".to_vec()),
                 blockers: "fs.read_file".into(),
                 errno: 13,
             }]
@@ -367,10 +381,11 @@ mod tests {
 
     #[test]
     fn paths_in_hexadecimal_are_decoded() {
-        assert_eq!(path("2F746D702F6120622F63"), "/tmp/a b/c");
-        assert_eq!(path("/etc/passwd"), "/etc/passwd");
+        assert_eq!(path("2F746D702F610A622F63"), b"/tmp/a\nb/c");
+        assert_eq!(path("\"/etc/passwd\""), b"/etc/passwd");
+        assert_eq!(path("\"ABCD\""), b"ABCD");
         let (_, fields) = record(EVENT[0].1).unwrap();
-        assert_eq!(fields["path"], "/etc/passwd");
+        assert_eq!(path(&fields["path"]), b"/etc/passwd");
         assert_eq!(fields["domain"], "197205ab7");
     }
 }

@@ -150,11 +150,13 @@ impl Engine {
 
     fn log_kernel_refusal(&mut self, refusal: &KernelRefusal) {
         let pid = refusal.pid;
+        // Printed as any name is: a newline in it cannot start a line.
+        let path = refusal.path.as_deref().map(crate::format::bytes);
         let Some(binary) = self.procs.get(&pid).map(|p| p.binary) else {
             self.log.write(&format!(
                 "the kernel refused a call of process {pid} ({}, {}), which systrace does not follow",
                 calls::display_name(refusal.call.abi, refusal.call.nr),
-                refusal.path.as_deref().unwrap_or("no path"),
+                path.as_deref().unwrap_or("no path"),
             ));
             return;
         };
@@ -169,8 +171,7 @@ impl Engine {
             };
             crate::translate::alias_of(d.alias, flags)
         });
-        let args = refusal
-            .path
+        let args = path
             .iter()
             .map(|path| Translated {
                 name: "filename",
@@ -192,7 +193,7 @@ impl Engine {
         let seen = Seen::ruleless(binary);
         self.learning.caller = pid;
         let mut record = self.record(Outcome::Deny, pid, &tr, &seen, Some(refusal.errno));
-        if refusal.path.is_some() {
+        if path.is_some() {
             record.suggestion = Some(self.suggestion(binary, &tr));
         }
         record.refused = Some(format!(

@@ -426,7 +426,7 @@ fn a_call_the_kernel_refused_is_logged_with_the_rule_that_would_permit_it() {
                 nr: OPENAT,
                 args: [libc::AT_FDCWD as u64, 0x1000, O_RDONLY, 0, 0, 0],
             },
-            path: Some(path.into()),
+            path: Some(path.as_bytes().to_vec()),
             blockers: "fs.read_file".into(),
             errno: libc::EACCES,
         })
@@ -440,6 +440,8 @@ fn a_call_the_kernel_refused_is_logged_with_the_rule_that_would_permit_it() {
         status: ExitStatus::Code(1),
     });
     s.tracer.push(refusal(PID, "/etc/group"));
+    // A name the program made cannot start a line of the log.
+    s.tracer.push(refusal(101, "/tmp/x\nsystrace: permit"));
     assert_eq!(s.run(&mut engine), []);
     let line = |path: &str| {
         format!(
@@ -457,6 +459,9 @@ fn a_call_the_kernel_refused_is_logged_with_the_rule_that_would_permit_it() {
              does not follow"
                 .to_string(),
             line("/etc/group"),
+            "the kernel refused a call of process 101 (openat, /tmp/x\\x0asystrace: permit), \
+             which systrace does not follow"
+                .to_string(),
         ]
     );
 }
