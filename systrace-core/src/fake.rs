@@ -8,7 +8,9 @@ use std::path::PathBuf;
 use systrace_policy::Credentials;
 
 use crate::error::{Error, Result};
-use crate::tracer::{Checked, Decision, Event, FastPath, Inspect, Pid, RawCall, Stop, Tracer};
+use crate::tracer::{
+    Checked, Decision, Event, FastPath, Inspect, Pid, RawCall, Reach, Stop, Tracer,
+};
 
 /// A request the engine made of the fake tracer, in order.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -40,6 +42,7 @@ pub struct FakeTracer {
     groups: HashMap<Pid, Pid>,
     pgroups: HashMap<Pid, Pid>,
     pidfds: HashMap<(Pid, i32), Pid>,
+    reaches: HashMap<Vec<u8>, Reach>,
     next_stop: u64,
     /// The pid the tracer is said to run as (default 1).
     pub tracer_pid: Pid,
@@ -96,6 +99,14 @@ impl FakeTracer {
         let mut bytes = s.as_bytes().to_vec();
         bytes.push(0);
         self.place(pid, &bytes)
+    }
+
+    /// Answer [`Inspect::reach`] for `path` (with either follow mode) with
+    /// `reach`, as a backend's quick lookup would; every other path is
+    /// [`Reach::Unknown`].
+    pub fn set_reach(&mut self, path: impl AsRef<[u8]>, reach: Reach) -> &mut FakeTracer {
+        self.reaches.insert(path.as_ref().to_vec(), reach);
+        self
     }
 
     /// Set the working directory of `pid`.
@@ -252,6 +263,10 @@ impl Inspect for FakeTracer {
 
     fn tracer_process(&self) -> Pid {
         self.tracer_pid
+    }
+
+    fn reach(&mut self, _stop: &Stop, path: &[u8], _follow_last: bool) -> Reach {
+        self.reaches.get(path).copied().unwrap_or(Reach::Unknown)
     }
 
     fn file_head(&mut self, stop: &Stop, path: &[u8], max: usize) -> Result<Vec<u8>> {

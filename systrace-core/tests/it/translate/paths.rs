@@ -1,6 +1,7 @@
 //! Filename resolution.
 
 use super::*;
+use systrace_core::Reach;
 
 // ---------------------------------------------------------------------------
 // Filename resolution
@@ -556,4 +557,36 @@ fn names_are_shown_byte_for_byte() {
             format!("{base}a\\x0ab"),
         ]
     );
+}
+
+#[test]
+fn a_backends_quick_answers_translate_as_the_walk_does() {
+    let d = TempDir::new("quick");
+    d.file("dir/f");
+    // (path, what a backend answers, open flags)
+    let cases = [
+        ("dir/new.txt", Reach::MissingLast, O_WRONLY | O_CREAT),
+        ("dir/new.txt/", Reach::MissingLast, O_RDONLY),
+        ("nodir/x", Reach::Unreachable, O_RDONLY),
+        ("nodir/../dir/f", Reach::Unreachable, O_RDONLY),
+        ("dir/f/x", Reach::Unreachable, O_RDONLY),
+        ("dir/./f", Reach::Plain, O_RDONLY),
+    ];
+    for (path, reach, flags) in cases {
+        let mut walked = tracer(d.path());
+        let p = walked.place_str(PID, path);
+        let by_walk = run(&mut walked, Abi::X86_64, "open", &[p, flags]);
+        let mut quick = tracer(d.path());
+        quick.set_reach(d.s(path), reach);
+        let p = quick.place_str(PID, path);
+        let by_answer = run(&mut quick, Abi::X86_64, "open", &[p, flags]);
+        assert_eq!(by_answer, by_walk, "{path}: {reach:?}");
+    }
+    // The control: the answers are what the translation used (a wrong one
+    // shows).
+    let mut wrong = tracer(d.path());
+    wrong.set_reach(d.s("dir/new.txt"), Reach::Unreachable);
+    let p = wrong.place_str(PID, "dir/new.txt");
+    let tr = run(&mut wrong, Abi::X86_64, "open", &[p, O_WRONLY | O_CREAT]);
+    assert_eq!(nth(&tr, 0), marker(&d.s("dir/new.txt")));
 }
