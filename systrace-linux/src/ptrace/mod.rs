@@ -15,7 +15,11 @@
 //!   that comes first is kept stopped until the event names its creator;
 //! * `PTRACE_EVENT_EXEC` becomes [`Event::Exec`], with the image read from
 //!   `/proc/PID/exe`;
-//! * an exit or a death by signal becomes [`Event::Exit`].
+//! * an exit or a death by signal becomes [`Event::Exit`];
+//! * a call a Landlock domain of the spawn refused, where the kernel's
+//!   audit gives it back (`audit.rs`), becomes [`Event::Refused`]: read
+//!   every 10 ms while processes run, and once more after the last one
+//!   ends, until the audit has been quiet for 20 ms (0.1 s at most).
 //!
 //! A process stopped at a creation or exec event is *held*: it stays
 //! stopped while the engine handles the event (so that
