@@ -131,7 +131,7 @@ impl Listener {
 
     /// The refusals whose records have all come, waiting up to `ms`
     /// milliseconds for a first record (0: only what is there). At most
-    /// [`BURST`] messages are read at a time, so that a busy audit (it
+    /// 512 messages are read at a time, so that a busy audit (it
     /// carries every record of the system) does not hold up the tracer.
     pub fn refusals(&mut self, ms: i32) -> io::Result<Vec<KernelRefusal>> {
         let mut found = Vec::new();
