@@ -31,9 +31,11 @@
 //!   link (the kernel checks the file, not the name; under `/proc`, only
 //!   the files directly there, the same for every process, such as
 //!   `/proc/filesystems`, and `/proc/self/exe`, which leads to the
-//!   program), `filename eq "DIR"` of a directory with no directory under
-//!   it (the kernel's right to list it reaches every
-//!   directory beneath), `filename match "PATH"` (the file, or the tree),
+//!   program), `filename eq "DIR"` of a directory each of whose
+//!   directories the other rules let be listed anyway, a `filename match
+//!   "DIR/*"` say, or that has none (the kernel's right to list it reaches
+//!   every directory beneath; a directory made there later can be listed
+//!   too, as under a `DIR/*` tree), `filename match "PATH"` (the file, or the tree),
 //!   `filename match "DIR/*"` (everything under `DIR`), `filename inpath
 //!   "PATH"` (the directories on the way to `PATH`, which learning writes
 //!   for `$CWD`: none is granted, as listing one would reach every
@@ -103,8 +105,22 @@ const EXECS: &[&str] = &["execve", "execveat"];
 enum Grant {
     /// Every name.
     Everything,
-    /// These paths, with these rights each (beneath them).
-    Paths(Vec<(PathBuf, &'static [Right])>),
+    /// These paths, with these rights each (beneath them); and these
+    /// directories to list, each exact only where the policy lets every
+    /// directory in it be listed anyway (the right to list a directory
+    /// reaches every directory beneath), which is known once every rule
+    /// is read.
+    Paths(Vec<(PathBuf, &'static [Right])>, Vec<PathBuf>),
+}
+
+impl Grant {
+    fn none() -> Grant {
+        Grant::Paths(Vec::new(), Vec::new())
+    }
+
+    fn of(paths: Vec<(PathBuf, &'static [Right])>) -> Grant {
+        Grant::Paths(paths, Vec::new())
+    }
 }
 
 const FILE: &[Right] = &[Right::ReadFile];
@@ -168,9 +184,10 @@ fn exact(expr: Option<&Expr>, binder: &Binder<'_>) -> Result<Grant, String> {
     match expr {
         Expr::True(_) => Ok(Grant::Everything),
         Expr::Or(a, b) => match (exact(Some(a), binder)?, exact(Some(b), binder)?) {
-            (Grant::Paths(mut x), Grant::Paths(y)) => {
+            (Grant::Paths(mut x, mut xl), Grant::Paths(y, yl)) => {
                 x.extend(y);
-                Ok(Grant::Paths(x))
+                xl.extend(yl);
+                Ok(Grant::Paths(x, xl))
             }
             _ => Ok(Grant::Everything),
         },
@@ -187,15 +204,15 @@ fn exact_cmp(cmp: &Cmp, binder: &Binder<'_>) -> Result<Grant, String> {
     // A name that did not exist: the rule matches only while it does not,
     // when the open fails.
     if value.starts_with(NON_EXISTENT) {
-        return Ok(Grant::Paths(Vec::new()));
+        return Ok(Grant::none());
     }
     if cmp.op == Op::Eq && global_proc_file(&value) {
-        return Ok(Grant::Paths(vec![(PathBuf::from(value), FILE)]));
+        return Ok(Grant::of(vec![(PathBuf::from(value), FILE)]));
     }
     // A process's own program: opening the link opens the program, which
     // the kernel judges as such (the programs are granted, see below).
     if cmp.op == Op::Eq && matches!(value.as_str(), "/proc/self/exe" | "/proc/thread-self/exe") {
-        return Ok(Grant::Paths(Vec::new()));
+        return Ok(Grant::none());
     }
     if !plain_name(&value) {
         return Err(format!("\"{value}\" is not a name the kernel can check"));
@@ -204,24 +221,21 @@ fn exact_cmp(cmp: &Cmp, binder: &Binder<'_>) -> Result<Grant, String> {
     match cmp.op {
         Op::Eq => {
             let Ok(meta) = std::fs::symlink_metadata(&path) else {
-                return Ok(Grant::Paths(Vec::new()));
+                return Ok(Grant::none());
             };
             if !resolved(&path) {
-                return Ok(Grant::Paths(Vec::new()));
+                return Ok(Grant::none());
             }
             if meta.is_dir() {
-                if let Some(sub) = subdirectories(&path).first() {
-                    return Err(format!(
-                        "listing {value} would let {} be listed too",
-                        sub.display()
-                    ));
+                if subdirectories(&path).is_empty() {
+                    return Ok(Grant::of(vec![(path, LIST)]));
                 }
-                return Ok(Grant::Paths(vec![(path, LIST)]));
+                return Ok(Grant::Paths(Vec::new(), vec![path]));
             }
             if meta.nlink() > 1 {
                 return Err(format!("{value} has other hard links"));
             }
-            Ok(Grant::Paths(vec![(path, FILE)]))
+            Ok(Grant::of(vec![(path, FILE)]))
         }
         Op::Match => {
             let (base, under) = match value.strip_suffix("/*") {
@@ -233,34 +247,42 @@ fn exact_cmp(cmp: &Cmp, binder: &Binder<'_>) -> Result<Grant, String> {
             }
             let base = PathBuf::from(base);
             let Ok(meta) = std::fs::symlink_metadata(&base) else {
-                return Ok(Grant::Paths(Vec::new()));
+                return Ok(Grant::none());
             };
             if !resolved(&base) {
-                return Ok(Grant::Paths(Vec::new()));
+                return Ok(Grant::none());
             }
             if !meta.is_dir() {
                 // `FILE/*` names nothing; `FILE` is the file.
                 if under {
-                    return Ok(Grant::Paths(Vec::new()));
+                    return Ok(Grant::none());
                 }
                 if meta.nlink() > 1 {
                     return Err(format!("{} has other hard links", base.display()));
                 }
-                return Ok(Grant::Paths(vec![(base, FILE)]));
+                return Ok(Grant::of(vec![(base, FILE)]));
             }
             if !under {
-                return Ok(Grant::Paths(vec![(base, TREE)]));
+                return Ok(Grant::of(vec![(base, TREE)]));
             }
             let mut paths = vec![(base.clone(), FILE)];
             paths.extend(subdirectories(&base).into_iter().map(|d| (d, TREE)));
-            Ok(Grant::Paths(paths))
+            Ok(Grant::of(paths))
         }
         // The directories on the way to a path (learning's `inpath
         // "$CWD"`): listing one would reach every directory beneath it, so
         // none is granted; they are looked at (`stat`), which stops.
-        Op::Inpath => Ok(Grant::Paths(Vec::new())),
+        Op::Inpath => Ok(Grant::none()),
         _ => Err("an operator other than eq, match and inpath".into()),
     }
+}
+
+/// Does `grants` let directory `dir`, and every directory beneath it, be
+/// listed?
+fn listable(grants: &BTreeMap<PathBuf, BTreeSet<Right>>, dir: &Path) -> bool {
+    grants
+        .iter()
+        .any(|(at, rights)| dir.starts_with(at) && rights.contains(&Right::ReadDir))
 }
 
 /// Does what `grants` lets be read include `path` (and all under it when
@@ -297,6 +319,8 @@ pub fn reads(
     let mut everything = false;
     let mut writes: Vec<(String, Option<Expr>)> = Vec::new();
     let mut programs: Vec<String> = vec![image.to_string()];
+    // Directories with directories in them to list: (rule, directory).
+    let mut listings: Vec<(String, PathBuf)> = Vec::new();
     for line in policy.rules() {
         let call = canonical(policy.abi(), &line.syscall);
         let shown = format!("{}-{}: {}", line.emulation, line.syscall, line.rule);
@@ -330,19 +354,39 @@ pub fn reads(
                     .map_err(|why| format!("{shown}: {why}"))?
                 {
                     Grant::Everything => everything = true,
-                    Grant::Paths(paths) => {
+                    Grant::Paths(paths, lists) => {
                         for (path, rights) in paths {
                             grants
                                 .entry(path)
                                 .or_default()
                                 .extend(rights.iter().copied());
                         }
+                        listings.extend(lists.into_iter().map(|dir| (shown.clone(), dir)));
                     }
                 }
             }
             "fswrite" if permits => writes.push((shown, line.rule.filter.clone())),
             _ => {}
         }
+    }
+    // Listing a directory reaches every directory beneath it: exact only
+    // where each directory in it may be listed by the other rules (a tree
+    // of `match "DIR/*"`). Checked before the listings are granted, so
+    // that one does not vouch for another.
+    for (shown, dir) in &listings {
+        if let Some(sub) = subdirectories(dir)
+            .into_iter()
+            .find(|sub| !listable(&grants, sub))
+        {
+            return Err(format!(
+                "{shown}: listing {} would let {} be listed too",
+                dir.display(),
+                sub.display()
+            ));
+        }
+    }
+    for (_, dir) in listings {
+        grants.entry(dir).or_default().extend(LIST.iter().copied());
     }
     // What `fswrite` permits must be readable already.
     if everything {

@@ -128,6 +128,19 @@ fn what_the_kernel_cannot_tell_exactly_keeps_the_tracer() {
         "fsread: filename eq \"{}\" then permit",
         d.display()
     ));
+    // ... unless each of them may be listed anyway: `sub` may, `leaf` not.
+    let why = grants(
+        &[
+            format!("fsread: filename eq \"{}\" then permit", d.display()),
+            format!("fsread: filename match \"{}/sub\" then permit", d.display()),
+        ],
+        false,
+    )
+    .expect_err("leaf may not be listed");
+    assert!(
+        why.contains(&format!("would let {}/leaf", d.display())),
+        "{why}"
+    );
     // Patterns, other operators, conditions.
     off(format!(
         "fsread: filename match \"{}/*.txt\" then permit",
@@ -217,4 +230,55 @@ fn under_inherit_the_programs_run_are_readable() {
         "{got:?}"
     );
     grants(&["execve: permit".into()], true).expect_err("programs not named");
+}
+
+#[test]
+fn a_directory_is_listed_where_the_policy_lets_its_directories_be_listed_anyway() {
+    let d = tree("listed");
+    let dir = |rel: &str| d.join(rel).display().to_string();
+    // Everything under it: its directories are trees already.
+    let got = grants(
+        &[
+            format!("fsread: filename eq \"{}\" then permit", d.display()),
+            format!("fsread: filename match \"{}/*\" then permit", d.display()),
+        ],
+        false,
+    )
+    .unwrap();
+    assert_eq!(
+        got,
+        vec![
+            (d.clone(), rights(&[Right::ReadFile, Right::ReadDir])),
+            (d.join("leaf"), rights(&[Right::ReadFile, Right::ReadDir])),
+            (d.join("sub"), rights(&[Right::ReadFile, Right::ReadDir])),
+        ]
+    );
+    // Each directory in it listed by a rule of its own (neither has a
+    // directory in it).
+    let got = grants(
+        &[
+            format!("fsread: filename eq \"{}\" then permit", d.display()),
+            format!("fsread: filename eq \"{}\" then permit", dir("sub")),
+            format!("fsread: filename eq \"{}\" then permit", dir("leaf")),
+        ],
+        false,
+    )
+    .unwrap();
+    assert!(
+        got.iter().all(|(_, r)| *r == rights(&[Right::ReadDir])),
+        "{got:?}"
+    );
+    assert_eq!(got.len(), 3, "{got:?}");
+    // One listing does not vouch for another: `sub/deep` has no rule.
+    std::fs::create_dir_all(d.join("sub/deep")).unwrap();
+    let why = grants(
+        &[
+            format!("fsread: filename eq \"{}\" then permit", d.display()),
+            format!("fsread: filename eq \"{}\" then permit", dir("sub")),
+            format!("fsread: filename eq \"{}\" then permit", dir("leaf")),
+        ],
+        false,
+    )
+    .expect_err("sub/deep may not be listed");
+    assert!(why.contains("would let"), "{why}");
 }
