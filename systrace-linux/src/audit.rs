@@ -148,7 +148,9 @@ impl Listener {
             let mut at = 0;
             while let Some((kind, body)) = self.buf.get(at..n).and_then(sys::parse) {
                 let len = sys::HEADER + body.len();
-                let text = String::from_utf8_lossy(body).into_owned();
+                let text = String::from_utf8_lossy(body)
+                    .trim_end_matches('\0')
+                    .to_string();
                 found.extend(self.record(kind, &text));
                 // Netlink messages are aligned to 4 bytes.
                 at += (len + 3) & !3;
