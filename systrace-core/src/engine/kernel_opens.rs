@@ -34,8 +34,9 @@
 //!   program), `filename eq "DIR"` of a directory each of whose
 //!   directories the other rules let be listed anyway, a `filename match
 //!   "DIR/*"` say, or that has none (the kernel's right to list it reaches
-//!   every directory beneath; a directory made there later can be listed
-//!   too, as under a `DIR/*` tree), `filename match "PATH"` (the file, or the tree),
+//!   every directory beneath; what is checked is the directories there
+//!   when the domain is made: one made in it later can be listed too,
+//!   which only a `DIR/*` beside it permits), `filename match "PATH"` (the file, or the tree),
 //!   `filename match "DIR/*"` (everything under `DIR`), `filename inpath
 //!   "PATH"` (the directories on the way to `PATH`, which learning writes
 //!   for `$CWD`: none is granted, as listing one would reach every
