@@ -493,7 +493,7 @@ impl Backend {
         let Some(audit) = &mut self.audit else {
             return false;
         };
-        if end && audit.lingered || !end && audit.read.elapsed() < AUDIT_EVERY {
+        if (end && audit.lingered) || (!end && audit.read.elapsed() < AUDIT_EVERY) {
             return false;
         }
         audit.read = std::time::Instant::now();

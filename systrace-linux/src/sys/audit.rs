@@ -83,19 +83,14 @@ pub fn readable(fd: &OwnedFd, ms: i32) -> io::Result<bool> {
 /// acknowledgement (or the answer of kind `kind`): that answer's body.
 fn request(kind: u16, body: &[u8]) -> io::Result<Vec<u8>> {
     let fd = socket(0, false)?;
+    // `struct nlmsghdr`: length, type, flags, sequence number, port id
+    // (0: the kernel).
     let mut msg = Vec::with_capacity(HEADER + body.len());
-    let header = libc::nlmsghdr {
-        nlmsg_len: (HEADER + body.len()) as u32,
-        nlmsg_type: kind,
-        nlmsg_flags: (libc::NLM_F_REQUEST | libc::NLM_F_ACK) as u16,
-        nlmsg_seq: 1,
-        nlmsg_pid: 0,
-    };
-    msg.extend_from_slice(&header.nlmsg_len.to_ne_bytes());
-    msg.extend_from_slice(&header.nlmsg_type.to_ne_bytes());
-    msg.extend_from_slice(&header.nlmsg_flags.to_ne_bytes());
-    msg.extend_from_slice(&header.nlmsg_seq.to_ne_bytes());
-    msg.extend_from_slice(&header.nlmsg_pid.to_ne_bytes());
+    msg.extend_from_slice(&((HEADER + body.len()) as u32).to_ne_bytes());
+    msg.extend_from_slice(&kind.to_ne_bytes());
+    msg.extend_from_slice(&((libc::NLM_F_REQUEST | libc::NLM_F_ACK) as u16).to_ne_bytes());
+    msg.extend_from_slice(&1u32.to_ne_bytes());
+    msg.extend_from_slice(&0u32.to_ne_bytes());
     msg.extend_from_slice(body);
     // SAFETY: `msg` is readable for its length.
     let sent = unsafe { libc::send(fd.as_raw_fd(), msg.as_ptr().cast(), msg.len(), 0) };
@@ -115,9 +110,8 @@ fn request(kind: u16, body: &[u8]) -> io::Result<Vec<u8>> {
             break;
         };
         if got == libc::NLMSG_ERROR as u16 {
-            let errno = data
-                .get(..4)
-                .map_or(0, |b| i32::from_ne_bytes([b[0], b[1], b[2], b[3]]));
+            // `struct nlmsgerr` starts with the negated errno (0: done).
+            let errno = word(data, 0).map_or(0, |w| w as i32);
             if errno != 0 {
                 return Err(io::Error::from_raw_os_error(-errno));
             }
@@ -132,9 +126,14 @@ fn request(kind: u16, body: &[u8]) -> io::Result<Vec<u8>> {
     Ok(answer)
 }
 
+/// The native-endian 32-bit word at `at` of `buf`.
+fn word(buf: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_ne_bytes(buf.get(at..at + 4)?.try_into().ok()?))
+}
+
 /// The type and body of the netlink message at the start of `buf`.
 pub fn parse(buf: &[u8]) -> Option<(u16, &[u8])> {
-    let len = u32::from_ne_bytes(buf.get(..4)?.try_into().ok()?) as usize;
+    let len = word(buf, 0)? as usize;
     let kind = u16::from_ne_bytes(buf.get(4..6)?.try_into().ok()?);
     let body = buf.get(HEADER..len.min(buf.len()))?;
     Some((kind, body))
@@ -144,10 +143,8 @@ pub fn parse(buf: &[u8]) -> Option<(u16, &[u8])> {
 /// `struct audit_status`, its second word).
 pub fn enabled() -> io::Result<bool> {
     let status = request(AUDIT_GET, &[])?;
-    let word = status
-        .get(4..8)
-        .ok_or_else(|| io::Error::from_raw_os_error(libc::EPROTO))?;
-    Ok(u32::from_ne_bytes([word[0], word[1], word[2], word[3]]) != 0)
+    let enabled = word(&status, 4).ok_or_else(|| io::Error::from_raw_os_error(libc::EPROTO))?;
+    Ok(enabled != 0)
 }
 
 /// Enable or disable the kernel's audit (`AUDIT_SET`, needs
