@@ -79,6 +79,9 @@ bitflags::bitflags! {
         /// Changes the working directory (of every thread sharing it): the
         /// engine forgets what it knew of it.
         const CHANGES_CWD = 1 << 25;
+        /// Can make a name lead through a link (`symlink`, `link`,
+        /// `rename`): the backend forgets the lookups it remembered.
+        const RELINKS = 1 << 26;
     }
 }
 
@@ -401,7 +404,7 @@ classes! {
     c(P, NO) => [
         stat stat64 lstat lstat64 oldstat oldlstat newfstatat fstatat fstatat64 statx access
         faccessat faccessat2 readlink readlinkat unlink unlinkat rmdir mkdir mkdirat mknod
-        mknodat rename renameat renameat2 link linkat symlink symlinkat chmod fchmodat
+        mknodat chmod fchmodat
         fchmodat2 chown chown32 lchown lchown32 fchownat truncate truncate64 utime utimes
         futimesat utimensat utimensat_time64 getxattr lgetxattr setxattr lsetxattr
         listxattr llistxattr removexattr lremovexattr getxattrat setxattrat listxattrat
@@ -409,6 +412,9 @@ classes! {
         file_setattr mq_open mq_unlink
     ];
 
+    c(P.union(Class::RELINKS).union(Class::STOPS), NO) => [
+        rename renameat renameat2 link linkat symlink symlinkat
+    ];
     c(P.union(Class::CHANGES_CWD).union(Class::STOPS), NO) => [chdir];
     c(D.union(Class::CHANGES_CWD).union(Class::STOPS), NO) => [fchdir];
 

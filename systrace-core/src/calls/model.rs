@@ -99,6 +99,9 @@ fn judged(call: &CallClass) -> String {
     if class.contains(Class::CHANGES_CWD) {
         extra.push("the working directory read again after it");
     }
+    if class.contains(Class::RELINKS) {
+        extra.push("the backend's remembered lookups forgotten");
+    }
     if class.contains(Class::RESETS) {
         extra.push("what the thread may reach worked out again");
     }

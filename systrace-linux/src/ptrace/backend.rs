@@ -129,6 +129,7 @@ impl Backend {
             pin_denials: counts.pin_denials,
             one_request_rewrites: counts.one_request_rewrites,
             unchanged_slots: counts.unchanged_slots,
+            remembered_lookups: self.protect.pins.lookups.hits,
             ..self.stats
         }
     }
@@ -432,6 +433,16 @@ impl Backend {
     #[doc(hidden)]
     pub fn set_one_request_rewrites(&mut self, on: bool) {
         self.protect.set_registers_only(!on);
+    }
+
+    /// Keep remembered lookups when a traced call can make a name lead
+    /// through a link (`on`: false), or forget them again (`lookups.rs`);
+    /// for the test that shows what forgetting them is for. Only with the
+    /// `unprotected-for-tests` feature.
+    #[cfg(feature = "unprotected-for-tests")]
+    #[doc(hidden)]
+    pub fn set_forget_lookups_on_links(&mut self, on: bool) {
+        self.protect.pins.keep_lookups_on_links = !on;
     }
 
     /// The protected argument areas of `pid`'s address space, `(start,

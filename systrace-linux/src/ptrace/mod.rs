@@ -83,6 +83,7 @@ pub mod attach;
 mod backend;
 mod guard;
 mod inject;
+mod lookups;
 mod mem;
 mod mode;
 mod pin;
@@ -223,6 +224,9 @@ pub struct Stats {
     /// Processes killed at an exec stop: the image was not the file the
     /// `execve` was checked to run (`pin.rs`).
     pub exec_kills: u64,
+    /// Lookups of open-like calls answered from what the tracer
+    /// remembered of the same name (`lookups.rs`): no `openat2` made.
+    pub remembered_lookups: u64,
 }
 
 /// Where a known tracee is.
@@ -434,8 +438,9 @@ impl Inspect for Backend {
     fn reach(&mut self, stop: &CallStop, path: &[u8], follow_last: bool) -> Reach {
         let pid = stop.pid();
         let call = self.protect.call(pid);
+        let by_name = self.protect.protects();
         self.protect
             .pins
-            .look_up(pid, call.as_ref(), path, follow_last)
+            .look_up(pid, call.as_ref(), path, follow_last, by_name)
     }
 }

@@ -26,7 +26,7 @@
 //!   under `/` is left as it is: the root cannot be swapped.
 //!
 //! When the translation of the call found the checked file with one
-//! `openat2` without links (`Inspect::reaches_without_links`, the common
+//! `openat2` without links (`Inspect::reach`, the common
 //! case), that descriptor is the pin: it is the very file the policy
 //! checked.
 //!
@@ -83,6 +83,7 @@ use std::os::unix::ffi::OsStrExt as _;
 use std::os::unix::fs::MetadataExt as _;
 use std::path::Path;
 use std::sync::OnceLock;
+use std::time::Instant;
 use systrace_core::pid::PidMap;
 
 use systrace_core::calls::Class;
@@ -91,6 +92,7 @@ use systrace_policy::Abi;
 
 use systrace_core::translate::path::without_links;
 
+use super::lookups::Lookups;
 use super::rewrite::{
     O_DIRECTORY, O_NOFOLLOW, O_PATH, RESOLVE_IN_ROOT, RESOLVE_NO_MAGICLINKS, RESOLVE_NO_SYMLINKS,
 };
@@ -103,6 +105,14 @@ use crate::sys::fs;
 pub(crate) fn resets() -> &'static HashSet<(Abi, u32)> {
     static TABLE: OnceLock<HashSet<(Abi, u32)>> = OnceLock::new();
     TABLE.get_or_init(|| systrace_core::calls::numbers_with(Class::RESETS).collect())
+}
+
+/// Every `(ABI, number)` after whose stop the remembered lookups are
+/// forgotten: the calls of [`Class::RELINKS`], which can make a name lead
+/// through a link (see `lookups.rs`). They always stop.
+fn relinks() -> &'static HashSet<(Abi, u32)> {
+    static TABLE: OnceLock<HashSet<(Abi, u32)>> = OnceLock::new();
+    TABLE.get_or_init(|| systrace_core::calls::numbers_with(Class::RELINKS).collect())
 }
 
 /// Who a task is, as `/proc/PID/status` tells.
@@ -217,6 +227,11 @@ pub(crate) struct Pins {
     /// links (`Inspect::reach`): its resolved path, and the
     /// file, which a pin of that path then uses (it is what was checked).
     seen: PidMap<Vec<(Vec<u8>, OwnedFd)>>,
+    /// Lookups of open-like calls, remembered for a moment.
+    pub(crate) lookups: Lookups,
+    /// Keep them at a call of [`Class::RELINKS`] (never, but in the test
+    /// that shows why they go).
+    pub(crate) keep_lookups_on_links: bool,
 }
 
 /// A file, by device and inode.
@@ -303,20 +318,43 @@ impl Pins {
         if resets().contains(&(call.abi, call.nr)) {
             self.reach.clear();
         }
+        if !self.keep_lookups_on_links && relinks().contains(&(call.abi, call.nr)) {
+            self.lookups.clear();
+        }
     }
 
     /// [`Inspect::reach`](systrace_core::Inspect::reach) for `pid`'s
     /// current call `call`: one `openat2` without links, and where it
     /// finds nothing, a second of the directory above. A file reached
     /// with `follow_last` is kept for [`Pins::pin`], unless the call is
-    /// open-like (it runs as `openat2` by name, never pinned).
+    /// open-like (it runs as `openat2` by name, never pinned). The answer
+    /// for an open-like call is remembered for a moment, and the
+    /// remembered answer given, when `by_name`: argument protection is on,
+    /// so that the call runs by the checked name without links (see
+    /// `lookups.rs`).
     pub(crate) fn look_up(
         &mut self,
         pid: Pid,
         call: Option<&RawCall>,
         path: &[u8],
         follow_last: bool,
+        by_name: bool,
     ) -> Reach {
+        let open = call.is_some_and(|c| open_kind(c.abi, c.nr).is_some());
+        if !(open && by_name) {
+            return self.look_up_now(pid, open, path, follow_last);
+        }
+        let now = Instant::now();
+        if let Some(reach) = self.lookups.get(path, follow_last, now) {
+            return reach;
+        }
+        let reach = self.look_up_now(pid, open, path, follow_last);
+        self.lookups.put(path, follow_last, reach, now);
+        reach
+    }
+
+    /// [`Pins::look_up`], asking the kernel.
+    fn look_up_now(&mut self, pid: Pid, open: bool, path: &[u8], follow_last: bool) -> Reach {
         let flags = if follow_last {
             O_PATH
         } else {
@@ -326,8 +364,7 @@ impl Pins {
             Ok(fd) => fd,
             Err(e) => return missing(path, e.raw_os_error()),
         };
-        let pinnable = call.is_some_and(|c| open_kind(c.abi, c.nr).is_none());
-        if follow_last && pinnable {
+        if follow_last && !open {
             let resolved = without_links(path).checked().to_vec();
             let seen = self.seen.entry(pid).or_default();
             // A call has at most two paths; a translation made again (a

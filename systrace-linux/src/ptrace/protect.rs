@@ -425,6 +425,13 @@ impl Protect {
         self.registers_only = registers_only;
     }
 
+    /// Whether argument protection is on: a permitted open-like call on
+    /// an absolute name outside procfs then runs by its checked name
+    /// without links (`rewrite.rs`).
+    pub(crate) fn protects(&self) -> bool {
+        !self.off
+    }
+
     /// What protection counted.
     pub(crate) fn counts(&self) -> Counts {
         self.counts

@@ -301,6 +301,116 @@ fn a_slot_is_written_again_only_when_its_bytes_change() {
 }
 
 #[test]
+fn a_name_opened_again_is_answered_from_memory_until_a_link_is_made() {
+    let file = scratch("protect-relink");
+    let target = scratch("protect-relink-target");
+    std::fs::write(&target, "after\n").unwrap();
+    let (f, t) = (file.to_str().unwrap(), target.to_str().unwrap());
+
+    std::fs::write(&file, "before\n").unwrap();
+    let seen = run(&["open", f, f, f, f]);
+    assert_eq!(seen.output, "ok\nok\nok\nok\n");
+    assert!(seen.stats.remembered_lookups >= 3, "{:?}", seen.stats);
+
+    // The traced `symlink` and `rename` make what the tracer remembered
+    // of the name go: the second read follows the new link.
+    let fresh = || {
+        // A regular file again (writing through the link would change
+        // the target).
+        let _ = std::fs::remove_file(&file);
+        std::fs::write(&file, "before\n").unwrap();
+    };
+    fresh();
+    let seen = run(&["relink", f, t]);
+    assert_eq!(seen.output, "before\nafter\n");
+
+    // The control: had the name's lookup been kept, the read would run by
+    // the name without links and fail.
+    fresh();
+    let out = scratch("protect-out");
+    let argv: Vec<OsString> = vec![
+        st().into(),
+        "--out".into(),
+        out.clone().into(),
+        "relink".into(),
+        f.into(),
+        t.into(),
+    ];
+    let mut backend = spawn(&argv, &FastPath::default()).expect("spawn");
+    backend.set_forget_lookups_on_links(false);
+    let seen = drive(backend, &out);
+    assert_eq!(seen.output, "before\nELOOP\n");
+
+    let _ = std::fs::remove_file(file);
+    let _ = std::fs::remove_file(target);
+}
+
+/// `read-wait FILE FLAG` under the test engine, while another thread of
+/// the test (not traced) replaces FILE with a link to `target` once the
+/// first read is written, then makes FLAG.
+fn read_across_a_swap(file: &Path, target: &Path, protected: bool) -> Protected {
+    let _ = std::fs::remove_file(file);
+    std::fs::write(file, "before\n").unwrap();
+    let flag = scratch("protect-swap-flag");
+    let _ = std::fs::remove_file(&flag);
+    let out = scratch("protect-out");
+    let argv: Vec<OsString> = vec![
+        st().into(),
+        "--out".into(),
+        out.clone().into(),
+        "read-wait".into(),
+        file.into(),
+        flag.clone().into(),
+    ];
+    let mut backend = spawn(&argv, &FastPath::default()).expect("spawn");
+    backend.set_argument_protection(protected);
+    let swapper = {
+        let (file, target, out, flag) = (
+            file.to_owned(),
+            target.to_owned(),
+            out.clone(),
+            flag.clone(),
+        );
+        std::thread::spawn(move || {
+            while !std::fs::read_to_string(&out).is_ok_and(|o| o.contains('\n')) {
+                std::thread::sleep(std::time::Duration::from_millis(2));
+            }
+            let link = file.with_extension("link");
+            let _ = std::fs::remove_file(&link);
+            std::os::unix::fs::symlink(&target, &link).unwrap();
+            std::fs::rename(&link, &file).unwrap();
+            std::fs::write(&flag, "").unwrap();
+        })
+    };
+    let seen = drive(backend, &out);
+    swapper.join().unwrap();
+    let _ = std::fs::remove_file(flag);
+    seen
+}
+
+#[test]
+fn a_remembered_name_swapped_for_a_link_outside_is_not_followed() {
+    let file = scratch("protect-swap");
+    let target = scratch("protect-swap-secret");
+    std::fs::write(&target, "secret\n").unwrap();
+
+    // The second read is judged by the remembered lookup of the name, and
+    // runs by that name without links: the link is not followed.
+    let seen = read_across_a_swap(&file, &target, true);
+    assert_eq!(seen.output, "before\nELOOP\n");
+    assert!(seen.stats.remembered_lookups >= 1, "{:?}", seen.stats);
+
+    // The control: unprotected, the call runs on its own path and follows
+    // the link that was swapped in.
+    let seen = read_across_a_swap(&file, &target, false);
+    assert_eq!(seen.output, "before\nsecret\n");
+    assert_eq!(seen.stats.remembered_lookups, 0, "{:?}", seen.stats);
+
+    let _ = std::fs::remove_file(file);
+    let _ = std::fs::remove_file(target);
+}
+
+#[test]
 fn more_threads_than_slots_get_another_area() {
     let file = scratch("protect-many");
     std::fs::write(&file, "A").unwrap();

@@ -5,6 +5,9 @@
 //! ```text
 //! st-scenario getpid-loop N        N getpid calls; prints "done N"
 //! st-scenario open PATH...         open each; prints "ok" or the errno name
+//! st-scenario relink FILE TARGET   read FILE, rename a link to TARGET over it,
+//!                                  read it again; prints each content or errno
+//! st-scenario read-wait FILE FLAG  read FILE, wait until FLAG exists, read it again
 //! st-scenario fchmod PATH MODE...  open PATH, fchmod it to each octal MODE;
 //!                                  prints "fchmod MODE ok" or the errno name
 //! st-scenario threads N PATH       N threads each open PATH; "thread TID RESULT"
@@ -71,6 +74,26 @@ fn main() {
             for path in &args[1..] {
                 println!("{}", open(path));
             }
+        }
+        "relink" => {
+            // FILE read, made a link to TARGET (`symlink`, then `rename`
+            // over it), read again.
+            let (file, target) = (arg(1), arg(2));
+            println!("{}", read(file));
+            let link = format!("{file}.link");
+            let _ = std::fs::remove_file(&link);
+            std::os::unix::fs::symlink(target, &link).expect("symlink");
+            std::fs::rename(&link, file).expect("rename");
+            println!("{}", read(file));
+        }
+        "read-wait" => {
+            // FILE read, then read again once FLAG exists.
+            let (file, flag) = (arg(1), arg(2));
+            println!("{}", read(file));
+            while std::fs::metadata(flag).is_err() {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            println!("{}", read(file));
         }
         "fchmod" => {
             use std::os::unix::fs::PermissionsExt;
@@ -277,6 +300,14 @@ fn open(path: &str) -> String {
     }
 }
 
+/// What `path` holds, or the errno of reading it.
+fn read(path: &str) -> String {
+    match std::fs::read_to_string(path) {
+        Ok(text) => text.trim_end().to_owned(),
+        Err(e) => errno_name(e.raw_os_error().unwrap_or(0)),
+    }
+}
+
 fn errno_name(e: i32) -> String {
     let name = match e {
         libc::EPERM => "EPERM",
@@ -287,6 +318,7 @@ fn errno_name(e: i32) -> String {
         libc::EINVAL => "EINVAL",
         libc::EFAULT => "EFAULT",
         libc::EROFS => "EROFS",
+        libc::ELOOP => "ELOOP",
         _ => return format!("errno {e}"),
     };
     name.into()

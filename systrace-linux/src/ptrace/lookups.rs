@@ -1,0 +1,177 @@
+//! Lookups of open-like calls, remembered for a moment: a program that
+//! opens the same name again and again (a configuration file, the loader's
+//! cache, the same library in every process of a build) is answered
+//! without one more `openat2` and `close` in the tracer each time.
+//!
+//! # Why this is safe
+//!
+//! An open-like call on an absolute name outside procfs runs as `openat2`
+//! on the checked name with `RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS`
+//! (`rewrite.rs`). The kernel then opens what that very name leads to
+//! without a link, or fails with `ELOOP`: whatever the tracer's own lookup
+//! said, the file opened is the one the policy judged by that name. The
+//! tracer's lookup only tells the translation whether the name is its own
+//! resolution (or whether the component walk must find where its links
+//! lead). So an answer remembered here is used only for such calls, and
+//! only while argument protection is on; a name whose lookup met a link,
+//! or found no way to it, is never remembered.
+//!
+//! # What an old answer costs
+//!
+//! If a name that was reached without a link is made to meet one (a file
+//! or a directory on its way replaced by a symbolic link), an open of it
+//! that is answered from here fails with `ELOOP` where the kernel would
+//! have followed the link. So:
+//!
+//! * every answer is forgotten [`TTL`] after its lookup, whether used or
+//!   not;
+//! * every answer is forgotten when a traced thread stops at a call that
+//!   can make a name lead through a link (`symlink`, `link`, `rename` and
+//!   their `*at` forms, [`Class::RELINKS`](systrace_core::calls::Class),
+//!   which always stop);
+//! * what is left: a link made by a process that is not traced (or
+//!   through io_uring, where the user allows it) over a name opened in
+//!   the last [`TTL`] fails those opens until the answer is forgotten.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use systrace_core::Reach;
+
+use super::rewrite::through_procfs;
+
+/// How long an answer is used after its lookup.
+pub(crate) const TTL: Duration = Duration::from_secs(1);
+
+/// How many names are remembered at most; past that, all are forgotten.
+pub(crate) const MAX_NAMES: usize = 4096;
+
+/// Remembered answers of lookups without links, by name and by whether
+/// the last component was followed.
+#[derive(Debug, Default)]
+pub(crate) struct Lookups {
+    answers: HashMap<(Vec<u8>, bool), (Reach, Instant)>,
+    /// Answers given from here.
+    pub(crate) hits: u64,
+}
+
+/// Whether `path` is a name whose open runs by that name without links:
+/// absolute, clean (no `.`, `..`, empty component or trailing `/`: the
+/// name looked up is the name checked) and outside procfs.
+pub(crate) fn rememberable(path: &[u8]) -> bool {
+    let Some(rest) = path.strip_prefix(b"/") else {
+        return false;
+    };
+    !rest.is_empty()
+        && rest
+            .split(|&b| b == b'/')
+            .all(|c| !c.is_empty() && c != b"." && c != b"..")
+        && !through_procfs(path)
+}
+
+impl Lookups {
+    /// The answer for `path` looked up at `now`, if one is remembered and
+    /// not too old.
+    pub(crate) fn get(&mut self, path: &[u8], follow_last: bool, now: Instant) -> Option<Reach> {
+        let key = (path.to_vec(), follow_last);
+        let &(reach, at) = self.answers.get(&key)?;
+        if now.saturating_duration_since(at) >= TTL {
+            self.answers.remove(&key);
+            return None;
+        }
+        self.hits += 1;
+        Some(reach)
+    }
+
+    /// Remember what a lookup of `path` at `at` found: only a name that
+    /// is its own resolution ([`Reach::Plain`], [`Reach::MissingLast`]).
+    pub(crate) fn put(&mut self, path: &[u8], follow_last: bool, reach: Reach, at: Instant) {
+        if !matches!(reach, Reach::Plain | Reach::MissingLast) || !rememberable(path) {
+            return;
+        }
+        if self.answers.len() >= MAX_NAMES {
+            self.answers.clear();
+        }
+        self.answers
+            .insert((path.to_vec(), follow_last), (reach, at));
+    }
+
+    /// Forget every answer.
+    pub(crate) fn clear(&mut self) {
+        self.answers.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_clean_absolute_names_outside_procfs_are_remembered() {
+        for good in [
+            &b"/etc/hostname"[..],
+            b"/usr/lib/x86_64-linux-gnu/libc.so.6",
+            b"/x",
+        ] {
+            assert!(rememberable(good), "{}", String::from_utf8_lossy(good));
+        }
+        for bad in [
+            &b"etc/hostname"[..],
+            b"/",
+            b"/etc/",
+            b"/etc//hostname",
+            b"/etc/./hostname",
+            b"/etc/../etc/hostname",
+            b"/proc/self/status",
+            b"/proc",
+            b"/dev/fd/3",
+            b"/dev/stdin",
+        ] {
+            assert!(!rememberable(bad), "{}", String::from_utf8_lossy(bad));
+        }
+    }
+
+    #[test]
+    fn answers_go_after_their_time_and_links_are_never_remembered() {
+        let mut l = Lookups::default();
+        let t0 = Instant::now();
+        l.put(b"/etc/hostname", true, Reach::Plain, t0);
+        l.put(b"/etc/new", true, Reach::MissingLast, t0);
+        l.put(b"/etc/localtime", true, Reach::Unknown, t0);
+        l.put(b"/nowhere/x", true, Reach::Unreachable, t0);
+        l.put(b"/etc/../etc/hostname", true, Reach::Plain, t0);
+        assert_eq!(l.get(b"/etc/hostname", true, t0), Some(Reach::Plain));
+        assert_eq!(l.get(b"/etc/hostname", false, t0), None);
+        assert_eq!(l.get(b"/etc/new", true, t0), Some(Reach::MissingLast));
+        assert_eq!(l.get(b"/etc/localtime", true, t0), None);
+        assert_eq!(l.get(b"/nowhere/x", true, t0), None);
+        assert_eq!(l.get(b"/etc/../etc/hostname", true, t0), None);
+        let late = t0 + TTL;
+        assert_eq!(
+            l.get(b"/etc/hostname", true, late - Duration::from_millis(1)),
+            Some(Reach::Plain)
+        );
+        assert_eq!(l.get(b"/etc/hostname", true, late), None);
+        assert_eq!(
+            l.get(b"/etc/hostname", true, t0),
+            None,
+            "an expired answer is gone"
+        );
+        l.clear();
+        assert_eq!(l.get(b"/etc/new", true, t0), None);
+        assert_eq!(l.hits, 3);
+    }
+
+    #[test]
+    fn a_full_table_starts_again() {
+        let mut l = Lookups::default();
+        let t0 = Instant::now();
+        for i in 0..MAX_NAMES {
+            l.put(format!("/f{i}").as_bytes(), true, Reach::Plain, t0);
+        }
+        assert_eq!(l.get(b"/f0", true, t0), Some(Reach::Plain));
+        l.put(b"/last", true, Reach::Plain, t0);
+        assert_eq!(l.get(b"/f0", true, t0), None);
+        assert_eq!(l.get(b"/last", true, t0), Some(Reach::Plain));
+    }
+}
