@@ -129,6 +129,7 @@ impl Backend {
             pin_denials: counts.pin_denials,
             one_request_rewrites: counts.one_request_rewrites,
             unchanged_slots: counts.unchanged_slots,
+            answered_calls: counts.answered_calls,
             remembered_lookups: self.protect.pins.lookups.hits,
             ..self.stats
         }

@@ -224,6 +224,9 @@ pub struct Stats {
     /// Processes killed at an exec stop: the image was not the file the
     /// `execve` was checked to run (`pin.rs`).
     pub exec_kills: u64,
+    /// Permitted calls answered with the errno the kernel would give,
+    /// without being made: a `readlink` of what is not a link (`pin.rs`).
+    pub answered_calls: u64,
     /// Lookups of open-like calls answered from what the tracer
     /// remembered of the same name (`lookups.rs`): no `openat2` made.
     pub remembered_lookups: u64,

@@ -30,6 +30,12 @@
 //! case), that descriptor is the pin: it is the very file the policy
 //! checked.
 //!
+//! A permitted `readlink` whose checked name the translation found is not
+//! a link is not made at all: the tracer asks `readlinkat` of what it
+//! found (opened without following it), and where that is not a link the
+//! call is answered `EINVAL`, as the kernel would (see [`Pins::answer`]).
+//! Compilers ask this of every header they include.
+//!
 //! The tracer keeps a thread's descriptors until that thread's next call
 //! is decided (a call interrupted and restarted by a signal is translated
 //! again through them first), or until it ends.
@@ -342,19 +348,22 @@ impl Pins {
     ) -> Reach {
         let open = call.is_some_and(|c| open_kind(c.abi, c.nr).is_some());
         if !(open && by_name) {
-            return self.look_up_now(pid, open, path, follow_last);
+            // What a `readlink` reached is kept for `Pins::answer`.
+            let keep = follow_last || call.is_some_and(reads_link);
+            return self.look_up_now(pid, keep, path, follow_last);
         }
         let now = Instant::now();
         if let Some(reach) = self.lookups.get(path, follow_last, now) {
             return reach;
         }
-        let reach = self.look_up_now(pid, open, path, follow_last);
+        let reach = self.look_up_now(pid, false, path, follow_last);
         self.lookups.put(path, follow_last, reach, now);
         reach
     }
 
-    /// [`Pins::look_up`], asking the kernel.
-    fn look_up_now(&mut self, pid: Pid, open: bool, path: &[u8], follow_last: bool) -> Reach {
+    /// [`Pins::look_up`], asking the kernel; what it reached is kept for
+    /// the call when `keep`.
+    fn look_up_now(&mut self, pid: Pid, keep: bool, path: &[u8], follow_last: bool) -> Reach {
         let flags = if follow_last {
             O_PATH
         } else {
@@ -364,7 +373,7 @@ impl Pins {
             Ok(fd) => fd,
             Err(e) => return missing(path, e.raw_os_error()),
         };
-        if follow_last && !open {
+        if keep {
             let resolved = without_links(path).checked().to_vec();
             let seen = self.seen.entry(pid).or_default();
             // A call has at most two paths; a translation made again (a
@@ -513,6 +522,30 @@ impl Pins {
         *self.reach.entry(pid).or_insert_with(|| me.reaches(pid))
     }
 
+    /// The errno the kernel would answer `pid`'s permitted `call` with,
+    /// where the tracer knows it without the call being made: a
+    /// `readlink` of what the translation found is not a link is
+    /// `EINVAL` (compilers ask that of every header they include). What
+    /// the tracer found is what the checked name led to, looked up as the
+    /// thread would (only where its pins apply: the same credentials,
+    /// namespaces and root), while the thread waits at the call.
+    pub(crate) fn answer(&mut self, pid: Pid, call: &RawCall, checked: &Checked) -> Option<i32> {
+        if !reads_link(call) {
+            return None;
+        }
+        let &(arg, _) = checked.paths.first()?;
+        let (_, bytes) = checked.args.iter().find(|(a, _)| *a == arg)?;
+        let path = bytes.strip_suffix(&[0]).unwrap_or(bytes);
+        if !self.reaches(pid) {
+            return None;
+        }
+        let fd = self.take_seen(pid, path)?;
+        match fs::readlink_of(&fd) {
+            Err(e) if e.raw_os_error() == Some(libc::ENOENT) => Some(libc::EINVAL),
+            _ => None,
+        }
+    }
+
     /// `checked` with its paths pinned for `pid`'s `call`: `Ok(None)` when
     /// nothing is to be pinned (see the module documentation),
     /// `Err(errno)` when the call must be denied.
@@ -648,6 +681,14 @@ fn interpreter_of(file: &std::fs::File) -> Option<Vec<u8>> {
 }
 
 /// `execve` and `execveat`.
+/// Whether `call` is a `readlink` (or `readlinkat`).
+fn reads_link(call: &RawCall) -> bool {
+    matches!(
+        systrace_core::calls::name(call.abi, call.nr),
+        Some("readlink" | "readlinkat")
+    )
+}
+
 fn is_exec(call: &RawCall) -> bool {
     matches!(
         systrace_core::calls::name(call.abi, call.nr),

@@ -409,6 +409,9 @@ pub(crate) struct Counts {
     pub one_request_rewrites: u64,
     /// Protected calls whose slot held their bytes already.
     pub unchanged_slots: u64,
+    /// Permitted calls answered with the kernel's errno without being
+    /// made (`Pins::answer`).
+    pub answered_calls: u64,
 }
 
 impl Protect {
@@ -512,6 +515,10 @@ impl Protect {
         }
         if let Err(errno) = self.pins.expect_exec(pid, &call, checked) {
             self.counts.pin_denials += 1;
+            return Outcome::Deny(errno);
+        }
+        if let Some(errno) = self.pins.answer(pid, &call, checked) {
+            self.counts.answered_calls += 1;
             return Outcome::Deny(errno);
         }
         let pinned = match self.pins.pin(pid, &call, checked) {

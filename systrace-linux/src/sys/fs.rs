@@ -53,6 +53,26 @@ fn openat2_in(dirfd: i32, path: &[u8], flags: u64, resolve: u64) -> io::Result<O
     Ok(unsafe { OwnedFd::from_raw_fd(fd as i32) })
 }
 
+/// `readlinkat(fd, "", ...)` of a descriptor opened `O_PATH |
+/// O_NOFOLLOW`: `Ok(())` when what it holds can be read as a link (a
+/// symbolic link), the kernel's errno otherwise (`ENOENT` for anything
+/// else). The link's text is not kept.
+pub fn readlink_of(fd: &OwnedFd) -> io::Result<()> {
+    let mut byte = [0u8; 1];
+    // SAFETY: the path is an empty NUL-terminated string and `byte` a
+    // writable buffer of the length passed, both alive for the call; the
+    // kernel writes at most that many bytes there.
+    let n = unsafe {
+        libc::readlinkat(
+            fd.as_raw_fd(),
+            c"".as_ptr(),
+            byte.as_mut_ptr().cast(),
+            byte.len(),
+        )
+    };
+    cvt(n).map(|_| ())
+}
+
 /// Raise the soft limit on open descriptors to the hard limit (the tracer
 /// holds a few per stopped thread). Best effort.
 pub fn raise_nofile_limit() {

@@ -411,6 +411,45 @@ fn a_remembered_name_swapped_for_a_link_outside_is_not_followed() {
 }
 
 #[test]
+fn a_readlink_of_what_is_not_a_link_is_answered_as_the_kernel_would() {
+    let dir = scratch("protect-readlink");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir(&dir).unwrap();
+    let file = dir.join("file");
+    std::fs::write(&file, "x").unwrap();
+    let link = dir.join("link");
+    std::os::unix::fs::symlink(&file, &link).unwrap();
+    let paths: Vec<String> = ["file", "link", "missing", "", "file/", "link/"]
+        .iter()
+        .map(|p| format!("{}/{p}", dir.display()))
+        .collect();
+    let mut args = vec!["readlink"];
+    args.extend(paths.iter().map(String::as_str));
+    let expected = format!(
+        "{d}/file EINVAL\n{d}/link -> {d}/file\n{d}/missing ENOENT\n{d}/ EINVAL\n\
+         {d}/file/ ENOTDIR\n{d}/link/ ENOTDIR\n",
+        d = dir.display()
+    );
+
+    let seen = run(&args);
+    assert_eq!(seen.output, expected);
+    // The file and the directory: not links, answered without the call.
+    assert_eq!(seen.stats.answered_calls, 2, "{:?}", seen.stats);
+
+    // The control: made by the kernel, the calls say the same.
+    let out = scratch("protect-out");
+    let mut argv: Vec<OsString> = vec![st().into(), "--out".into(), out.clone().into()];
+    argv.extend(args.iter().map(OsString::from));
+    let mut backend = spawn(&argv, &FastPath::default()).expect("spawn");
+    backend.set_argument_protection(false);
+    let seen = drive(backend, &out);
+    assert_eq!(seen.output, expected);
+    assert_eq!(seen.stats.answered_calls, 0, "{:?}", seen.stats);
+
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
 fn more_threads_than_slots_get_another_area() {
     let file = scratch("protect-many");
     std::fs::write(&file, "A").unwrap();

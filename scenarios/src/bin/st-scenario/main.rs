@@ -8,6 +8,7 @@
 //! st-scenario relink FILE TARGET   read FILE, rename a link to TARGET over it,
 //!                                  read it again; prints each content or errno
 //! st-scenario read-wait FILE FLAG  read FILE, wait until FLAG exists, read it again
+//! st-scenario readlink PATH...     readlink each; "PATH -> TARGET" or the errno name
 //! st-scenario fchmod PATH MODE...  open PATH, fchmod it to each octal MODE;
 //!                                  prints "fchmod MODE ok" or the errno name
 //! st-scenario threads N PATH       N threads each open PATH; "thread TID RESULT"
@@ -94,6 +95,14 @@ fn main() {
                 std::thread::sleep(std::time::Duration::from_millis(5));
             }
             println!("{}", read(file));
+        }
+        "readlink" => {
+            for path in &args[1..] {
+                match std::fs::read_link(path) {
+                    Ok(to) => println!("{path} -> {}", to.display()),
+                    Err(e) => println!("{path} {}", errno_name(e.raw_os_error().unwrap_or(0))),
+                }
+            }
         }
         "fchmod" => {
             use std::os::unix::fs::PermissionsExt;
@@ -319,6 +328,7 @@ fn errno_name(e: i32) -> String {
         libc::EFAULT => "EFAULT",
         libc::EROFS => "EROFS",
         libc::ELOOP => "ELOOP",
+        libc::ENOTDIR => "ENOTDIR",
         _ => return format!("errno {e}"),
     };
     name.into()
