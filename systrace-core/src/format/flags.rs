@@ -127,3 +127,24 @@ pub fn prot(p: u64) -> String {
     }
     out
 }
+
+/// The value [`prot`] prints as `text`, if any: names of the set bits in
+/// the order [`prot`] writes them, the rest as `<unknown:0x..>` last, or
+/// `PROT_NONE`. `None` for any other text (no value prints it).
+pub fn prot_value(text: &str) -> Option<u64> {
+    if text == "PROT_NONE" {
+        return Some(0);
+    }
+    let mut value = 0u64;
+    for part in text.split('|') {
+        let bit = match PROT_NAMES.iter().find(|(_, name)| *name == part) {
+            Some(&(bit, _)) => bit,
+            None => part
+                .strip_prefix("<unknown:0x")?
+                .strip_suffix('>')
+                .and_then(|h| u64::from_str_radix(h, 16).ok())?,
+        };
+        value |= bit;
+    }
+    (prot(value) == text).then_some(value)
+}

@@ -36,7 +36,9 @@ mod socket;
 mod text;
 
 pub use fcntl::{fcntl_cmd, fcntl_cmd_name};
-pub use flags::{access_mode_is_read, device, filetype, mode, oflags, open_is_read_only, prot};
+pub use flags::{
+    access_mode_is_read, device, filetype, mode, oflags, open_is_read_only, prot, prot_value,
+};
 pub use ids::{PidTarget, fd, gid, gid16, pid_target, uid, uid16, widen_id16};
 pub use ops::{
     clone_flags, ioctl_request, limits, namespace_flags, prctl_option, rlimit_resource,

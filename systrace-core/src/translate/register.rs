@@ -9,7 +9,10 @@
 //! every register value that prints exactly that text. [`equal`] gives
 //! that set only where it can be worked out exactly:
 //!
-//! * each translator here prints a function of `register & mask` for a
+//! * `prot` prints every bit of its register, and each text is printed by
+//!   one value at most: that value, read back from the text, is compared
+//!   with the whole register;
+//! * each other translator here prints a function of `register & mask` for a
 //!   known mask, every mask within the low 32 bits (the kernel's `int`,
 //!   `mode_t`, `uid_t`: the high half of a 64-bit register never changes
 //!   the text, and an i386 register, which the engine masks to 32 bits,
@@ -98,6 +101,15 @@ pub fn equal(spec: &ArgSpec, abi: Abi, text: &str) -> Option<Guard> {
         return Some(match decimal::<u32>(text) {
             Some(u32::MAX) => Guard::bits(arg, 0xffff, 0xffff),
             Some(id) if id < 0xffff => Guard::bits(arg, 0xffff, u64::from(id)),
+            _ => Guard::False,
+        });
+    }
+    if t == Translator::Prot {
+        // One value prints each text, and it may have any bits: the whole
+        // register is compared (an i386 one is 32 bits wide).
+        let width = if abi == Abi::I386 { LOW } else { u64::MAX };
+        return Some(match format::prot_value(text) {
+            Some(v) if v & !width == 0 => Guard::bits(arg, width, v),
             _ => Guard::False,
         });
     }

@@ -40,12 +40,14 @@
 //! exec stop that maps it, while the filter is installed before the exec
 //! and inherited across it: they would need one more filter injected at
 //! every exec (each counts against the kernel's 32768-instruction limit per
-//! process) and another at each area added later. So every check is done
-//! at the stop here, and the filters only make these calls stop, even when
-//! the policy puts them in the fast path. Moving the flag test and the
-//! outright refusals into the filter is an optimisation for later, to be
-//! measured first: `mmap`, `mprotect`, `munmap` and `madvise` are common,
-//! and each now costs a round trip to the tracer.
+//! process) and another at each area added later. So those checks are done
+//! at the stop here, and the filters make these calls stop, even when the
+//! policy puts them in the fast path. The one exception is the flag test:
+//! an `mmap` or `mmap2` without `MAP_FIXED*` cannot replace a mapping, so
+//! the filter lets it run where the policy would ([`harmless_when`]: a
+//! plain `permit`, or a rule on `prot`, which is a register), and stops it
+//! with either flag. `mprotect`, `munmap` and `madvise` still cost a round
+//! trip to the tracer each.
 //!
 //! Open-like calls are judged on the path the policy checked (the bytes
 //! [`Tracer::permit_checked`](systrace_core::Tracer::permit_checked) gets),
@@ -53,12 +55,12 @@
 //! a plain [`Tracer::resume`](systrace_core::Tracer::resume) of an open is
 //! the unprotected path of the `Tracer` contract.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use systrace_core::{Pid, RawCall};
+use systrace_core::{Guard, Pid, RawCall};
 use systrace_policy::Abi;
 
 use super::procfs;
@@ -176,10 +178,38 @@ pub(crate) fn never_fast() -> impl Iterator<Item = (Abi, u32)> {
         ))
 }
 
-/// Take the calls that must always stop out of a fast path's calls.
-pub(crate) fn sanitize(permit: &mut BTreeSet<(Abi, u32)>) {
-    for key in never_fast() {
+/// The register test under which guarded call `(abi, nr)` cannot touch an
+/// area, if there is one: an `mmap` without `MAP_FIXED` or
+/// `MAP_FIXED_NOREPLACE` (its flags are argument 3) never replaces a
+/// mapping, so it may run in the kernel where its policy lets it.
+pub(crate) fn harmless_when(abi: Abi, nr: u32) -> Option<Guard> {
+    match kind(abi, nr)? {
+        Kind::Mmap => Some(Guard::bits(3, MAP_FIXED | MAP_FIXED_NOREPLACE, 0)),
+        _ => None,
+    }
+}
+
+/// Take the calls that must always stop out of a fast path's calls (those
+/// it permits, and those it checks by their registers). A guarded call
+/// with a [`harmless_when`] test stays, checked by that test too.
+pub(crate) fn sanitize(
+    permit: &mut BTreeSet<(Abi, u32)>,
+    checks: &mut BTreeMap<(Abi, u32), Guard>,
+) {
+    for &(abi, nr) in table().keys() {
+        let Some(safe) = harmless_when(abi, nr) else {
+            continue;
+        };
+        let call = (abi, nr);
+        if permit.remove(&call) {
+            checks.insert(call, safe);
+        } else if let Some(guard) = checks.remove(&call) {
+            checks.insert(call, guard.and(safe));
+        }
+    }
+    for key in never_fast().filter(|&(abi, nr)| harmless_when(abi, nr).is_none()) {
         permit.remove(&key);
+        checks.remove(&key);
     }
 }
 
@@ -455,12 +485,35 @@ mod tests {
 
     #[test]
     fn the_fast_path_loses_the_guarded_calls() {
-        let mut allowed: BTreeSet<(Abi, u32)> =
-            [(Abi::X86_64, 10), (Abi::X86_64, 0), (Abi::I386, 192)]
-                .into_iter()
-                .collect();
-        sanitize(&mut allowed);
+        // mprotect, read, i386 mmap2, x86-64 mmap, i386 mmap (its arguments
+        // in memory), ptrace.
+        let mut allowed: BTreeSet<(Abi, u32)> = [
+            (Abi::X86_64, 10),
+            (Abi::X86_64, 0),
+            (Abi::I386, 192),
+            (Abi::X86_64, 9),
+            (Abi::I386, 90),
+        ]
+        .into_iter()
+        .collect();
+        let prot = Guard::bits(2, u64::MAX, 3);
+        let mut checks: BTreeMap<(Abi, u32), Guard> = [
+            ((Abi::X86_64, 9), prot.clone()),
+            ((Abi::X86_64, 101), Guard::True),
+        ]
+        .into_iter()
+        .collect();
+        allowed.remove(&(Abi::X86_64, 9));
+        sanitize(&mut allowed, &mut checks);
         assert_eq!(allowed.into_iter().collect::<Vec<_>>(), [(Abi::X86_64, 0)]);
+        let not_fixed = Guard::bits(3, MAP_FIXED | MAP_FIXED_NOREPLACE, 0);
+        assert_eq!(
+            checks.into_iter().collect::<Vec<_>>(),
+            [
+                ((Abi::X86_64, 9), prot.and(not_fixed.clone())),
+                ((Abi::I386, 192), not_fixed),
+            ]
+        );
     }
 
     #[test]

@@ -127,26 +127,19 @@ pub(crate) fn effective(fast: &FastPath, native: Abi) -> Allowed {
         .copied()
         .filter(|&(abi, _)| runs_on(abi, native))
         .collect();
-    guard::sanitize(&mut permit);
     let refuse = fast
         .refuse
         .iter()
         .copied()
         .filter(|&(abi, _, _)| runs_on(abi, native))
         .collect();
-    let mut checked: BTreeSet<(Abi, u32)> = fast
-        .checks
-        .keys()
-        .copied()
-        .filter(|&(abi, _)| runs_on(abi, native))
-        .collect();
-    guard::sanitize(&mut checked);
-    let checks = fast
+    let mut checks = fast
         .checks
         .iter()
-        .filter(|(call, _)| checked.contains(call))
+        .filter(|((abi, _), _)| runs_on(*abi, native))
         .map(|(&call, g)| (call, g.clone()))
         .collect();
+    guard::sanitize(&mut permit, &mut checks);
     FastPath {
         permit,
         refuse,

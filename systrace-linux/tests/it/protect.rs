@@ -449,6 +449,46 @@ fn a_readlink_of_what_is_not_a_link_is_answered_as_the_kernel_would() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
+/// `mmaps 50` under the test engine with `fast`: what it printed, the
+/// root's area, and how many calls stopped.
+fn mmaps(fast: &FastPath) -> (String, u64, u64) {
+    let out = scratch("protect-out");
+    let argv: Vec<OsString> = vec![
+        st().into(),
+        "--out".into(),
+        out.clone().into(),
+        "mmaps".into(),
+        "50".into(),
+    ];
+    let backend = spawn(&argv, fast).expect("spawn");
+    let area = backend.argument_areas(backend.root())[0].0;
+    let seen = drive(backend, &out);
+    (seen.output, area, seen.stats.syscall_stops)
+}
+
+#[test]
+fn an_mmap_runs_in_the_kernel_unless_it_could_replace_the_area() {
+    let mmap = (systrace_policy::Abi::native(), libc::SYS_mmap as u32);
+    let expected =
+        |area: u64| format!("plain 50 of 50\nfixed own ok\narea {area:x}\nfixed area EPERM\n");
+    // Permitted outright by the policy: the filter lets the mmaps without
+    // MAP_FIXED run, and stops the two with it; the one over the area is
+    // refused at its stop.
+    let fast = FastPath {
+        permit: [mmap].into_iter().collect(),
+        ..FastPath::default()
+    };
+    let (output, area, fast_stops) = mmaps(&fast);
+    assert_eq!(output, expected(area));
+    // The control: with every mmap stopping, the same, and 51 stops more.
+    let (output, area, slow_stops) = mmaps(&FastPath::default());
+    assert_eq!(output, expected(area));
+    assert!(
+        slow_stops >= fast_stops + 51,
+        "{slow_stops} stops against {fast_stops}"
+    );
+}
+
 #[test]
 fn more_threads_than_slots_get_another_area() {
     let file = scratch("protect-many");

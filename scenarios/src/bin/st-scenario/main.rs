@@ -9,6 +9,9 @@
 //!                                  read it again; prints each content or errno
 //! st-scenario read-wait FILE FLAG  read FILE, wait until FLAG exists, read it again
 //! st-scenario readlink PATH...     readlink each; "PATH -> TARGET" or the errno name
+//! st-scenario mmaps N              N anonymous mmaps, then MAP_FIXED over one of
+//!                                  its own and over the first read-only anonymous
+//!                                  mapping (the argument area); prints each result
 //! st-scenario fchmod PATH MODE...  open PATH, fchmod it to each octal MODE;
 //!                                  prints "fchmod MODE ok" or the errno name
 //! st-scenario threads N PATH       N threads each open PATH; "thread TID RESULT"
@@ -104,6 +107,7 @@ fn main() {
                 }
             }
         }
+        "mmaps" => mmaps(num(1)),
         "fchmod" => {
             use std::os::unix::fs::PermissionsExt;
             let file = std::fs::File::open(arg(1)).expect("open the file");
@@ -392,6 +396,44 @@ fn wait_for(pid: i32) {
 fn raise(sig: i32) {
     // SAFETY: integer argument only.
     unsafe { libc::raise(sig) };
+}
+
+/// An anonymous private read-write page at `addr` (`MAP_FIXED` when
+/// `fixed`); the errno name, or "ok".
+fn map_page(addr: u64, fixed: bool) -> (u64, String) {
+    let flags = libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | if fixed { libc::MAP_FIXED } else { 0 };
+    // SAFETY: a new anonymous mapping; with MAP_FIXED it replaces a page of
+    // this program's own mapping made for that, or the argument area, which
+    // this program does not use (the tracer refuses it).
+    let p = unsafe {
+        libc::mmap(
+            addr as *mut libc::c_void,
+            4096,
+            libc::PROT_READ | libc::PROT_WRITE,
+            flags,
+            -1,
+            0,
+        )
+    };
+    if p == libc::MAP_FAILED {
+        let e = std::io::Error::last_os_error().raw_os_error().unwrap_or(0);
+        (0, errno_name(e))
+    } else {
+        (p as u64, "ok".into())
+    }
+}
+
+fn mmaps(n: i64) {
+    let plain = (0..n).filter(|_| map_page(0, false).1 == "ok").count();
+    println!("plain {plain} of {n}");
+    let (own, _) = map_page(0, false);
+    println!("fixed own {}", map_page(own, true).1);
+    let Some(&(area, _)) = race::read_only_anonymous().first() else {
+        println!("no area");
+        return;
+    };
+    println!("area {area:x}");
+    println!("fixed area {}", map_page(area as u64, true).1);
 }
 
 fn kill(pid: i32, sig: i32) {

@@ -423,7 +423,7 @@ impl Attacks {
 
 /// Read-only anonymous mappings without a name: where a tracer's argument
 /// area would be.
-fn read_only_anonymous() -> Vec<(usize, usize)> {
+pub(crate) fn read_only_anonymous() -> Vec<(usize, usize)> {
     let maps = std::fs::read_to_string("/proc/self/maps").unwrap_or_default();
     maps.lines()
         .filter_map(|line| {

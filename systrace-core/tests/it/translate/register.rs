@@ -36,7 +36,7 @@ fn printed(spec: &ArgSpec, abi: Abi, raw: u64) -> String {
 }
 
 /// The translators with an inverse, and how they are reached.
-const INVERTED: [(Translator, Via); 10] = [
+const INVERTED: [(Translator, Via); 11] = [
     (Translator::Fd, Via::Direct),
     (Translator::Uid, Via::Direct),
     (Translator::Gid, Via::Direct),
@@ -47,6 +47,7 @@ const INVERTED: [(Translator, Via); 10] = [
     (Translator::Sockdom, Via::Direct),
     (Translator::Socktype, Via::Direct),
     (Translator::Resource, Via::Direct),
+    (Translator::Prot, Via::Direct),
 ];
 
 /// Register values near the ones the tables name, with and without high
@@ -127,13 +128,36 @@ fn exact_sets_for_some_texts() {
         Some(Guard::bits(1, 0o3103, 0o102))
     );
     // A translator without an inverse here, and one that is not pure.
+    // `prot`: the one value, in the whole register (32 bits for i386).
+    let prot = spec(Translator::Prot, Via::Direct);
     assert_eq!(
-        register::equal(
-            &spec(Translator::Prot, Via::Direct),
-            Abi::X86_64,
-            "PROT_READ"
-        ),
-        None
+        register::equal(&prot, Abi::X86_64, "PROT_READ|PROT_WRITE"),
+        Some(Guard::bits(1, u64::MAX, 3))
+    );
+    assert_eq!(
+        register::equal(&prot, Abi::I386, "PROT_READ"),
+        Some(Guard::bits(1, 0xffff_ffff, 1))
+    );
+    assert_eq!(
+        register::equal(&prot, Abi::X86_64, "PROT_NONE"),
+        Some(Guard::bits(1, u64::MAX, 0))
+    );
+    assert_eq!(
+        register::equal(&prot, Abi::X86_64, "PROT_READ|<unknown:0x100000000>"),
+        Some(Guard::bits(1, u64::MAX, 0x1_0000_0001))
+    );
+    // Not in the order printed, or a name printed as unknown: never.
+    assert_eq!(
+        register::equal(&prot, Abi::X86_64, "PROT_WRITE|PROT_READ"),
+        Some(Guard::False)
+    );
+    assert_eq!(
+        register::equal(&prot, Abi::X86_64, "<unknown:0x1>"),
+        Some(Guard::False)
+    );
+    assert_eq!(
+        register::equal(&prot, Abi::I386, "PROT_READ|<unknown:0x100000000>"),
+        Some(Guard::False)
     );
     assert_eq!(
         register::equal(&spec(Translator::FdName, Via::Direct), Abi::X86_64, "/x"),
