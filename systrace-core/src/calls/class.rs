@@ -318,6 +318,13 @@ const fn check(class: Class, check: Check) -> CallClass {
     c(class.union(Class::STOPS), Refusal::Check(check))
 }
 
+/// Refused for some values of its registers, which the filter tells: the
+/// others run in the kernel where the policy permits them (the engine's
+/// `refusal_in_registers` says which values must stop).
+const fn by_registers(class: Class, check: Check) -> CallClass {
+    c(class, Refusal::Check(check))
+}
+
 /// A call naming a process.
 const fn process(target: Target, reach: Reach) -> CallClass {
     check(PR, Check::Process(target, reach))
@@ -360,7 +367,7 @@ classes! {
         afs_syscall idle r#break
     ];
     check(S, Check::Seccomp) => [seccomp];
-    check(S, Check::Prctl) => [prctl];
+    by_registers(S, Check::Prctl) => [prctl];
     check(S, Check::Rlimit { pid: None, resource: 0, new: 1 }) => [setrlimit];
 
     // Memory. The ones that could change the argument area are guarded.
@@ -392,8 +399,8 @@ classes! {
         io_pgetevents_time64 io_destroy io_cancel syncfs cachestat mq_timedsend
         mq_timedsend_time64 mq_timedreceive mq_timedreceive_time64 mq_notify mq_getsetattr
     ];
-    check(D.union(Class::TERMINAL), Check::Ioctl) => [ioctl];
-    check(D, Check::Fcntl) => [fcntl fcntl64];
+    by_registers(D.union(Class::TERMINAL), Check::Ioctl) => [ioctl];
+    by_registers(D, Check::Fcntl) => [fcntl fcntl64];
 
     // The network.
     c(Class::NETWORK.union(D), NO) => [

@@ -46,10 +46,12 @@ use systrace_policy::ast::{Action, PermitFlag};
 use systrace_policy::{Abi, CallId, CondForm, Policy, Static};
 
 use crate::calls::{
-    self, AliasRule, ArgSpec, Class, FSREAD, FSWRITE, SyscallDesc, Translator, Unsafe,
+    self, AliasRule, ArgSpec, Class, FSREAD, FSWRITE, Refusal, SyscallDesc, Translator, Unsafe,
 };
 use crate::tracer::{FastPath, Guard};
 use crate::translate::register;
+
+use super::Engine;
 
 /// The aliases a call may fold into.
 fn aliases(rule: AliasRule) -> &'static [CallId] {
@@ -93,20 +95,43 @@ pub fn fast_path(sections: &[Policy], use_aliases: bool, allow: &BTreeSet<Unsafe
     for policy in sections {
         let abi = policy.abi();
         for nr in 0..=calls::max_number(abi) {
-            if calls::class(abi, nr).class.contains(Class::STOPS) {
+            let class = calls::class(abi, nr);
+            if class.class.contains(Class::STOPS) {
                 continue;
             }
+            // Where a refusal check of the call never refuses: a call with
+            // one that is not a test of its registers always stops.
+            let unrefused = match class.refusal {
+                Refusal::None => Guard::True,
+                Refusal::Check(check) => match Engine::refusal_in_registers(check, allow) {
+                    Some(guard) => guard,
+                    None => continue,
+                },
+                Refusal::Unless(_) => continue,
+            };
             let rule = calls::desc(abi, nr).map_or(AliasRule::None, |d| d.alias);
             let folds = if use_aliases { aliases(rule) } else { &[] };
-            if let Static::Decided {
+            let guard = if let Static::Decided {
                 action: Action::Permit(PermitFlag::None),
                 log: false,
                 ..
             } = policy.static_outcome(CallId::Syscall(nr), folds)
             {
-                fast.permit.insert((abi, nr));
+                Guard::True
             } else if let Some(guard) = register_check(policy, abi, nr) {
-                fast.checks.insert((abi, nr), guard);
+                guard
+            } else {
+                continue;
+            };
+            match guard.and(unrefused) {
+                Guard::True => {
+                    fast.permit.insert((abi, nr));
+                }
+                Guard::False => {}
+                guard if guard.size() <= MOST_TESTS => {
+                    fast.checks.insert((abi, nr), guard);
+                }
+                _ => {}
             }
         }
     }

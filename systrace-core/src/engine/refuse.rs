@@ -18,9 +18,11 @@
 //! program is expected to fall back (io_uring, unknown calls), as on a
 //! kernel without them.
 
+use std::collections::BTreeSet;
+
 use crate::calls::{CallClass, Check, Class, Reach, Refusal, Target, Unsafe};
 use crate::consts;
-use crate::tracer::{Pid, Stop, Tracer};
+use crate::tracer::{Guard, Pid, Stop, Tracer};
 use crate::translate::{NON_EXISTENT, Translation};
 
 use super::Engine;
@@ -103,6 +105,35 @@ impl Engine {
                 .contains(Class::PATH)
                 .then(|| self.proc_path(tracer, stop, tr))
                 .flatten()
+        })
+    }
+
+    /// Where the argument check `check` never refuses, as a test of the
+    /// registers, for the checks that look at registers only ([`Check`]'s
+    /// `ioctl`, `fcntl` and `prctl`); `None` for the others. The filter
+    /// runs a call in the kernel only where this holds: elsewhere it stops,
+    /// and the check judges it at the stop as always.
+    pub(super) fn refusal_in_registers(check: Check, allow: &BTreeSet<Unsafe>) -> Option<Guard> {
+        let none_of = |arg: u8, refused: &[u32]| {
+            refused
+                .iter()
+                .map(|&v| Guard::bits(arg, 0xffff_ffff, u64::from(v)).negate())
+                .fold(Guard::True, Guard::and)
+        };
+        let unless = |u: Unsafe, refused: &'static [u32]| -> &'static [u32] {
+            if allow.contains(&u) { &[] } else { refused }
+        };
+        Some(match check {
+            Check::Ioctl => none_of(1, unless(Unsafe::Terminal, &consts::TERMINAL_INJECTION)).and(
+                none_of(1, unless(Unsafe::Processes, &consts::SET_OWNER_IN_MEMORY)),
+            ),
+            // `F_SETOWN` is judged by the process it names: it always stops.
+            Check::Fcntl => none_of(1, &[consts::F_SETOWN]).and(none_of(
+                1,
+                unless(Unsafe::Processes, &[consts::F_SETOWN_EX]),
+            )),
+            Check::Prctl => none_of(0, unless(Unsafe::Kernel, &[consts::PR_SET_MM])),
+            _ => return None,
         })
     }
 

@@ -41,8 +41,8 @@ pub use flags::{
 };
 pub use ids::{PidTarget, fd, gid, gid16, pid_target, uid, uid16, widen_id16};
 pub use ops::{
-    clone_flags, ioctl_request, limits, namespace_flags, prctl_option, rlimit_resource,
-    seccomp_flags, seccomp_op,
+    clone_flags, ioctl_request, ioctl_request_value, limits, namespace_flags, prctl_option,
+    prctl_option_value, rlimit_resource, seccomp_flags, seccomp_op,
 };
 pub use passwd::{
     GROUP_PATH, PASSWD_PATH, group_id, group_id_in, group_name, group_name_in, uname, user_id,

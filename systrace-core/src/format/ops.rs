@@ -69,6 +69,17 @@ pub fn ioctl_request(raw: u64) -> String {
         .map_or_else(|| format!("{request:#x}"), |(_, name)| (*name).to_string())
 }
 
+/// The request [`ioctl_request`] prints as `text` (a name of its table, or
+/// the `0x...` of one without a name), if any.
+pub fn ioctl_request_value(text: &str) -> Option<u64> {
+    let value = REQUESTS
+        .iter()
+        .find(|(_, name)| *name == text)
+        .map(|&(n, _)| n)
+        .or_else(|| u64::from_str_radix(text.strip_prefix("0x")?, 16).ok())?;
+    (ioctl_request(value) == text).then_some(value)
+}
+
 /// Prints a `seccomp(2)` operation.
 pub fn seccomp_op(raw: u64) -> String {
     match raw & 0xffff_ffff {
@@ -224,6 +235,16 @@ pub fn prctl_option(raw: u64) -> String {
         .iter()
         .find(|(n, _)| *n == option)
         .map_or_else(|| format!("{option:#x}"), |(_, name)| (*name).to_string())
+}
+
+/// The option [`prctl_option`] prints as `text`, if any.
+pub fn prctl_option_value(text: &str) -> Option<u64> {
+    let value = PRCTL_OPTIONS
+        .iter()
+        .find(|(_, name)| *name == text)
+        .map(|&(n, _)| u64::from(n))
+        .or_else(|| u64::from_str_radix(text.strip_prefix("0x")?, 16).ok())?;
+    (prctl_option(value) == text).then_some(value)
 }
 
 /// The resource limits.

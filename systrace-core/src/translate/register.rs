@@ -19,10 +19,11 @@
 //!   is judged the same way in the filter);
 //! * the values under the mask that print the text are found by trying
 //!   them all when the mask is small (`mode`: 12 bits, `oflags`: 5), or,
-//!   for 32-bit values, every value below [`TRIED`] (where all the names
-//!   of the translators' tables lie) plus the one value the text names
-//!   in decimal or in its "unknown" form (`AF_UNKNOWN(77)`), each checked
-//!   by printing it.
+//!   for 32-bit values, every value below [`TRIED`] plus the one value
+//!   the text names: in decimal, in its "unknown" form (`AF_UNKNOWN(77)`,
+//!   `<unknown>: 77`), in hex, or by a name of a table whose values lie
+//!   higher (`ioctl` requests, `prctl` options), each checked by printing
+//!   it.
 //!
 //! Any other translator, or a text printed by too many values, has no
 //! exact inverse here: [`equal`] says `None`, and the rule stays with the
@@ -123,6 +124,14 @@ pub fn equal(spec: &ArgSpec, abi: Abi, text: &str) -> Option<Guard> {
         Translator::Socktype => (
             LOW & !u64::from((libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC) as u32),
             unknown_form(text, "SOCK_UNKNOWN("),
+        ),
+        Translator::Request => (LOW, format::ioctl_request_value(text)),
+        Translator::Option => (LOW, format::prctl_option_value(text)),
+        Translator::Cmd => (
+            LOW,
+            text.strip_prefix("<unknown>: ")
+                .and_then(decimal::<u32>)
+                .map(u64::from),
         ),
         Translator::Resource => (
             LOW,

@@ -57,6 +57,59 @@ fn register_rules_become_checks() {
 }
 
 #[test]
+#[allow(clippy::unnecessary_cast)] // `libc` types them differently per target.
+fn calls_refused_for_some_registers_run_where_they_are_not() {
+    let ioctl = native(libc::SYS_ioctl as u32);
+    let fcntl = native(libc::SYS_fcntl as u32);
+    let prctl = native(libc::SYS_prctl as u32);
+    let mmap = native(libc::SYS_mmap as u32);
+    let mut s = Setup::new("register-refusals");
+    s.policy(
+        super::IMAGE,
+        &header(
+            "\tlinux64-ioctl: permit\n\
+             \tlinux64-fcntl: cmd eq \"F_GETFD\" or cmd eq \"F_SETOWN\" then permit\n\
+             \tlinux64-prctl: permit\n\
+             \tlinux64-mmap: prot eq \"PROT_READ|PROT_WRITE\" then permit\n",
+        ),
+    );
+    let _engine = s.engine(Mode::Enforce);
+    let fast = s.first_fast_path().clone();
+    let at = |arg: usize, v: u64| {
+        let mut a = [0u64; 6];
+        a[arg] = v;
+        a
+    };
+    // Permitted outright, but refused for some requests: those stop.
+    let g = &fast.checks[&ioctl];
+    assert!(g.holds(&at(1, libc::TCGETS as u64)));
+    assert!(g.holds(&at(1, 0x1_0000_5401)), "the kernel's int");
+    for refused in [
+        libc::TIOCSTI as u64,
+        libc::TIOCLINUX as u64,
+        0x541d,
+        0x8901,
+        0x8902,
+    ] {
+        assert!(!g.holds(&at(1, refused)), "{refused:#x}");
+    }
+    // `F_SETOWN` is judged by the process it names: it always stops.
+    let g = &fast.checks[&fcntl];
+    assert!(g.holds(&at(1, libc::F_GETFD as u64)));
+    assert!(!g.holds(&at(1, libc::F_SETOWN as u64)));
+    assert!(!g.holds(&at(1, libc::F_SETFD as u64)));
+    let g = &fast.checks[&prctl];
+    assert!(g.holds(&at(0, libc::PR_GET_DUMPABLE as u64)));
+    assert!(!g.holds(&at(0, libc::PR_SET_MM as u64)));
+    // `prot` is the whole register.
+    let g = &fast.checks[&mmap];
+    assert!(g.holds(&at(2, 3)));
+    assert!(!g.holds(&at(2, 0x1_0000_0003)));
+    assert!(!g.holds(&at(2, 1)));
+    assert!(!fast.permit.contains(&ioctl));
+}
+
+#[test]
 fn a_deny_before_a_permit_stops_what_it_may_match() {
     let mut s = Setup::new("register-order");
     s.policy(
@@ -148,7 +201,7 @@ mod random {
         &'static [(&'static str, &'static [&'static str])],
     );
 
-    const CALLS: [Call; 3] = [
+    const CALLS: [Call; 7] = [
         (
             "fchmod",
             &[
@@ -172,19 +225,50 @@ mod random {
                 ("socktype", &["SOCK_STREAM", "SOCK_DGRAM"]),
             ],
         ),
+        // The calls refused for some register values whatever the policy
+        // says (`TIOCSTI`, `F_SETOWN`, `PR_SET_MM`, ...), and `mmap`.
+        (
+            "ioctl",
+            &[("request", &["TCGETS", "TIOCSTI", "FIOSETOWN", "0x1234"])],
+        ),
+        (
+            "fcntl",
+            &[(
+                "cmd",
+                &["F_GETFD", "F_SETOWN", "F_SETOWN_EX", "<unknown>: 77"],
+            )],
+        ),
+        (
+            "prctl",
+            &[("option", &["PR_SET_MM", "PR_GET_DUMPABLE", "0x1234"])],
+        ),
+        (
+            "mmap",
+            &[("prot", &["PROT_READ", "PROT_READ|PROT_WRITE", "PROT_NONE"])],
+        ),
     ];
-    const VALUES: [u64; 12] = [
+    #[allow(clippy::unnecessary_cast)] // `libc` types them differently per target.
+    const VALUES: [u64; 21] = [
         0,
         1,
         2,
         3,
         4,
         5,
+        8,
+        15,
+        35,
         77,
         1000,
         0o600,
         0o644,
         0o104755,
+        0x1234,
+        libc::TCGETS as u64,
+        libc::TIOCSTI as u64,
+        0x8901,
+        libc::TIOCLINUX as u64,
+        0x1_0000_0003,
         0xffff_ffff,
     ];
     const ACTIONS: [&str; 4] = ["permit", "permit", "deny", "permit log"];
@@ -217,10 +301,10 @@ mod random {
         #[test]
         fn the_engine_permits_what_a_check_lets_run(
             rules in proptest::collection::vec(
-                (0usize..3, proptest::collection::vec((0usize..3, any::<bool>(), 0usize..3), 0..3), any::<bool>(), 0usize..4),
+                (0usize..CALLS.len(), proptest::collection::vec((0usize..3, any::<bool>(), 0usize..4), 0..3), any::<bool>(), 0usize..4),
                 1..6,
             ),
-            calls in proptest::collection::vec((0usize..3, [0usize..12, 0usize..12, 0usize..12], any::<u32>()), 20),
+            calls in proptest::collection::vec((0usize..CALLS.len(), [0usize..VALUES.len(), 0usize..VALUES.len(), 0usize..VALUES.len()], any::<u32>()), 20),
         ) {
             let text: String = rules.iter().map(rule_text).collect();
             let mut s = Setup::new("register-random");
@@ -239,7 +323,8 @@ mod random {
                 s.call(nr, args);
                 let decisions = s.run(&mut engine);
                 if fast.runs(Abi::native(), nr, &args) {
-                    let bad_fd = call != 2 && !(0..=4).contains(&(args[0] as u32 as i32));
+                    // fchmod and fchown name a descriptor's file.
+                    let bad_fd = call < 2 && !(0..=4).contains(&(args[0] as u32 as i32));
                     let ok = decisions == [Decision::Permit]
                         || (bad_fd && decisions == [Decision::Deny(libc::EBADF)]);
                     prop_assert!(ok, "{} {:x?}: {:?}\n{}", CALLS[call].0, args, decisions, text);
