@@ -680,7 +680,6 @@ fn interpreter_of(file: &std::fs::File) -> Option<Vec<u8>> {
     systrace_core::translate::script::interpreter(&head[..n])
 }
 
-/// `execve` and `execveat`.
 /// Whether `call` is a `readlink` (or `readlinkat`).
 fn reads_link(call: &RawCall) -> bool {
     matches!(
@@ -689,6 +688,7 @@ fn reads_link(call: &RawCall) -> bool {
     )
 }
 
+/// `execve` and `execveat`.
 fn is_exec(call: &RawCall) -> bool {
     matches!(
         systrace_core::calls::name(call.abi, call.nr),
