@@ -36,7 +36,7 @@ fn printed(spec: &ArgSpec, abi: Abi, raw: u64) -> String {
 }
 
 /// The translators with an inverse, and how they are reached.
-const INVERTED: [(Translator, Via); 11] = [
+const INVERTED: [(Translator, Via); 14] = [
     (Translator::Fd, Via::Direct),
     (Translator::Uid, Via::Direct),
     (Translator::Gid, Via::Direct),
@@ -48,6 +48,9 @@ const INVERTED: [(Translator, Via); 11] = [
     (Translator::Socktype, Via::Direct),
     (Translator::Resource, Via::Direct),
     (Translator::Prot, Via::Direct),
+    (Translator::Request, Via::Direct),
+    (Translator::Option, Via::Direct),
+    (Translator::Cmd, Via::Direct),
 ];
 
 /// Register values near the ones the tables name, with and without high
@@ -60,6 +63,12 @@ fn raw() -> impl Strategy<Value = u64> {
         Just(0x1_0000),
         Just((-100i64) as u64),
         Just(u64::MAX),
+        // Names above the values tried: ioctl requests, prctl options.
+        Just(0x5401),
+        Just(0x5412),
+        Just(0x8901),
+        Just(0x5961_6d61),
+        Just(0x5356_4d41),
         any::<u32>().prop_map(u64::from),
         any::<u64>(),
     ];
