@@ -11,7 +11,7 @@ use systrace_policy::{CallId, Credentials};
 use crate::tracer::{Decision, KernelRefusal, Pid, RawCall, Stop, Tracer};
 use crate::translate::{Translated, Translation};
 
-use super::{EPERM, Engine, Mode};
+use super::{EPERM, Engine, Mode, Proc};
 
 /// A translator's name and printed value (`None` when it failed).
 pub(super) type NamedValue<'a> = (&'a str, Option<&'a str>);
@@ -125,34 +125,30 @@ impl Engine {
         self.log.record(&record);
     }
 
-    /// Log a call the kernel refused without a stop (a Landlock domain
-    /// of the backend's), with the rule that would have the policy permit
-    /// it. Where the domain refused what the policy permits (a directory
-    /// made after the domain, under a tree), the rule is already there:
-    /// the line says what the kernel did, which no policy changes.
-    pub(super) fn kernel_refused(&mut self, refusal: &KernelRefusal) {
-        let pid = refusal.pid;
-        // A process that ended since: reported as it was.
-        let revived = !self.procs.contains_key(&pid)
-            && match self.ended.iter().rposition(|(p, _)| *p == pid) {
-                Some(at) => {
-                    let proc = self.ended[at].1.clone();
-                    self.procs.insert(pid, proc);
-                    true
-                }
-                None => false,
-            };
-        self.log_kernel_refusal(refusal);
-        if revived {
-            self.procs.remove(&pid);
-        }
+    /// A process the engine follows, or one that ended lately (see
+    /// `Engine::ended`): what is reported late of it is reported as it
+    /// was.
+    fn known(&self, pid: Pid) -> Option<&Proc> {
+        self.procs.get(&pid).or_else(|| {
+            self.ended
+                .iter()
+                .rev()
+                .find(|(p, _)| *p == pid)
+                .map(|(_, proc)| proc)
+        })
     }
 
-    fn log_kernel_refusal(&mut self, refusal: &KernelRefusal) {
+    /// Log a call the kernel refused without a stop (a Landlock domain
+    /// of the backend's), with the rule that would have the policy permit
+    /// it, of a process followed or ended lately. Where the domain refused
+    /// what the policy permits (a directory made after the domain, under a
+    /// tree), the rule is already there: the line says what the kernel
+    /// did, which no policy changes.
+    pub(super) fn kernel_refused(&mut self, refusal: &KernelRefusal) {
         let pid = refusal.pid;
         // Printed as any name is: a newline in it cannot start a line.
         let path = refusal.path.as_deref().map(crate::format::bytes);
-        let Some(binary) = self.procs.get(&pid).map(|p| p.binary) else {
+        let Some(binary) = self.known(pid).map(|p| p.binary) else {
             self.log.write(&format!(
                 "the kernel refused a call of process {pid} ({}, {}), which systrace does not follow",
                 calls::display_name(refusal.call.abi, refusal.call.nr),
@@ -319,8 +315,7 @@ impl Engine {
         errno: Option<i32>,
     ) -> Record {
         let (program, ppid) = self
-            .procs
-            .get(&pid)
+            .known(pid)
             .map_or(("", 0), |p| (p.image.as_str(), p.ppid));
         let b = &self.binaries.list[seen.binary];
         let policy = b.sections.iter().find(|p| p.abi() == tr.call.abi);
@@ -413,8 +408,7 @@ impl Engine {
     /// translators ends after `syscall: ...` instead of `, args: N`.
     fn event(&self, pid: Pid, binary: usize, tr: &Translation, protocol: bool) -> String {
         let (image, ppid) = self
-            .procs
-            .get(&pid)
+            .known(pid)
             .map_or(("", 0), |p| (p.image.as_str(), p.ppid));
         let b = &self.binaries.list[binary];
         let abi = tr.call.abi;
