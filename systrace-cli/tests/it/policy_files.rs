@@ -177,7 +177,12 @@ fn systrace_says_what_it_did() {
 
 /// Start systrace learning `argv`, in a process group of its own.
 fn learning(dir: &Path, data: &Path, argv: &[&str]) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_systrace"))
+    // The stop signals as a shell leaves them: systrace keeps a signal
+    // ignored when it starts ignored (under `nohup`, say), and these tests
+    // send them.
+    Command::new("env")
+        .arg("--default-signal=HUP,INT,TERM")
+        .arg(env!("CARGO_BIN_EXE_systrace"))
         .arg("-d")
         .arg(dir.join("policies"))
         .arg("-A")
