@@ -46,11 +46,14 @@ pub(crate) const TTL: Duration = Duration::from_secs(1);
 /// How many names are remembered at most; past that, all are forgotten.
 pub(crate) const MAX_NAMES: usize = 4096;
 
-/// Remembered answers of lookups without links, by name and by whether
-/// the last component was followed.
+/// An answer, and when its lookup was made.
+type Answer = Option<(Reach, Instant)>;
+
+/// Remembered answers of lookups without links, by name, and by whether
+/// the last component was followed (index 1) or not (0).
 #[derive(Debug, Default)]
 pub(crate) struct Lookups {
-    answers: HashMap<(Vec<u8>, bool), (Reach, Instant)>,
+    answers: HashMap<Vec<u8>, [Answer; 2]>,
     /// Answers given from here.
     pub(crate) hits: u64,
 }
@@ -73,10 +76,10 @@ impl Lookups {
     /// The answer for `path` looked up at `now`, if one is remembered and
     /// not too old.
     pub(crate) fn get(&mut self, path: &[u8], follow_last: bool, now: Instant) -> Option<Reach> {
-        let key = (path.to_vec(), follow_last);
-        let &(reach, at) = self.answers.get(&key)?;
+        let slot = &mut self.answers.get_mut(path)?[usize::from(follow_last)];
+        let (reach, at) = (*slot)?;
         if now.saturating_duration_since(at) >= TTL {
-            self.answers.remove(&key);
+            *slot = None;
             return None;
         }
         self.hits += 1;
@@ -89,11 +92,11 @@ impl Lookups {
         if !matches!(reach, Reach::Plain | Reach::MissingLast) || !rememberable(path) {
             return;
         }
-        if self.answers.len() >= MAX_NAMES {
+        if self.answers.len() >= MAX_NAMES && !self.answers.contains_key(path) {
             self.answers.clear();
         }
-        self.answers
-            .insert((path.to_vec(), follow_last), (reach, at));
+        let answers = self.answers.entry(path.to_vec()).or_default();
+        answers[usize::from(follow_last)] = Some((reach, at));
     }
 
     /// Forget every answer.

@@ -680,12 +680,22 @@ fn interpreter_of(file: &std::fs::File) -> Option<Vec<u8>> {
     systrace_core::translate::script::interpreter(&head[..n])
 }
 
-/// Whether `call` is a `readlink` (or `readlinkat`).
+/// Whether `call` is a `readlink` (or `readlinkat`), of any ABI.
 fn reads_link(call: &RawCall) -> bool {
-    matches!(
-        systrace_core::calls::name(call.abi, call.nr),
-        Some("readlink" | "readlinkat")
-    )
+    static TABLE: OnceLock<HashSet<(Abi, u32)>> = OnceLock::new();
+    TABLE
+        .get_or_init(|| {
+            Abi::ALL
+                .into_iter()
+                .flat_map(|abi| {
+                    ["readlink", "readlinkat"]
+                        .into_iter()
+                        .filter_map(move |name| systrace_core::calls::number(abi, name))
+                        .map(move |nr| (abi, nr))
+                })
+                .collect()
+        })
+        .contains(&(call.abi, call.nr))
 }
 
 /// `execve` and `execveat`.

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use systrace_core::calls;
 use systrace_core::translate::translate;
@@ -95,13 +95,19 @@ fn run(args: &[&str]) -> Protected {
     run_with(args, true)
 }
 
+/// `st-scenario ARGS...` spawned with `fast`, writing to the returned
+/// file (for [`drive`]).
+fn spawn_st<S: AsRef<std::ffi::OsStr>>(args: &[S], fast: &FastPath) -> (Backend, PathBuf) {
+    let out = scratch("protect-out");
+    let mut argv: Vec<OsString> = vec![st().into(), "--out".into(), out.clone().into()];
+    argv.extend(args.iter().map(|a| a.as_ref().to_owned()));
+    (spawn(&argv, fast).expect("spawn"), out)
+}
+
 /// [`run`], the protected calls set up in one request where the kernel
 /// has it (`one_request`) or through the registers.
 fn run_with(args: &[&str], one_request: bool) -> Protected {
-    let out = scratch("protect-out");
-    let mut argv: Vec<OsString> = vec![st().into(), "--out".into(), out.clone().into()];
-    argv.extend(args.iter().map(OsString::from));
-    let mut backend = spawn(&argv, &FastPath::default()).expect("spawn");
+    let (mut backend, out) = spawn_st(args, &FastPath::default());
     backend.set_one_request_rewrites(one_request);
     drive(backend, &out)
 }
@@ -327,16 +333,7 @@ fn a_name_opened_again_is_answered_from_memory_until_a_link_is_made() {
     // The control: had the name's lookup been kept, the read would run by
     // the name without links and fail.
     fresh();
-    let out = scratch("protect-out");
-    let argv: Vec<OsString> = vec![
-        st().into(),
-        "--out".into(),
-        out.clone().into(),
-        "relink".into(),
-        f.into(),
-        t.into(),
-    ];
-    let mut backend = spawn(&argv, &FastPath::default()).expect("spawn");
+    let (mut backend, out) = spawn_st(&["relink", f, t], &FastPath::default());
     backend.set_forget_lookups_on_links(false);
     let seen = drive(backend, &out);
     assert_eq!(seen.output, "before\nELOOP\n");
@@ -353,16 +350,12 @@ fn read_across_a_swap(file: &Path, target: &Path, protected: bool) -> Protected 
     std::fs::write(file, "before\n").unwrap();
     let flag = scratch("protect-swap-flag");
     let _ = std::fs::remove_file(&flag);
-    let out = scratch("protect-out");
-    let argv: Vec<OsString> = vec![
-        st().into(),
-        "--out".into(),
-        out.clone().into(),
-        "read-wait".into(),
+    let args = [
+        OsString::from("read-wait"),
         file.into(),
         flag.clone().into(),
     ];
-    let mut backend = spawn(&argv, &FastPath::default()).expect("spawn");
+    let (mut backend, out) = spawn_st(&args, &FastPath::default());
     backend.set_argument_protection(protected);
     let swapper = {
         let (file, target, out, flag) = (
@@ -437,10 +430,7 @@ fn a_readlink_of_what_is_not_a_link_is_answered_as_the_kernel_would() {
     assert_eq!(seen.stats.answered_calls, 2, "{:?}", seen.stats);
 
     // The control: made by the kernel, the calls say the same.
-    let out = scratch("protect-out");
-    let mut argv: Vec<OsString> = vec![st().into(), "--out".into(), out.clone().into()];
-    argv.extend(args.iter().map(OsString::from));
-    let mut backend = spawn(&argv, &FastPath::default()).expect("spawn");
+    let (mut backend, out) = spawn_st(&args, &FastPath::default());
     backend.set_argument_protection(false);
     let seen = drive(backend, &out);
     assert_eq!(seen.output, expected);
@@ -452,15 +442,7 @@ fn a_readlink_of_what_is_not_a_link_is_answered_as_the_kernel_would() {
 /// `mmaps 50` under the test engine with `fast`: what it printed, the
 /// root's area, and how many calls stopped.
 fn mmaps(fast: &FastPath) -> (String, u64, u64) {
-    let out = scratch("protect-out");
-    let argv: Vec<OsString> = vec![
-        st().into(),
-        "--out".into(),
-        out.clone().into(),
-        "mmaps".into(),
-        "50".into(),
-    ];
-    let backend = spawn(&argv, fast).expect("spawn");
+    let (backend, out) = spawn_st(&["mmaps", "50"], fast);
     let area = backend.argument_areas(backend.root())[0].0;
     let seen = drive(backend, &out);
     (seen.output, area, seen.stats.syscall_stops)
