@@ -388,10 +388,20 @@ fn a_remembered_name_swapped_for_a_link_outside_is_not_followed() {
     std::fs::write(&target, "secret\n").unwrap();
 
     // The second read is judged by the remembered lookup of the name, and
-    // runs by that name without links: the link is not followed.
-    let seen = read_across_a_swap(&file, &target, true);
+    // runs by that name without links: the link is not followed. (On a
+    // machine so loaded that the second read comes more than a second
+    // later, the name is looked up afresh and its link resolved: tried
+    // again.)
+    let remembered = (0..5).find_map(|_| {
+        let seen = read_across_a_swap(&file, &target, true);
+        if seen.stats.remembered_lookups == 0 {
+            assert_eq!(seen.output, "before\nsecret\n", "looked up afresh");
+            return None;
+        }
+        Some(seen)
+    });
+    let seen = remembered.expect("a second read within the second");
     assert_eq!(seen.output, "before\nELOOP\n");
-    assert!(seen.stats.remembered_lookups >= 1, "{:?}", seen.stats);
 
     // The control: unprotected, the call runs on its own path and follows
     // the link that was swapped in.
