@@ -71,8 +71,9 @@ bitflags::bitflags! {
         /// `restart_syscall`: continues an interrupted call.
         const RESTART = 1 << 22;
         /// Could change or write the protected argument area: the backend's
-        /// guard sees every one that could (an `mmap` only with
-        /// `MAP_FIXED*`, which its filter tells by the flags).
+        /// guard sees every one that could (its filter lets run, by their
+        /// registers, those that cannot: an `mmap` without `MAP_FIXED*`, a
+        /// range above every area).
         const GUARDED = 1 << 23;
         /// Always stops, whatever the policy says: its arguments or its
         /// effects must be seen by the engine or the backend.
@@ -375,12 +376,12 @@ classes! {
         brk mlock mlock2 mlockall munlock munlockall mincore msync mbind set_mempolicy
         get_mempolicy set_mempolicy_home_node pkey_alloc pkey_free mseal
     ];
-    c(M.union(Class::GUARDED).union(Class::STOPS), NO) => [
-        munmap mprotect pkey_mprotect mremap madvise remap_file_pages shmat
+    // The backend lets them run in the kernel where their registers show
+    // they cannot touch the area (an address above every area, an `mmap`
+    // without `MAP_FIXED*`), and stops the others for its guard.
+    c(M.union(Class::GUARDED), NO) => [
+        mmap mmap2 munmap mprotect pkey_mprotect mremap madvise remap_file_pages shmat
     ];
-    // Only with `MAP_FIXED*` can a new mapping replace the area: the backend
-    // lets the others run in the kernel, by their flags.
-    c(M.union(Class::GUARDED), NO) => [mmap mmap2];
     c(M.union(D), NO) => [memfd_secret];
     check(M.union(Class::GUARDED), Check::Never) => [userfaultfd];
 

@@ -21,15 +21,26 @@ pub const AREA_SIZE: u64 = SLOT_SIZE * SLOTS as u64;
 /// The most areas one address space gets.
 pub const MAX_AREAS: usize = 16;
 
+/// Every area lies below this address (2 GiB), in every process of every
+/// ABI: a range that starts at or above it cannot touch one, so the filter
+/// lets `mprotect`, `munmap`, fixed `mmap`s and the like at such addresses
+/// run in the kernel (see `guard.rs`). An area found elsewhere is not
+/// used; a process that cannot get one below it is killed.
+pub const LOW_END: u64 = 1 << 31;
+/// The lowest address a search for room places an area at.
+const LOW_FLOOR: u64 = 1 << 20;
+
 /// `PROT_READ`.
 const PROT_READ: u64 = libc::PROT_READ as u64;
 /// `MAP_PRIVATE | MAP_ANONYMOUS`.
 const MAP_PRIVATE_ANON: u64 = (libc::MAP_PRIVATE | libc::MAP_ANONYMOUS) as u64;
-/// `MAP_32BIT` (x86-64): below 2 GiB.
+/// `MAP_FIXED_NOREPLACE`: there or nowhere, never over a mapping.
+const MAP_FIXED_NOREPLACE: u64 = libc::MAP_FIXED_NOREPLACE as u64;
+/// `MAP_32BIT` (x86-64): below 2 GiB, where the kernel likes.
 #[cfg(target_arch = "x86_64")]
-const MAP_32BIT: u64 = libc::MAP_32BIT as u64;
+const MAP_32BIT: Option<u64> = Some(libc::MAP_32BIT as u64);
 #[cfg(not(target_arch = "x86_64"))]
-const MAP_32BIT: u64 = 0;
+const MAP_32BIT: Option<u64> = None;
 /// `mmap` of the machine's 64-bit table.
 const NR_MMAP: u64 = libc::SYS_mmap as u64;
 
@@ -38,25 +49,83 @@ fn nr_mmap2() -> u64 {
     systrace_core::calls::number(systrace_policy::Abi::I386, "mmap2").map_or(u64::MAX, u64::from)
 }
 
-/// The `mmap` of an area, for a call made the `mode` way; `low` asks for
-/// it below 2 GiB (64-bit only).
-pub(super) fn mmap_call(mode: Mode, low: bool) -> (u64, [u64; 6]) {
-    match mode {
-        Mode::Bits64 => {
-            let low = low && cfg!(target_arch = "x86_64");
-            let flags = MAP_PRIVATE_ANON | if low { MAP_32BIT } else { 0 };
-            (NR_MMAP, [0, AREA_SIZE, PROT_READ, flags, u64::MAX, 0])
+/// Where an area is asked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Place {
+    /// `MAP_32BIT`: where the kernel finds room below 2 GiB (64-bit x86-64
+    /// processes only).
+    Low,
+    /// At this address, with `MAP_FIXED_NOREPLACE`.
+    At(u64),
+    /// Wherever a plain `mmap` puts it: never used, except by the tests'
+    /// negative control (`Backend::set_areas_anywhere`), whose areas may
+    /// lie above 2 GiB.
+    Anywhere,
+}
+
+impl Place {
+    /// The first place to ask for an area in `pid`, a `mode` process:
+    /// `MAP_32BIT` where there is one, else the room [`Place::search`]
+    /// finds.
+    pub(super) fn first(pid: Pid, mode: Mode) -> Place {
+        match (mode, MAP_32BIT) {
+            (Mode::Bits64, Some(_)) => Place::Low,
+            _ => Place::search(pid),
         }
+    }
+
+    /// The highest room for an area below [`LOW_END`] in `pid`'s mappings
+    /// as they are now. With none (or the mappings unreadable), a place
+    /// that is taken, so that the `mmap` fails rather than land elsewhere.
+    pub(super) fn search(pid: Pid) -> Place {
+        let room = procfs::maps(pid)
+            .ok()
+            .and_then(|maps| room_below(&maps, LOW_FLOOR, LOW_END));
+        Place::At(room.unwrap_or(LOW_END - AREA_SIZE))
+    }
+}
+
+/// The start of the highest free [`AREA_SIZE`] bytes in `[floor, end)`
+/// between `maps` (sorted, as the kernel lists them).
+fn room_below(maps: &[procfs::Mapping], floor: u64, end: u64) -> Option<u64> {
+    let mut best = None;
+    let mut free_from = floor;
+    let taken = maps.iter().map(|m| (m.start, m.end)).chain([(end, end)]);
+    for (start, stop) in taken {
+        let gap_end = start.min(end);
+        if gap_end >= free_from.saturating_add(AREA_SIZE) {
+            best = Some(gap_end - AREA_SIZE);
+        }
+        free_from = free_from.max(stop);
+        if free_from >= end {
+            break;
+        }
+    }
+    best
+}
+
+/// The `mmap` of an area at `place`, for a call made the `mode` way.
+pub(super) fn mmap_call(mode: Mode, place: Place) -> (u64, [u64; 6]) {
+    let (addr, flags) = match (place, MAP_32BIT) {
+        (Place::Low, Some(low)) if mode == Mode::Bits64 => (0, MAP_PRIVATE_ANON | low),
+        (Place::At(addr), _) => (addr, MAP_PRIVATE_ANON | MAP_FIXED_NOREPLACE),
+        (Place::Anywhere, _) => (0, MAP_PRIVATE_ANON),
+        // Nowhere to ask for "low": a place that is never free.
+        (Place::Low, _) => (LOW_END - AREA_SIZE, MAP_PRIVATE_ANON | MAP_FIXED_NOREPLACE),
+    };
+    match mode {
+        Mode::Bits64 => (NR_MMAP, [addr, AREA_SIZE, PROT_READ, flags, u64::MAX, 0]),
         Mode::Bits32 => (
             nr_mmap2(),
-            [0, AREA_SIZE, PROT_READ, MAP_PRIVATE_ANON, 0xffff_ffff, 0],
+            [addr, AREA_SIZE, PROT_READ, flags, 0xffff_ffff, 0],
         ),
     }
 }
 
 /// The address `mmap` returned, or its errno. Address 0 is no area: it is
 /// what a process's own filter makes of an `mmap` it answers with
-/// `SECCOMP_RET_ERRNO` 0.
+/// `SECCOMP_RET_ERRNO` 0. An area that does not end below [`LOW_END`] is
+/// no area either (`ENOMEM`).
 pub(super) fn mapped(ret: i64, mode: Mode) -> std::result::Result<u64, i32> {
     if (-4095..=0).contains(&ret) {
         return Err(if ret == 0 { libc::EFAULT } else { -ret as i32 });
@@ -65,7 +134,7 @@ pub(super) fn mapped(ret: i64, mode: Mode) -> std::result::Result<u64, i32> {
         Mode::Bits32 => u64::from(ret as u32),
         Mode::Bits64 => ret as u64,
     };
-    if mode == Mode::Bits32 && base + AREA_SIZE > 1 << 32 {
+    if base.checked_add(AREA_SIZE).is_none_or(|end| end > LOW_END) {
         return Err(libc::ENOMEM);
     }
     Ok(base)
@@ -88,12 +157,33 @@ enum Seen {
 }
 
 /// Map the area of a new image in `pid`, held at its exec stop (inside the
-/// `execve` when `in_syscall`, which is let finish first).
-pub(super) fn map_area(pid: Pid, in_syscall: bool) -> std::result::Result<u64, InjectError> {
-    let (mode, ret) = inject::syscall(pid, in_syscall, |m| mmap_call(m, true))?;
+/// `execve` when `in_syscall`, which is let finish first). `anywhere`
+/// (tests only): where a plain `mmap` puts it, above 2 GiB too.
+pub(super) fn map_area(
+    pid: Pid,
+    in_syscall: bool,
+    anywhere: bool,
+) -> std::result::Result<u64, InjectError> {
+    // The mappings are read once the `execve` has finished, by then.
+    let mut first = Place::Low;
+    let (mode, ret) = inject::syscall(pid, in_syscall, |m| {
+        first = if anywhere {
+            Place::Anywhere
+        } else {
+            Place::first(pid, m)
+        };
+        mmap_call(m, first)
+    })?;
     let ret = match mapped(ret, mode) {
-        Err(libc::ENOMEM) if mode == Mode::Bits64 => {
-            inject::syscall(pid, false, |m| mmap_call(m, false))?.1
+        Err(_) if first == Place::Low => {
+            inject::syscall(pid, false, |m| mmap_call(m, Place::search(pid)))?.1
+        }
+        Err(libc::ENOMEM) if anywhere && !(-4095..=0).contains(&ret) => {
+            let base = match mode {
+                Mode::Bits32 => u64::from(ret as u32),
+                Mode::Bits64 => ret as u64,
+            };
+            return verified(pid, base, true);
         }
         _ => ret,
     };
@@ -170,7 +260,7 @@ pub(super) fn inject_at_stop(
 ) -> std::result::Result<(i64, Back), InjectError> {
     let os = |what: &str, e: std::io::Error| InjectError::Failed(procfs::error(pid, what, e));
     let saved = regs::save(pid).map_err(|e| os("save registers", e))?;
-    let (nr, args) = mmap_call(mode, true);
+    let (nr, args) = mmap_call(mode, Place::first(pid, mode));
     let args: Vec<(u8, u64)> = (0u8..).zip(args).collect();
     regs::set_call(pid, mode, Some(nr), &args).map_err(|e| os("set registers", e))?;
     while !matches!(next_stop(pid, held)?, Seen::Exit) {}
@@ -268,6 +358,60 @@ mod tests {
         ] {
             assert!(!holds_area(&bad, BASE, true), "{:?}", bad.first());
         }
+    }
+
+    #[test]
+    fn room_is_found_below_2_gib_highest_first() {
+        let mib = 1 << 20;
+        // An i386 program: its image low, its libraries high.
+        let i386 = [
+            map(0x0804_8000, 0x0805_0000, "r-xp", "/bin/x"),
+            map(0x0900_0000, 0x0902_1000, "rw-p", "[heap]"),
+            map(0xf7d0_0000, 0xf7f0_0000, "r-xp", "/lib/libc.so.6"),
+        ];
+        assert_eq!(
+            room_below(&i386, LOW_FLOOR, LOW_END),
+            Some(LOW_END - AREA_SIZE)
+        );
+        // Something right below 2 GiB: the room under it.
+        let taken = [map(LOW_END - 3 * mib / 2, LOW_END + mib, "rw-p", "")];
+        assert_eq!(
+            room_below(&taken, LOW_FLOOR, LOW_END),
+            Some(LOW_END - 3 * mib / 2 - AREA_SIZE)
+        );
+        // A gap one page too small is no room; one just large enough is.
+        let tight = [
+            map(LOW_FLOOR, 4 * mib, "rw-p", ""),
+            map(4 * mib + AREA_SIZE - 4096, LOW_END, "rw-p", ""),
+        ];
+        assert_eq!(room_below(&tight, LOW_FLOOR, LOW_END), None);
+        let fits = [
+            map(LOW_FLOOR, 4 * mib, "rw-p", ""),
+            map(4 * mib + AREA_SIZE, LOW_END, "rw-p", ""),
+        ];
+        assert_eq!(room_below(&fits, LOW_FLOOR, LOW_END), Some(4 * mib));
+        // Nothing below the floor is used, and no room at all is none.
+        let full = [map(0, LOW_END, "---p", "")];
+        assert_eq!(room_below(&full, LOW_FLOOR, LOW_END), None);
+        assert_eq!(
+            room_below(&[], LOW_FLOOR, LOW_END),
+            Some(LOW_END - AREA_SIZE)
+        );
+    }
+
+    #[test]
+    fn an_area_is_asked_for_below_2_gib() {
+        let (_, args) = mmap_call(Mode::Bits32, Place::At(0x7ff0_0000));
+        assert_eq!(args[0], 0x7ff0_0000);
+        assert_ne!(args[3] & MAP_FIXED_NOREPLACE, 0);
+        if let Some(low) = MAP_32BIT {
+            let (nr, args) = mmap_call(Mode::Bits64, Place::Low);
+            assert_eq!((nr, args[0], args[3]), (NR_MMAP, 0, MAP_PRIVATE_ANON | low));
+        }
+        // "Low" where the mode has no such flag asks for a taken place.
+        let (_, args) = mmap_call(Mode::Bits32, Place::Low);
+        assert_eq!(args[0], LOW_END - AREA_SIZE);
+        assert_ne!(args[3] & MAP_FIXED_NOREPLACE, 0);
     }
 
     #[test]

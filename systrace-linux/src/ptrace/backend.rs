@@ -436,6 +436,17 @@ impl Backend {
         self.protect.set_registers_only(!on);
     }
 
+    /// Map the argument areas of the images executed from now on wherever
+    /// a plain `mmap` puts them, above 2 GiB too, where the filter lets
+    /// calls on ranges run without the guard (`guard.rs`); for the test
+    /// that shows what placing them below 2 GiB is for. Only with the
+    /// `unprotected-for-tests` feature.
+    #[cfg(feature = "unprotected-for-tests")]
+    #[doc(hidden)]
+    pub fn set_areas_anywhere(&mut self, on: bool) {
+        self.protect.set_areas_anywhere(on);
+    }
+
     /// Keep remembered lookups when a traced call can make a name lead
     /// through a link (`on`: false), or forget them again (`lookups.rs`);
     /// for the test that shows what forgetting them is for. Only with the

@@ -34,20 +34,21 @@
 //! # In the kernel or at a stop
 //!
 //! A seccomp filter sees the registers, not memory. It could refuse
-//! `ptrace` and `userfaultfd` outright (`SECCOMP_RET_ERRNO`), and let an
-//! `mmap` without `MAP_FIXED*` run (an argument test on the flags). The
-//! range tests need the area's address, which is known only after the
-//! exec stop that maps it, while the filter is installed before the exec
-//! and inherited across it: they would need one more filter injected at
-//! every exec (each counts against the kernel's 32768-instruction limit per
-//! process) and another at each area added later. So those checks are done
-//! at the stop here, and the filters make these calls stop, even when the
-//! policy puts them in the fast path. The one exception is the flag test:
-//! an `mmap` or `mmap2` without `MAP_FIXED*` cannot replace a mapping, so
-//! the filter lets it run where the policy would ([`harmless_when`]: a
-//! plain `permit`, or a rule on `prot`, which is a register), and stops it
-//! with either flag. `mprotect`, `munmap` and `madvise` still cost a round
-//! trip to the tracer each.
+//! `ptrace` and `userfaultfd` outright (`SECCOMP_RET_ERRNO`); the range
+//! tests need to know where the areas are, and an area's address is known
+//! only once the exec stop has mapped it, while the filter is installed
+//! before the exec and inherited across it. Instead, every area of every
+//! process lies below 2 GiB ([`LOW_END`]; `area.rs` places it there or
+//! kills the process), so one filter knows, for all of them, that a range
+//! starting at or above 2 GiB cannot touch one. Such calls, and `mmap`s
+//! without `MAP_FIXED*`, which cannot replace a mapping, run in the
+//! kernel where their policy lets them ([`harmless_when`]: a plain
+//! `permit`, or a rule on registers such as `prot`); the others stop and
+//! are judged here. The libraries a 64-bit program loads, its thread
+//! stacks and most of its `malloc` arenas lie far above 2 GiB, so the
+//! loader's fixed `mmap`s and `mprotect`s no longer stop. The calls that
+//! read their arguments from memory (the old i386 `mmap`, `ipc`) and those
+//! refused by target (`process_vm_writev`) always stop.
 //!
 //! Open-like calls are judged on the path the policy checked (the bytes
 //! [`Tracer::permit_checked`](systrace_core::Tracer::permit_checked) gets),
@@ -63,6 +64,7 @@ use std::sync::OnceLock;
 use systrace_core::{Guard, Pid, RawCall};
 use systrace_policy::Abi;
 
+use super::area::LOW_END;
 use super::procfs;
 
 /// `EPERM`.
@@ -179,14 +181,45 @@ pub(crate) fn never_fast() -> impl Iterator<Item = (Abi, u32)> {
 }
 
 /// The register test under which guarded call `(abi, nr)` cannot touch an
-/// area, if there is one: an `mmap` without `MAP_FIXED` or
-/// `MAP_FIXED_NOREPLACE` (its flags are argument 3) never replaces a
-/// mapping, so it may run in the kernel where its policy lets it.
+/// area, if there is one; the call may then run in the kernel where its
+/// policy lets it. Every area lies below 2 GiB ([`LOW_END`]), so a range
+/// that starts at or above it is harmless, and so is an `mmap` without
+/// `MAP_FIXED` or `MAP_FIXED_NOREPLACE` (its flags are argument 3), which
+/// never replaces a mapping.
+///
+/// | call | runs in the kernel when |
+/// |------|-------------------------|
+/// | `mmap`, `mmap2` | neither flag, or the address is at or above 2 GiB |
+/// | `mprotect`, `pkey_mprotect`, `munmap`, `madvise`, `remap_file_pages` | the start is at or above 2 GiB |
+/// | `mremap` | the old start is at or above 2 GiB, and so is the new one with `MREMAP_FIXED` |
+/// | `shmat` | no `SHM_REMAP`, or the address is at or above 2 GiB |
+///
+/// The old i386 `mmap` (its arguments in memory), `ipc`, `ptrace`,
+/// `userfaultfd` and `process_vm_writev` always stop.
 pub(crate) fn harmless_when(abi: Abi, nr: u32) -> Option<Guard> {
-    match kind(abi, nr)? {
-        Kind::Mmap => Some(Guard::bits(3, MAP_FIXED | MAP_FIXED_NOREPLACE, 0)),
-        _ => None,
-    }
+    let high = |arg| above_areas(abi, arg);
+    Some(match kind(abi, nr)? {
+        Kind::Mmap => Guard::bits(3, MAP_FIXED | MAP_FIXED_NOREPLACE, 0).or(high(0)),
+        Kind::Range { addr, .. } => high(addr),
+        Kind::Mremap => high(0).and(Guard::bits(3, MREMAP_FIXED, 0).or(high(4))),
+        Kind::Shmat => Guard::bits(2, SHM_REMAP, 0).or(high(1)),
+        Kind::OldMmap | Kind::Ipc | Kind::VmWrite | Kind::Ptrace | Kind::Userfaultfd => {
+            return None;
+        }
+    })
+}
+
+/// Register `arg`, an address, is at or above [`LOW_END`] (2 GiB): some
+/// bit from 31 up is set. An i386 call uses the low 32 bits of its
+/// registers whatever the high ones hold (a 64-bit process may make one
+/// with `int $0x80`), so only bit 31 counts there.
+fn above_areas(abi: Abi, arg: u8) -> Guard {
+    let mask = if abi == Abi::I386 {
+        LOW_END
+    } else {
+        !(LOW_END - 1)
+    };
+    Guard::bits(arg, mask, 0).negate()
 }
 
 /// Take the calls that must always stop out of a fast path's calls (those
@@ -484,7 +517,7 @@ mod tests {
     }
 
     #[test]
-    fn the_fast_path_loses_the_guarded_calls() {
+    fn the_fast_path_keeps_guarded_calls_only_where_harmless() {
         // mprotect, read, i386 mmap2, x86-64 mmap, i386 mmap (its arguments
         // in memory), ptrace.
         let mut allowed: BTreeSet<(Abi, u32)> = [
@@ -507,11 +540,17 @@ mod tests {
         sanitize(&mut allowed, &mut checks);
         assert_eq!(allowed.into_iter().collect::<Vec<_>>(), [(Abi::X86_64, 0)]);
         let not_fixed = Guard::bits(3, MAP_FIXED | MAP_FIXED_NOREPLACE, 0);
+        let high = Guard::bits(0, !(LOW_END - 1), 0).negate();
+        let high_i386 = Guard::bits(0, LOW_END, 0).negate();
         assert_eq!(
             checks.into_iter().collect::<Vec<_>>(),
             [
-                ((Abi::X86_64, 9), prot.and(not_fixed.clone())),
-                ((Abi::I386, 192), not_fixed),
+                (
+                    (Abi::X86_64, 9),
+                    prot.and(not_fixed.clone().or(high.clone()))
+                ),
+                ((Abi::X86_64, 10), high),
+                ((Abi::I386, 192), not_fixed.or(high_i386)),
             ]
         );
     }
@@ -533,5 +572,87 @@ mod tests {
         assert_eq!(check_open(me, b"/tmp/mem", 2), None);
         assert_eq!(check_open(me, b"/proc/self/maps", 2), None);
         assert_eq!(check_open(me, b"/dev/userfaultfd", 0), Some(EPERM));
+    }
+
+    /// The guarded calls that may run in the kernel, with their address
+    /// registers.
+    const KERNEL_GUARDED: &[&str] = &[
+        "mmap",
+        "mmap2",
+        "mprotect",
+        "pkey_mprotect",
+        "munmap",
+        "madvise",
+        "remap_file_pages",
+        "mremap",
+        "shmat",
+    ];
+
+    /// An address register: anywhere, near 2 GiB, or in or near an area.
+    fn address() -> impl proptest::strategy::Strategy<Value = u64> {
+        use proptest::prelude::*;
+        prop_oneof![
+            any::<u64>(),
+            (LOW_END - (1 << 22))..(LOW_END + (1 << 22)),
+            (AREA.0 - (1 << 21))..(AREA.1 + (1 << 21)),
+            // High bits over a low address: an i386 call ignores them.
+            (0u64..0x8000_0000).prop_map(|low| low | 0xdead_0000_0000_0000),
+        ]
+    }
+
+    proptest::proptest! {
+        /// Wherever the filter lets a guarded call run (its registers as
+        /// the kernel hands them over, high halves and all), the guard at
+        /// the stop would have let it run too (on the registers the engine
+        /// sees: 32 bits for i386), whatever areas below 2 GiB there are.
+        #[test]
+        fn what_the_filter_lets_run_the_guard_lets_run(
+            which in 0..KERNEL_GUARDED.len(),
+            i386 in proptest::bool::ANY,
+            regs in proptest::array::uniform6(address()),
+            flags in proptest::sample::select(vec![0u64, 0x22, 0x32, 0x10_0022, 1, 2, 3, 0x4000]),
+            start in 0x10u64..(LOW_END - AREA_SIZE_FOR_TESTS) / 4096,
+        ) {
+            let abi = if i386 { Abi::I386 } else { Abi::X86_64 };
+            let name = KERNEL_GUARDED[which];
+            // `mmap` is the old block form on i386.
+            let Some(nr) = systrace_core::calls::number(abi, name)
+                .filter(|_| !(i386 && name == "mmap")) else {
+                return Ok(());
+            };
+            let mut raw = regs;
+            raw[3] = flags;
+            raw[2] = if name == "shmat" { flags } else { raw[2] };
+            let guard = harmless_when(abi, nr).expect("runs in the kernel where harmless");
+            let areas = [AREA, (start * 4096, start * 4096 + AREA_SIZE_FOR_TESTS)];
+            let seen = if i386 { raw.map(|r| r & 0xffff_ffff) } else { raw };
+            let call = RawCall { abi, nr, args: seen };
+            if guard.holds(&raw) {
+                proptest::prop_assert_eq!(check(&call, &areas, |_| true, |_| None), Verdict::Run);
+            }
+        }
+    }
+
+    /// The size of an area, as `area.rs` maps it.
+    const AREA_SIZE_FOR_TESTS: u64 = super::super::area::AREA_SIZE;
+
+    #[test]
+    fn only_the_low_half_of_an_i386_address_counts() {
+        // A 64-bit process's `int $0x80` call with junk in the high half
+        // of an address that, in 32 bits, is the area's.
+        let nr = systrace_core::calls::number(Abi::I386, "munmap").unwrap();
+        let raw = [AREA.0 | 0xdead_0000_0000_0000, 4096, 0, 0, 0, 0];
+        let call = RawCall {
+            abi: Abi::I386,
+            nr,
+            args: raw.map(|r| r & 0xffff_ffff),
+        };
+        assert_eq!(
+            check(&call, &[AREA], |_| true, |_| None),
+            Verdict::Deny(EPERM)
+        );
+        assert!(!harmless_when(Abi::I386, nr).unwrap().holds(&raw));
+        // The negative control: the 64-bit test would have let it run.
+        assert!(above_areas(Abi::X86_64, 0).holds(&raw));
     }
 }

@@ -14,10 +14,14 @@
 //! tracee can read but not write: `mmap(NULL, AREA_SIZE, PROT_READ,
 //! MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)`, injected into the tracee (see
 //! `inject.rs`) at the first stop of each new image, the exec stop (for the
-//! spawned program too), before its first instruction. A 64-bit process
-//! on x86-64 asks for it below 2 GiB (`MAP_32BIT`, without it if that
-//! fails) so that its `int $0x80` calls can be pointed at it too; an i386 process maps it
-//! with `mmap2`, below 4 GiB by nature (checked). The tracer writes it
+//! spawned program too), before its first instruction. Every area lies
+//! below 2 GiB (`area.rs`): there a 64-bit process's `int $0x80` calls can
+//! be pointed at it too, and the filter knows that a memory call on a
+//! range above 2 GiB cannot touch it (`guard.rs`). A 64-bit process on
+//! x86-64 asks for it with `MAP_32BIT`; any other (an i386 process, which
+//! maps it with `mmap2`), or one where that fails, at the highest room
+//! below 2 GiB its mappings leave, with `MAP_FIXED_NOREPLACE`. An area
+//! found anywhere else is not used. The tracer writes it
 //! through a `/proc/PID/mem` descriptor kept per address space (or with
 //! `PTRACE_POKEDATA` when that cannot be opened): both write with
 //! `FOLL_FORCE`, which read-only private memory does not stop. Failing to
@@ -158,8 +162,7 @@
 //!   `/proc/self/cwd/x`) is checked, and opened, by the name the link
 //!   shows: a deleted file (`/tmp/x (deleted)`) cannot be opened again
 //!   that way.
-//! * Every image has one more mapping (1 MiB, read-only; below 2 GiB for an
-//!   x86-64 process).
+//! * Every image has one more mapping (1 MiB, read-only, below 2 GiB).
 //!
 //! `Backend::set_argument_protection` turns all of this off (protected
 //! calls run on the process's memory, as a plain permit): for tests that
@@ -280,6 +283,10 @@ pub(crate) struct Protect {
     /// Calls set up through the registers even where the kernel takes
     /// them in one request (`Backend::set_one_request_rewrites`).
     registers_only: bool,
+    /// New images get their area wherever `mmap` puts it, above 2 GiB too
+    /// (`Backend::set_areas_anywhere`): the negative control of the
+    /// filter's range tests.
+    areas_anywhere: bool,
     /// Each thread's address space.
     spaces: PidMap<Rc<RefCell<Space>>>,
     /// The stop each thread is at: its identity and call (i386 arguments
@@ -421,6 +428,13 @@ impl Protect {
         self.off = off;
     }
 
+    /// Map the areas of new images wherever `mmap` puts them (or below
+    /// 2 GiB again).
+    #[cfg(feature = "unprotected-for-tests")]
+    pub(crate) fn set_areas_anywhere(&mut self, anywhere: bool) {
+        self.areas_anywhere = anywhere;
+    }
+
     /// Set calls up through the registers only (or in one request again
     /// where the kernel has it).
     #[cfg(feature = "unprotected-for-tests")]
@@ -451,7 +465,7 @@ impl Protect {
             self.forget(former as Pid);
         }
         self.forget(pid);
-        let base = map_area(pid, in_syscall)?;
+        let base = map_area(pid, in_syscall, self.areas_anywhere)?;
         self.spaces
             .insert(pid, Rc::new(RefCell::new(Space::new(base))));
         self.counts.areas_mapped += 1;

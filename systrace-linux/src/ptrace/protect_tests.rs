@@ -1,6 +1,7 @@
 //! Unit tests of the argument area: slots and mapping results.
 
 use super::*;
+use crate::ptrace::area::LOW_END;
 
 #[test]
 fn slots_are_per_thread_and_given_back() {
@@ -25,13 +26,20 @@ fn slots_are_per_thread_and_given_back() {
 fn mmap_results() {
     assert_eq!(mapped(-12, Mode::Bits64), Err(12));
     assert_eq!(mapped(0x4000_0000, Mode::Bits64), Ok(0x4000_0000));
-    // A 32-bit address above 2 GiB comes back sign-extended.
+    // An area must end at or below 2 GiB, in both modes.
     assert_eq!(
-        mapped(0xf7f0_0000u32 as i32 as i64, Mode::Bits32),
-        Ok(0xf7f0_0000)
+        mapped((LOW_END - AREA_SIZE) as i64, Mode::Bits64),
+        Ok(LOW_END - AREA_SIZE)
     );
     assert_eq!(
-        mapped(0xfff8_0000u32 as i32 as i64, Mode::Bits32),
+        mapped((LOW_END - AREA_SIZE + 4096) as i64, Mode::Bits64),
+        Err(libc::ENOMEM)
+    );
+    assert_eq!(mapped(0x7f12_3456_7000, Mode::Bits64), Err(libc::ENOMEM));
+    assert_eq!(mapped(0x7000_0000, Mode::Bits32), Ok(0x7000_0000));
+    // A 32-bit address above 2 GiB comes back sign-extended: refused.
+    assert_eq!(
+        mapped(0xf7f0_0000u32 as i32 as i64, Mode::Bits32),
         Err(libc::ENOMEM)
     );
 }

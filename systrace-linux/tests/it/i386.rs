@@ -131,6 +131,26 @@ fn a_32_bit_process_is_judged_by_the_i386_table() {
 }
 
 #[test]
+fn a_32_bit_process_gets_its_area_below_2_gib() {
+    // An i386 `mmap2` would put it near the top of the 4 GiB (its
+    // libraries' place); below 2 GiB is where the filter stops the memory
+    // calls that could change it.
+    let path = write_program(3);
+    let mut backend = spawn_retrying(&path, &FastPath::default());
+    let root = backend.root();
+    let areas = backend.argument_areas(root);
+    let [(start, end)] = areas[..] else {
+        panic!("one area: {areas:?}");
+    };
+    assert_eq!(end - start, 1 << 20);
+    assert!(end <= 1 << 31, "{start:#x}-{end:#x}");
+    assert!(crate::protect::read_only_in(root, (start, end)));
+    run(&mut backend);
+    assert_eq!(backend.root_status(), Some(ExitStatus::Code(0)));
+    let _ = std::fs::remove_file(&path);
+}
+
+#[test]
 fn narrowing_a_32_bit_process_injects_through_int_0x80() {
     let path = write_program(25);
     let fast = FastPath {

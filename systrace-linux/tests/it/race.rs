@@ -21,11 +21,17 @@ use systrace_policy::Abi;
 
 use crate::harness::{OPENAT, native, scratch, st};
 
-/// Calls the scenarios make often that need no decision here (`mmap`
-/// among them: the filter still stops one with `MAP_FIXED`, which the
-/// guard judges, as the attacks on the area show).
-const FAST: [libc::c_long; 13] = [
+/// Calls the scenarios make often that need no decision here; the memory
+/// calls among them are permitted outright, as a policy may: the filter
+/// still stops those that could touch an area (a `MAP_FIXED` `mmap`, a
+/// range below 2 GiB), which the guard judges, as the attacks on the area
+/// show.
+const FAST: [libc::c_long; 17] = [
     libc::SYS_mmap,
+    libc::SYS_mprotect,
+    libc::SYS_munmap,
+    libc::SYS_madvise,
+    libc::SYS_mremap,
     libc::SYS_read,
     libc::SYS_write,
     libc::SYS_close,
@@ -40,6 +46,10 @@ const FAST: [libc::c_long; 13] = [
     libc::SYS_set_robust_list,
 ];
 
+/// Every argument area ends at or below this address (2 GiB): the filter
+/// lets memory calls on ranges above it run in the kernel.
+const LOW_END: u64 = 1 << 31;
+
 /// What a run showed.
 #[derive(Debug)]
 struct Race {
@@ -52,6 +62,9 @@ struct Race {
     denied: u64,
     /// i386 calls (through `int $0x80`).
     i386: u64,
+    /// What the tracer could no longer do (the negative control of
+    /// [`run_with`] only).
+    broken: Vec<String>,
 }
 
 impl Race {
@@ -99,8 +112,19 @@ impl Race {
 /// Run `st-scenario ARGS...`, deciding `openat` calls by their checked
 /// path, with argument protection on or off.
 fn run(protect: bool, args: &[&str]) -> Race {
+    run_with(protect, args, false)
+}
+
+/// [`run`]; `areas_anywhere`: through an `exec` whose image gets its area
+/// wherever a plain `mmap` puts it (the negative control of placing areas
+/// below 2 GiB). [`Race::areas`] are then the first image's.
+fn run_with(protect: bool, args: &[&str], areas_anywhere: bool) -> Race {
     let out = scratch("race-out");
-    let mut argv: Vec<OsString> = vec![st().into(), "--out".into(), out.clone().into()];
+    let mut argv: Vec<OsString> = vec![st().into()];
+    if areas_anywhere {
+        argv.extend(["exec".into(), st().into()]);
+    }
+    argv.extend(["--out".into(), out.clone().into()]);
     argv.extend(args.iter().map(OsString::from));
     let fast = FastPath {
         permit: FAST.into_iter().map(native).collect(),
@@ -108,9 +132,11 @@ fn run(protect: bool, args: &[&str]) -> Race {
     };
     let mut backend = spawn(&argv, &fast).expect("spawn");
     backend.set_argument_protection(protect);
+    backend.set_areas_anywhere(areas_anywhere);
     assert!(backend.protects_arguments());
     let areas = backend.argument_areas(backend.root());
     let (mut permitted, mut denied, mut i386) = (0, 0, 0);
+    let mut broken = Vec::new();
     while let Some(event) = backend.next_event().expect("next_event") {
         if let Event::Syscall(stop) = event {
             if stop.call().abi == Abi::I386 {
@@ -118,6 +144,9 @@ fn run(protect: bool, args: &[&str]) -> Race {
             }
             match decide(&mut backend, stop, &mut permitted, &mut denied) {
                 Ok(()) | Err(Error::Gone { .. }) => {}
+                // The negative control's area may be unmapped under the
+                // tracer: the process is killed, the run goes on.
+                Err(e) if areas_anywhere => broken.push(e.to_string()),
                 Err(e) => panic!("resume: {e}"),
             }
         }
@@ -131,6 +160,7 @@ fn run(protect: bool, args: &[&str]) -> Race {
         permitted,
         denied,
         i386,
+        broken,
     }
 }
 
@@ -418,6 +448,36 @@ fn the_area_cannot_be_made_writable_or_written() {
         assert!(refused > 0, "{attack} was tried: {}", race.output);
     }
     assert_eq!(race.attack("mem-write"), (0, 0));
+    // Every area lies below 2 GiB, where the filter stops these calls.
+    assert!(end <= LOW_END, "{start:#x}-{end:#x}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// The negative control of the filter's range tests: an area that a plain
+/// `mmap` placed above 2 GiB is open to the memory calls a policy permits
+/// outright, which then run in the kernel without the guard.
+#[test]
+fn an_area_above_2_gib_would_be_open_to_the_calls_the_kernel_decides() {
+    let (dir, allowed, forbidden) = two_files("race-guard-high");
+    let race = run_with(true, &["race-guard", "1", "1", &allowed, &forbidden], true);
+    eprintln!("guard, areas anywhere: {:?}", race.broken);
+    eprintln!("{}", race.output);
+    // Either the attacker made the area writable (and said so), or it
+    // unmapped the area under the tracer, which could no longer write it.
+    let high_target = race.output.lines().any(|l| {
+        l.strip_prefix("target ")
+            .and_then(|t| t.split('-').next())
+            .and_then(|start| u64::from_str_radix(start, 16).ok())
+            .is_some_and(|start| start >= LOW_END)
+    });
+    let made_writable = high_target && race.attack("mprotect").0 > 0;
+    let unmapped = race.broken.iter().any(|e| e.contains("Input/output error"));
+    assert!(
+        made_writable || unmapped,
+        "no attack on the area above 2 GiB got through: {} {:?}",
+        race.output,
+        race.broken
+    );
     let _ = std::fs::remove_dir_all(dir);
 }
 

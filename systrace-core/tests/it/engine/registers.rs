@@ -12,6 +12,7 @@ const FCHMOD: u32 = libc::SYS_fchmod as u32;
 const FCHOWN: u32 = libc::SYS_fchown as u32;
 const SOCKET: u32 = libc::SYS_socket as u32;
 const MPROTECT: u32 = libc::SYS_mprotect as u32;
+const SETUID: u32 = libc::SYS_setuid as u32;
 
 fn native(nr: u32) -> (Abi, u32) {
     (Abi::native(), nr)
@@ -28,7 +29,8 @@ fn register_rules_become_checks() {
              \tlinux64-socket: sockdom eq \"AF_INET\" then deny\n\
              \tlinux64-fchown: uid eq \"0\" then permit log\n\
              \tlinux64-fchdir: fd match \"1*\" then permit\n\
-             \tlinux64-mprotect: prot eq \"PROT_READ\" then permit\n",
+             \tlinux64-mprotect: prot eq \"PROT_READ\" then permit\n\
+             \tlinux64-setuid: uid eq \"0\" then permit\n",
         ),
     );
     let _engine = s.engine(Mode::Enforce);
@@ -52,8 +54,16 @@ fn register_rules_become_checks() {
     // always stops: no check.
     assert!(!fast.checks.contains_key(&native(FCHOWN)));
     assert!(!fast.checks.contains_key(&native(FCHDIR)));
-    assert!(!fast.checks.contains_key(&native(MPROTECT)));
+    assert!(!fast.checks.contains_key(&native(SETUID)));
     assert!(!fast.permit.contains(&native(FCHMOD)));
+    // A guarded call is checked by its registers too; the backend adds
+    // the test that keeps it off the argument area.
+    let mprotect = fast
+        .checks
+        .get(&native(MPROTECT))
+        .expect("mprotect is checked");
+    assert!(mprotect.holds(&[0x7f00_0000_0000, 4096, 1, 0, 0, 0]));
+    assert!(!mprotect.holds(&[0x7f00_0000_0000, 4096, 3, 0, 0, 0]));
 }
 
 #[test]
