@@ -29,7 +29,8 @@
 //! exact inverse here: [`equal`] says `None`, and the rule stays with the
 //! engine.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use systrace_policy::Abi;
 
@@ -141,24 +142,62 @@ pub fn equal(spec: &ArgSpec, abi: Abi, text: &str) -> Option<Guard> {
         ),
         _ => return None,
     };
-    let mut values = BTreeSet::new();
-    if mask.count_ones() <= 12 {
-        // Every value under the mask.
-        let mut sub = mask;
-        loop {
-            if print(sub) == text {
-                values.insert(sub);
-            }
-            if sub == 0 {
-                break;
-            }
-            sub = (sub - 1) & mask;
-        }
+    // An id or a descriptor prints as the decimal of its 32 bits: one value
+    // prints each text, the one the text names, and no table is needed.
+    let decimal_only = matches!(t, Translator::Uid | Translator::Gid | Translator::Fd);
+    let mut values: BTreeSet<u64> = if decimal_only {
+        BTreeSet::new()
     } else {
-        values.extend((0..TRIED).filter(|&v| v & !mask == 0 && print(v) == text));
+        printed(t, abi, mask)
+            .get(text)
+            .into_iter()
+            .flatten()
+            .copied()
+            .collect()
+    };
+    if mask.count_ones() > 12 {
         values.extend(named.filter(|&v| v & !mask == 0 && print(v) == text));
     }
     (values.len() <= MOST_VALUES).then(|| Guard::any_of(arg, mask, values))
+}
+
+/// The values [`equal`] tries for translator `t` of `abi`, whose mask is
+/// `mask` (every value under a mask of at most 12 bits, else every value
+/// below [`TRIED`] under it), by the text each prints. Printing them all
+/// takes milliseconds, and a policy compares the same translators many
+/// times over (a learned `tar` policy has 40 `uid eq "0"`), at every exec:
+/// each table is made once, the first time it is needed, and kept.
+fn printed(t: Translator, abi: Abi, mask: u64) -> Arc<HashMap<String, Vec<u64>>> {
+    type Tables = HashMap<(Translator, Abi, u64), Arc<HashMap<String, Vec<u64>>>>;
+    static TABLES: OnceLock<Mutex<Tables>> = OnceLock::new();
+    let tables = TABLES.get_or_init(Mutex::default);
+    // A panic elsewhere cannot leave a table half made: it is inserted whole.
+    let mut tables = tables.lock().unwrap_or_else(PoisonError::into_inner);
+    let table = tables.entry((t, abi, mask)).or_insert_with(|| {
+        let small = mask.count_ones() <= 12;
+        let tried = if small { 1 << mask.count_ones() } else { TRIED };
+        let mut table: HashMap<String, Vec<u64>> = HashMap::with_capacity(tried as usize);
+        let mut add = |v: u64| {
+            if let Some(text) = print(t, abi, v) {
+                table.entry(text).or_default().push(v);
+            }
+        };
+        if small {
+            // Every value under the mask.
+            let mut sub = mask;
+            loop {
+                add(sub);
+                if sub == 0 {
+                    break;
+                }
+                sub = (sub - 1) & mask;
+            }
+        } else {
+            (0..TRIED).filter(|&v| v & !mask == 0).for_each(add);
+        }
+        Arc::new(table)
+    });
+    Arc::clone(table)
 }
 
 /// `text` as a number printed in canonical decimal (no sign for `+`, no
