@@ -161,7 +161,7 @@ impl Ids {
             Some(pid) => format!("/proc/{pid}/status"),
             None => "/proc/self/status".to_owned(),
         };
-        Ids::parse(&std::fs::read_to_string(path).ok()?)
+        Ids::parse(&super::procfs::read_text(&path).ok()?)
     }
 }
 

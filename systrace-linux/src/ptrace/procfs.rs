@@ -17,9 +17,39 @@ pub(crate) fn error(pid: Pid, what: &str, e: io::Error) -> Error {
     }
 }
 
+/// The text of a procfs file, read whole in as few `read`s as it takes
+/// (two for most: the text, then its end). Procfs files have no size, so
+/// `std::fs::read_to_string` asks for one and then reads from 32 bytes
+/// up, each `read` a system call that formats the file again; the tracer
+/// reads several at every exec. Bytes that are not UTF-8 (a file or
+/// command name) are replaced, as no field the tracer reads can hold
+/// them.
+pub(crate) fn read_text(path: &str) -> io::Result<String> {
+    use std::io::Read as _;
+    let mut file = std::fs::File::open(path)?;
+    let mut buf = vec![0u8; 16 * 1024];
+    let mut len = 0;
+    loop {
+        if len == buf.len() {
+            buf.resize(2 * len, 0);
+        }
+        match file.read(&mut buf[len..]) {
+            Ok(0) => break,
+            Ok(n) => len += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    buf.truncate(len);
+    Ok(match String::from_utf8(buf) {
+        Ok(text) => text,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    })
+}
+
 /// Whether `/proc/PID` still exists (a zombie counts as gone).
 pub(crate) fn alive(pid: Pid) -> bool {
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+    match read_text(&format!("/proc/{pid}/stat")) {
         // The state follows the parenthesised command name.
         Ok(stat) => stat
             .rsplit_once(')')
@@ -42,7 +72,7 @@ pub(crate) fn link(pid: Pid, name: &str) -> Result<PathBuf> {
 /// A field of `/proc/PID/status`, split on whitespace.
 pub(crate) fn status_field(pid: Pid, key: &str) -> Result<Vec<String>> {
     let path = format!("/proc/{pid}/status");
-    let text = std::fs::read_to_string(&path).map_err(|e| error(pid, &path, e))?;
+    let text = read_text(&path).map_err(|e| error(pid, &path, e))?;
     text.lines()
         .find_map(|line| line.strip_prefix(key)?.strip_prefix(':'))
         .map(|rest| rest.split_whitespace().map(str::to_owned).collect())
@@ -72,7 +102,7 @@ pub(crate) fn status_number(pid: Pid, key: &str, index: usize) -> Result<u32> {
 /// the parenthesised command name.
 pub(crate) fn process_group(pid: Pid) -> Result<Pid> {
     let path = format!("/proc/{pid}/stat");
-    let stat = std::fs::read_to_string(&path).map_err(|e| error(pid, &path, e))?;
+    let stat = read_text(&path).map_err(|e| error(pid, &path, e))?;
     stat.rsplit_once(')')
         .and_then(|(_, rest)| rest.split_whitespace().nth(2)?.parse().ok())
         .ok_or_else(|| {
@@ -88,7 +118,7 @@ pub(crate) fn process_group(pid: Pid) -> Result<Pid> {
 /// pidfd whose process is gone, `-1`).
 pub(crate) fn pidfd_process(pid: Pid, fd: i32) -> Result<Option<Pid>> {
     let path = format!("/proc/{pid}/fdinfo/{fd}");
-    let info = std::fs::read_to_string(&path).map_err(|e| error(pid, &path, e))?;
+    let info = read_text(&path).map_err(|e| error(pid, &path, e))?;
     Ok(info
         .lines()
         .find_map(|l| l.strip_prefix("Pid:"))
@@ -138,7 +168,7 @@ pub(crate) struct Mapping {
 /// The mappings of a process.
 pub(crate) fn maps(pid: Pid) -> Result<Vec<Mapping>> {
     let path = format!("/proc/{pid}/maps");
-    let text = std::fs::read_to_string(&path).map_err(|e| error(pid, &path, e))?;
+    let text = read_text(&path).map_err(|e| error(pid, &path, e))?;
     Ok(text.lines().filter_map(parse_map_line).collect())
 }
 
@@ -159,4 +189,32 @@ fn parse_map_line(line: &str) -> Option<Mapping> {
 /// `/proc/PID/mem`.
 pub(crate) fn mem_path(pid: Pid) -> PathBuf {
     Path::new("/proc").join(pid.to_string()).join("mem")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_procfs_file_is_read_whole() {
+        // Whole: from its first line to its last.
+        let status = read_text("/proc/self/status").unwrap();
+        assert!(status.starts_with("Name:\t"), "{status}");
+        assert!(status.contains(&format!("\nTgid:\t{}\n", std::process::id())));
+        assert!(
+            status.contains("\nnonvoluntary_ctxt_switches:\t"),
+            "{status}"
+        );
+        assert!(status.ends_with('\n'));
+        // Longer than the first buffer, and bytes that are not UTF-8.
+        let path = std::env::temp_dir().join(format!("procfs-read-{}", std::process::id()));
+        let mut long = "x".repeat(40_000).into_bytes();
+        long.extend_from_slice(b"\xff\n");
+        std::fs::write(&path, &long).unwrap();
+        let text = read_text(path.to_str().unwrap()).unwrap();
+        let _ = std::fs::remove_file(&path);
+        assert_eq!(text.len(), 40_000 + "\u{fffd}\n".len());
+        assert!(text.ends_with("\u{fffd}\n"));
+        assert!(read_text("/proc/self/no-such-file").is_err());
+    }
 }
