@@ -17,7 +17,16 @@ pub enum Matcher {
     /// `nsub`: the pattern does not occur in the value.
     Nsub(Box<str>),
     /// `match`: fnmatch with `FNM_PATHNAME | FNM_LEADING_DIR`.
-    Match(Box<str>),
+    Match {
+        /// The pattern.
+        pattern: Box<str>,
+        /// How many of its first bytes can only match themselves (none of
+        /// them is `*`, `?`, `[`, `\\` or NUL): a value that does not
+        /// start with them does not match, whatever follows. Learned
+        /// policies hold many patterns that differ only there
+        /// (`/build/d014/*.txt`, `/build/d015/*.txt`, ...).
+        literal: usize,
+    },
     /// `inpath`: the value is a path prefix of the pattern.
     Inpath(Box<str>),
     /// `re`: an unanchored regular expression, run in linear time.
@@ -37,7 +46,13 @@ impl Matcher {
             Op::Neq => Matcher::Neq(text),
             Op::Sub => Matcher::Sub(text),
             Op::Nsub => Matcher::Nsub(text),
-            Op::Match => Matcher::Match(text),
+            Op::Match => Matcher::Match {
+                literal: pattern
+                    .bytes()
+                    .position(|b| matches!(b, b'*' | b'?' | b'[' | b'\\' | 0))
+                    .unwrap_or(pattern.len()),
+                pattern: text,
+            },
             Op::Inpath => Matcher::Inpath(text),
             Op::Re => Matcher::Re(
                 RegexBuilder::new(pattern)
@@ -59,7 +74,12 @@ impl Matcher {
             Matcher::Neq(p) => value != &**p,
             Matcher::Sub(p) => value.contains(&**p),
             Matcher::Nsub(p) => !value.contains(&**p),
-            Matcher::Match(p) => fnmatch(p, value),
+            Matcher::Match { pattern, literal } => {
+                value
+                    .as_bytes()
+                    .starts_with(&pattern.as_bytes()[..*literal])
+                    && fnmatch(pattern, value)
+            }
             Matcher::Inpath(p) => inpath(value, p),
             Matcher::Re(re) => re.is_match(value),
         }
@@ -140,4 +160,37 @@ pub fn expand(text: &str, env: &dyn Environment) -> String {
     }
     out.push_str(rest);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn a_match_pattern_knows_its_literal_start() {
+        let literal = |p: &str| match Matcher::new(Op::Match, p).unwrap() {
+            Matcher::Match { literal, .. } => literal,
+            _ => unreachable!(),
+        };
+        assert_eq!(literal("/tmp/d014/*.txt"), "/tmp/d014/".len());
+        assert_eq!(literal("/usr/lib"), "/usr/lib".len());
+        assert_eq!(literal("/dev/tty[0-9]"), "/dev/tty".len());
+        assert_eq!(literal("/a\\*b"), "/a".len());
+        assert_eq!(literal("?x"), 0);
+        assert_eq!(literal(""), 0);
+    }
+
+    proptest! {
+        /// The literal start only ever spares `fnmatch` a call it would
+        /// have answered "no" to.
+        #[test]
+        fn match_is_fnmatch(
+            pattern in "[a/*?\\[\\]!\\\\\\x00b-]{0,10}",
+            value in "[ab/\\x00*\\[-]{0,10}",
+        ) {
+            let m = Matcher::new(Op::Match, &pattern).unwrap();
+            prop_assert_eq!(m.matches(&value), fnmatch(&pattern, &value));
+        }
+    }
 }
