@@ -369,7 +369,7 @@ classes! {
     ];
     check(S, Check::Seccomp) => [seccomp];
     by_registers(S, Check::Prctl) => [prctl];
-    check(S, Check::Rlimit { pid: None, resource: 0, new: 1 }) => [setrlimit];
+    by_registers(S, Check::Rlimit { pid: None, resource: 0, new: 1 }) => [setrlimit];
 
     // Memory. The ones that could change the argument area are guarded.
     c(M, NO) => [
@@ -453,7 +453,7 @@ classes! {
     ];
     process(Target::Pidfd(0), Reach::Inside) => [pidfd_getfd process_madvise process_mrelease];
     process(Target::Pair(0, 1), Reach::Inside) => [kcmp];
-    check(PR, Check::Rlimit { pid: Some(0), resource: 1, new: 2 }) => [prlimit64];
+    by_registers(PR, Check::Rlimit { pid: Some(0), resource: 1, new: 2 }) => [prlimit64];
     check(PR.union(Class::GUARDED), Check::Never) => [ptrace];
 
     // Credentials and namespaces: the backend works out again what each

@@ -155,13 +155,23 @@ pub fn register_check(policy: &Policy, abi: Abi, nr: u32) -> Option<Guard> {
         && !calls::class(abi, nr)
             .class
             .intersects(Class::STOPS.union(Class::PATH))
-        && desc
-            .args
-            .iter()
-            .all(|a| a.register_pure() || a.translator == Translator::FdName);
+        && desc.args.iter().all(|a| {
+            a.register_pure()
+                || a.translator == Translator::FdName
+                || matches!(a.translator, Translator::Limits(_))
+        });
     if !qualifies {
         return None;
     }
+    // Limits lie in memory, except where the pointer is NULL: the engine
+    // then has no value (every comparison on it is false) and reads
+    // nothing that could fail. Only such calls may run in the kernel.
+    let no_limits = desc
+        .args
+        .iter()
+        .filter(|a| matches!(a.translator, Translator::Limits(_)))
+        .map(|a| Guard::bits(a.arg, u64::MAX, 0))
+        .fold(Guard::True, Guard::and);
     // (where the rule is taken to match, whether it is a plain permit)
     let mut steps = Vec::new();
     for rule in policy.rule_forms(CallId::Syscall(nr)) {
@@ -191,6 +201,7 @@ pub fn register_check(policy: &Policy, abi: Abi, nr: u32) -> Option<Guard> {
                 taken.negate().and(rest)
             }
         });
+    let guard = guard.and(no_limits);
     (guard != Guard::False && guard.size() <= MOST_TESTS).then_some(guard)
 }
 

@@ -113,6 +113,9 @@ impl Engine {
     /// `ioctl`, `fcntl` and `prctl`); `None` for the others. The filter
     /// runs a call in the kernel only where this holds: elsewhere it stops,
     /// and the check judges it at the stop as always.
+    ///
+    /// Each guard here must imply that the argument check finds nothing to
+    /// refuse; the engine's differential tests hold them to it.
     pub(super) fn refusal_in_registers(check: Check, allow: &BTreeSet<Unsafe>) -> Option<Guard> {
         let none_of = |arg: u8, refused: &[u32]| {
             refused
@@ -133,6 +136,11 @@ impl Engine {
                 unless(Unsafe::Processes, &[consts::F_SETOWN_EX]),
             )),
             Check::Prctl => none_of(0, unless(Unsafe::Kernel, &[consts::PR_SET_MM])),
+            // Only new limits are judged (whose process, raising the core
+            // size): reading them (`new` is NULL, as glibc's `getrlimit` at
+            // every program's start) never is. The whole register, as the
+            // kernel hands it over, must be 0.
+            Check::Rlimit { new, .. } => Guard::bits(new, u64::MAX, 0),
             _ => return None,
         })
     }

@@ -73,6 +73,7 @@ fn calls_refused_for_some_registers_run_where_they_are_not() {
     let fcntl = native(libc::SYS_fcntl as u32);
     let prctl = native(libc::SYS_prctl as u32);
     let mmap = native(libc::SYS_mmap as u32);
+    let prlimit = native(libc::SYS_prlimit64 as u32);
     let mut s = Setup::new("register-refusals");
     s.policy(
         super::IMAGE,
@@ -80,7 +81,8 @@ fn calls_refused_for_some_registers_run_where_they_are_not() {
             "\tlinux64-ioctl: permit\n\
              \tlinux64-fcntl: cmd eq \"F_GETFD\" or cmd eq \"F_SETOWN\" then permit\n\
              \tlinux64-prctl: permit\n\
-             \tlinux64-mmap: prot eq \"PROT_READ|PROT_WRITE\" then permit\n",
+             \tlinux64-mmap: prot eq \"PROT_READ|PROT_WRITE\" then permit\n\
+             \tlinux64-prlimit64: resource eq \"RLIMIT_STACK\" then permit\n",
         ),
     );
     let _engine = s.engine(Mode::Enforce);
@@ -117,6 +119,13 @@ fn calls_refused_for_some_registers_run_where_they_are_not() {
     assert!(!g.holds(&at(2, 0x1_0000_0003)));
     assert!(!g.holds(&at(2, 1)));
     assert!(!fast.permit.contains(&ioctl));
+    // Limits read (no new ones) run; limits set stop, as they may raise
+    // the core size or name systrace.
+    let g = &fast.checks[&prlimit];
+    let read = [0, libc::RLIMIT_STACK as u64, 0, 0x7ffd_0000, 0, 0];
+    assert!(g.holds(&read));
+    assert!(!g.holds(&[0, libc::RLIMIT_STACK as u64, 0x7ffd_0000, 0, 0, 0]));
+    assert!(!g.holds(&[0, libc::RLIMIT_CORE as u64, 0, 0x7ffd_0000, 0, 0]));
 }
 
 #[test]
@@ -211,7 +220,7 @@ mod random {
         &'static [(&'static str, &'static [&'static str])],
     );
 
-    const CALLS: [Call; 7] = [
+    const CALLS: [Call; 8] = [
         (
             "fchmod",
             &[
@@ -236,7 +245,8 @@ mod random {
             ],
         ),
         // The calls refused for some register values whatever the policy
-        // says (`TIOCSTI`, `F_SETOWN`, `PR_SET_MM`, ...), and `mmap`.
+        // says (`TIOCSTI`, `F_SETOWN`, `PR_SET_MM`, ...), `mmap`, and
+        // `prlimit64`.
         (
             "ioctl",
             &[("request", &["TCGETS", "TIOCSTI", "FIOSETOWN", "0x1234"])],
@@ -255,6 +265,15 @@ mod random {
         (
             "mmap",
             &[("prot", &["PROT_READ", "PROT_READ|PROT_WRITE", "PROT_NONE"])],
+        ),
+        // Refused only for some new limits, which lie in memory: reading
+        // them (`new`, argument 2, NULL) runs in the kernel.
+        (
+            "prlimit64",
+            &[(
+                "resource",
+                &["RLIMIT_STACK", "RLIMIT_CORE", "RLIMIT_NOFILE"],
+            )],
         ),
     ];
     #[allow(clippy::unnecessary_cast)] // `libc` types them differently per target.
