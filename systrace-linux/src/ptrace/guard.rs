@@ -240,10 +240,25 @@ pub(crate) fn sanitize(
             checks.insert(call, guard.and(safe));
         }
     }
-    for key in never_fast().filter(|&(abi, nr)| harmless_when(abi, nr).is_none()) {
-        permit.remove(&key);
-        checks.remove(&key);
+    for key in always_stop() {
+        permit.remove(key);
+        checks.remove(key);
     }
+}
+
+/// The calls of [`never_fast`] without a [`harmless_when`] test: they stop
+/// whatever their registers. Worked out once: every fast path installed
+/// (one per exec) is cut by them.
+fn always_stop() -> &'static [(Abi, u32)] {
+    static CALLS: OnceLock<Vec<(Abi, u32)>> = OnceLock::new();
+    CALLS.get_or_init(|| {
+        let mut calls: Vec<(Abi, u32)> = never_fast()
+            .filter(|&(abi, nr)| harmless_when(abi, nr).is_none())
+            .collect();
+        calls.sort_unstable();
+        calls.dedup();
+        calls
+    })
 }
 
 /// Where the areas of an address space lie: `(start, end)` pairs.
