@@ -1,13 +1,15 @@
 //! The policies of the binaries seen so far: one entry per binary, one
 //! policy section per ABI it made calls in.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 
 use systrace_policy::store::{Source, Store};
 use systrace_policy::{Abi, Binder, Policy, Warning};
 
+use crate::calls::Unsafe;
 use crate::error::Error;
+use crate::tracer::FastPath;
 
 /// One binary's policies.
 #[derive(Debug)]
@@ -40,6 +42,11 @@ pub(crate) struct Binary {
     /// A process has run the binary (its notices are given once, when it
     /// first runs, not when its policy is looked up).
     pub(crate) entered: bool,
+    /// The fast path of `sections` as last worked out, and what it was
+    /// worked out from: each section's ABI, number of rules and
+    /// `detached`. A section only ever changes by a rule added at its end
+    /// or by `detached`, so the same figures mean the same rules.
+    fast: Option<(Vec<(Abi, usize, bool)>, FastPath)>,
 }
 
 impl Binary {
@@ -53,6 +60,25 @@ impl Binary {
             }
         };
         &mut self.sections[at]
+    }
+
+    /// The fast path of its policies ([`super::fast_path`]), worked out
+    /// again only when they changed since: a program run again and again
+    /// (`sh` running `true`) gets it at every exec.
+    pub(crate) fn fast_path(&mut self, aliases: bool, allow: &BTreeSet<Unsafe>) -> FastPath {
+        let key: Vec<(Abi, usize, bool)> = self
+            .sections
+            .iter()
+            .map(|p| (p.abi(), p.len(), p.detached()))
+            .collect();
+        if let Some((seen, fast)) = &self.fast {
+            if *seen == key {
+                return fast.clone();
+            }
+        }
+        let fast = super::fast_path(&self.sections, aliases, allow);
+        self.fast = Some((key, fast.clone()));
+        fast
     }
 
     /// Is the binary marked `detached`?
@@ -88,6 +114,7 @@ impl Binaries {
             queued: Vec::new(),
             queued_detached: Vec::new(),
             entered: false,
+            fast: None,
         });
         let n = self.list.len() - 1;
         self.by_name.insert(name.to_string(), n);
@@ -139,6 +166,7 @@ impl Binaries {
             queued,
             queued_detached,
             entered: false,
+            fast: None,
         });
         let n = self.list.len() - 1;
         self.by_name.insert(name.to_string(), n);

@@ -470,7 +470,7 @@ impl Engine {
         if !std::mem::replace(&mut self.binaries.list[binary].entered, true) {
             self.no_policy_notice(binary);
         }
-        let b = &self.binaries.list[binary];
+        let b = &mut self.binaries.list[binary];
         if b.detached() {
             if let Some(p) = self.procs.get_mut(&pid) {
                 p.detached = true;
@@ -479,7 +479,7 @@ impl Engine {
         }
         // In learn and ask mode every unmatched call must stop, and the
         // fast path only ever holds calls a rule permits outright.
-        let mut fast = fast_path(&b.sections, self.options.aliases, &self.options.allow);
+        let mut fast = b.fast_path(self.options.aliases, &self.options.allow);
         self.add_kernel_opens(binary, &mut fast);
         if let Some(faults) = &self.faults {
             faults.narrow(&mut fast, self.options.aliases);

@@ -421,3 +421,34 @@ fn a_permit_flag_does_not_outlive_its_call() {
         s.tracer.requests
     );
 }
+
+#[test]
+fn a_rule_learned_reaches_the_fast_path_of_the_next_exec() {
+    // The fast path of a binary is kept between its execs, and worked out
+    // again once a rule was added to its policy.
+    let mut s = Setup::new("exec-learned-fast");
+    s.policy(IMAGE, &header("\tlinux64-execve: permit\n"));
+    let mut engine = s.engine(Mode::Learn);
+    let again = |s: &mut Setup| {
+        s.tracer.push(Event::Exec {
+            pid: PID,
+            former: PID,
+            image: IMAGE.into(),
+        });
+    };
+    again(&mut s);
+    s.call(GETPID, [0; 6]);
+    again(&mut s);
+    again(&mut s);
+    s.run(&mut engine);
+    let fast: Vec<bool> = s
+        .tracer
+        .requests
+        .iter()
+        .filter_map(|r| match r {
+            Request::FastPath(_, f) => Some(f.permit.contains(&(Abi::native(), GETPID))),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(fast, [false, false, true, true], "at start, then each exec");
+}
