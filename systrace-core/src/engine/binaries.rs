@@ -11,6 +11,10 @@ use crate::calls::Unsafe;
 use crate::error::Error;
 use crate::tracer::FastPath;
 
+/// What a binary's fast path depends on: each section's ABI, number of
+/// rules and `detached`.
+type Shape = Vec<(Abi, usize, bool)>;
+
 /// One binary's policies.
 #[derive(Debug)]
 pub(crate) struct Binary {
@@ -46,7 +50,7 @@ pub(crate) struct Binary {
     /// worked out from: each section's ABI, number of rules and
     /// `detached`. A section only ever changes by a rule added at its end
     /// or by `detached`, so the same figures mean the same rules.
-    fast: Option<(Vec<(Abi, usize, bool)>, FastPath)>,
+    fast: Option<(Shape, FastPath)>,
 }
 
 impl Binary {
@@ -66,7 +70,7 @@ impl Binary {
     /// again only when they changed since: a program run again and again
     /// (`sh` running `true`) gets it at every exec.
     pub(crate) fn fast_path(&mut self, aliases: bool, allow: &BTreeSet<Unsafe>) -> FastPath {
-        let key: Vec<(Abi, usize, bool)> = self
+        let key: Shape = self
             .sections
             .iter()
             .map(|p| (p.abi(), p.len(), p.detached()))
