@@ -127,17 +127,23 @@ pub(super) fn mmap_call(mode: Mode, place: Place) -> (u64, [u64; 6]) {
 /// `SECCOMP_RET_ERRNO` 0. An area that does not end below [`LOW_END`] is
 /// no area either (`ENOMEM`).
 pub(super) fn mapped(ret: i64, mode: Mode) -> std::result::Result<u64, i32> {
-    if (-4095..=0).contains(&ret) {
-        return Err(if ret == 0 { libc::EFAULT } else { -ret as i32 });
-    }
-    let base = match mode {
-        Mode::Bits32 => u64::from(ret as u32),
-        Mode::Bits64 => ret as u64,
-    };
+    let base = address(ret, mode)?;
     if base.checked_add(AREA_SIZE).is_none_or(|end| end > LOW_END) {
         return Err(libc::ENOMEM);
     }
     Ok(base)
+}
+
+/// The address `mmap` returned wherever it lies, or its errno (see
+/// [`mapped`]).
+fn address(ret: i64, mode: Mode) -> std::result::Result<u64, i32> {
+    if (-4095..=0).contains(&ret) {
+        return Err(if ret == 0 { libc::EFAULT } else { -ret as i32 });
+    }
+    Ok(match mode {
+        Mode::Bits32 => u64::from(ret as u32),
+        Mode::Bits64 => ret as u64,
+    })
 }
 
 /// Where a thread is after an injection at its call stop.
@@ -178,16 +184,14 @@ pub(super) fn map_area(
         Err(_) if first == Place::Low => {
             inject::syscall(pid, false, |m| mmap_call(m, Place::search(pid)))?.1
         }
-        Err(libc::ENOMEM) if anywhere && !(-4095..=0).contains(&ret) => {
-            let base = match mode {
-                Mode::Bits32 => u64::from(ret as u32),
-                Mode::Bits64 => ret as u64,
-            };
-            return verified(pid, base, true);
-        }
         _ => ret,
     };
-    let base = mapped(ret, mode).map_err(|errno| {
+    let base = if anywhere {
+        address(ret, mode)
+    } else {
+        mapped(ret, mode)
+    };
+    let base = base.map_err(|errno| {
         InjectError::Failed(Error::os(
             format!("process {pid}: mmap of the protected argument area"),
             std::io::Error::from_raw_os_error(errno),

@@ -44,9 +44,9 @@
 //! without `MAP_FIXED*`, which cannot replace a mapping, run in the
 //! kernel where their policy lets them ([`harmless_when`]: a plain
 //! `permit`, or a rule on registers such as `prot`); the others stop and
-//! are judged here. The libraries a 64-bit program loads, its thread
-//! stacks and most of its `malloc` arenas lie far above 2 GiB, so the
-//! loader's fixed `mmap`s and `mprotect`s no longer stop. The calls that
+//! are judged here. The libraries a 64-bit program loads and its thread
+//! stacks (and a PIE program's image and heap) lie far above 2 GiB, so
+//! the loader's fixed `mmap`s and `mprotect`s no longer stop. The calls that
 //! read their arguments from memory (the old i386 `mmap`, `ipc`) and those
 //! refused by target (`process_vm_writev`) always stop.
 //!
