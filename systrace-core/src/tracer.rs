@@ -171,12 +171,21 @@ pub struct Checked {
     /// what was judged (`sendmsg`'s `msghdr`, the argument words of an i386
     /// `socketcall`), copied with those addresses pointing at copies.
     pub blocks: Vec<(u8, Block)>,
+    /// The registers of descriptors the call acts on whose files the
+    /// engine judged by name (`fchmod(fd, ...)`, `utimensat(fd, NULL)`):
+    /// the backend makes the call act on the file it named, not on what
+    /// another thread sharing the descriptor table put under that number
+    /// since (or denies the call).
+    pub fds: Vec<u8>,
 }
 
 impl Checked {
-    /// Nothing was checked in memory: the call runs as it is.
+    /// Nothing was checked: the call runs as it is.
     pub fn is_empty(&self) -> bool {
-        self.args.is_empty() && self.open_how.is_none() && self.blocks.is_empty()
+        self.args.is_empty()
+            && self.open_how.is_none()
+            && self.blocks.is_empty()
+            && self.fds.is_empty()
     }
 }
 

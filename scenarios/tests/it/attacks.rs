@@ -28,8 +28,8 @@ enum Escape {
     Removes(&'static str),
     /// This file or directory of the work directory appears.
     Makes(&'static str),
-    /// The mode of this file changes.
-    Chmods(&'static str),
+    /// The mode or the owner of this file changes.
+    Changes(&'static str),
     /// A datagram reaches the secret socket.
     Sends,
 }
@@ -103,7 +103,7 @@ impl Drop for Swapper {
 /// What the attack can be seen to have done, around one run.
 struct Watch {
     sockets: Option<(UnixDatagram, UnixDatagram)>,
-    modes: Vec<(PathBuf, u32)>,
+    modes: Vec<(PathBuf, (u32, u32, u32))>,
 }
 
 impl Watch {
@@ -114,7 +114,7 @@ impl Watch {
             (ok, secret)
         });
         let modes = match a.escape {
-            Escape::Chmods(rel) => vec![(layout.at(rel), mode(&layout.at(rel)))],
+            Escape::Changes(rel) => vec![(layout.at(rel), mode(&layout.at(rel)))],
             _ => Vec::new(),
         };
         Watch { sockets, modes }
@@ -126,7 +126,7 @@ impl Watch {
             Escape::Says => text(&out.stdout).lines().any(|l| l.starts_with("ESCAPED")),
             Escape::Removes(rel) => !layout.at(rel).exists(),
             Escape::Makes(rel) => layout.at(rel).exists(),
-            Escape::Chmods(_) => self.modes.iter().any(|(p, m)| mode(p) != *m),
+            Escape::Changes(_) => self.modes.iter().any(|(p, m)| mode(p) != *m),
             Escape::Sends => {
                 let (_, secret) = self.sockets.as_ref().expect("sockets");
                 secret.set_nonblocking(true).expect("nonblocking");
@@ -137,8 +137,12 @@ impl Watch {
     }
 }
 
-fn mode(path: &Path) -> u32 {
-    std::fs::metadata(path).map_or(0, |m| m.permissions().mode() & 0o7777)
+/// The mode, owner and group of `path` (zeros when it cannot be read).
+fn mode(path: &Path) -> (u32, u32, u32) {
+    use std::os::unix::fs::MetadataExt as _;
+    std::fs::metadata(path).map_or((0, 0, 0), |m| {
+        (m.permissions().mode() & 0o7777, m.uid(), m.gid())
+    })
 }
 
 /// `argv` with `DIR` replaced by the work directory.
@@ -470,7 +474,7 @@ attacks! {
     swap_lstat => Attack { swap: Some(("swap", "trapdir")), ..attack("swap-lstat") };
     swap_chmod => Attack {
         swap: Some(("swap", "trapdir")),
-        escape: Escape::Chmods("secretdir/data"),
+        escape: Escape::Changes("secretdir/data"),
         ..attack("swap-chmod")
     };
     sendmsg_flip => Attack { escape: Escape::Sends, ..attack("sendmsg-flip") };
@@ -479,6 +483,10 @@ attacks! {
     name_case => attack("name-case");
     name_bytes => attack("name-bytes");
     mknod_device => attack("mknod-device");
-    fchmod_readonly => Attack { escape: Escape::Chmods("allowed/data"), ..attack("fchmod-readonly") };
+    empty_path_stat => attack("empty-path-stat");
+    empty_path_chmod => Attack { escape: Escape::Changes("secret.txt"), ..attack("empty-path-chmod") };
+    empty_path_chown => Attack { escape: Escape::Changes("secret.txt"), ..attack("empty-path-chown") };
+    fd_swap_fchmod => Attack { escape: Escape::Changes("allowed/data"), ..attack("fd-swap-fchmod") };
+    fchmod_readonly => Attack { escape: Escape::Changes("allowed/data"), ..attack("fchmod-readonly") };
     mangled_name => Attack { programs: &[("x_y/run", &["report", ""])], ..attack("mangled-name") };
 }

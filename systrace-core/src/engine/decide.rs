@@ -54,7 +54,9 @@ impl Engine {
         self.note_proc_caller(tracer, &tr);
         let class = calls::class(tr.call.abi, tr.call.nr);
         if class.class.contains(Class::NEVER_DENIED) {
-            return Ok((Decision::Permit, none));
+            // Still run on what was read: `newfstatat(fd, "", ...)`, judged
+            // as `fstat`, must find its path empty.
+            return Ok((Decision::Permit, checked(stop, &tr)));
         }
         if let Some(refused) = self.refusal(tracer, stop, &tr, class) {
             return Ok((self.refuse(stop.pid(), binary, &tr, &refused), none));
@@ -258,13 +260,7 @@ impl Engine {
         if let Some((errno, seen)) = fault {
             return (self.inject(pid, tr, &seen, errno), Checked::default());
         }
-        // A call judged as another (an i386 `socketcall`, a descriptor
-        // form) says in its translation what of it was read.
-        let checked = if tr.call.nr == stop.call().nr || tr.words.is_some() {
-            tr.checked()
-        } else {
-            Checked::default()
-        };
+        let checked = checked(stop, tr);
         if class.contains(Class::CHANGES_ROOT) {
             // Threads sharing the filesystem context change too; until
             // this one stops again the change may be under way, so nothing
@@ -353,5 +349,16 @@ impl Engine {
         }
         let action = self.ask(pid, binary, tr, &seen.line, false, creds)?;
         Ok(self.apply(pid, action, tr, None))
+    }
+}
+
+/// What a permitted call must still find when it runs: the bytes of what
+/// its translation read. A call judged as another (an i386 `socketcall`, a
+/// descriptor form) says in its translation what of it was read.
+fn checked(stop: &Stop, tr: &Translation) -> Checked {
+    if tr.call.nr == stop.call().nr || tr.words.is_some() || tr.empty_path.is_some() {
+        tr.checked()
+    } else {
+        Checked::default()
     }
 }

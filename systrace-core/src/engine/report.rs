@@ -185,6 +185,8 @@ impl Engine {
             args,
             open_how: None,
             words: None,
+            empty_path: None,
+            descriptors: Vec::new(),
         };
         let seen = Seen::ruleless(binary);
         self.learning.caller = pid;

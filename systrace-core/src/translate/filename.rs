@@ -210,6 +210,9 @@ pub(super) fn descriptor(t: &mut Tracee<'_>, spec: &ArgSpec) -> Result<Translate
 /// `checked` is the empty path itself: the call acts on the descriptor,
 /// and an empty path with `AT_EMPTY_PATH` is what keeps it doing so.
 fn empty_path(t: &mut Tracee<'_>, spec: &ArgSpec) -> Result<Translated> {
+    if let Some(fd) = spec.dirfd {
+        t.descriptors.push(fd);
+    }
     let mut refuse = None;
     let value = match base(t, spec)? {
         Base::BadFd => {

@@ -131,6 +131,17 @@ pub struct Translation {
     /// For an i386 `socketcall`: the register of its argument words, and
     /// the words as read.
     pub words: Option<(u8, Vec<u8>)>,
+    /// For a path call in its descriptor form: the register of its path,
+    /// an empty string in the process's memory (not NULL). It was judged
+    /// as the descriptor call, so the call must still find it empty when
+    /// it runs: another thread could write a path there.
+    pub empty_path: Option<u8>,
+    /// The registers of the descriptors the call acts on whose files were
+    /// judged by name (`fchmod`'s `fd`; the `dirfd` of an empty path with
+    /// `AT_EMPTY_PATH`, or of `utimensat(fd, NULL)`). Another thread
+    /// sharing the descriptor table could put another file there before the
+    /// call runs; see [`Checked::fds`](crate::Checked::fds).
+    pub descriptors: Vec<u8>,
 }
 
 impl Translation {
@@ -160,11 +171,21 @@ impl Translation {
     pub fn checked(&self) -> Checked {
         use crate::calls::{Translator, Via};
         use crate::tracer::{Block, Pointer};
+        if let Some(arg) = self.empty_path {
+            // The descriptor call's own arguments are registers; what was
+            // read of memory is the empty path alone.
+            return Checked {
+                args: vec![(arg, vec![0])],
+                fds: self.descriptors.clone(),
+                ..Checked::default()
+            };
+        }
         let Some(desc) = calls::desc(self.call.abi, self.call.nr) else {
             return Checked::default();
         };
         let mut checked = Checked {
             open_how: self.open_how,
+            fds: self.descriptors.clone(),
             ..Checked::default()
         };
         if let Some((args_arg, words)) = &self.words {
@@ -284,12 +305,19 @@ pub fn translate_with(
             None => return Ok(bare(call)),
         }
     }
+    let mut empty_path = None;
+    let mut registers: &[u8] = &[0, 1, 2, 3, 4, 5];
     if let Some(direct) = fd_call(inspect, stop, &call)? {
-        call = direct;
+        call = direct.call;
         desc = calls::desc(call.abi, call.nr);
+        empty_path = direct.empty_path;
+        registers = direct.registers;
     }
     let Some(desc) = desc else {
-        return Ok(bare(call));
+        return Ok(Translation {
+            empty_path,
+            ..bare(call)
+        });
     };
     let mut tracee = Tracee::new(inspect, stop, call, known);
     let open = OpenFlags::of(&mut tracee, desc)?;
@@ -298,6 +326,12 @@ pub fn translate_with(
         .iter()
         .map(|spec| value::translate_arg(&mut tracee, spec, open.as_ref()))
         .collect::<Result<Vec<_>>>()?;
+    // In the call as it was made (a descriptor form's registers differ).
+    let descriptors = tracee
+        .descriptors
+        .iter()
+        .filter_map(|&r| registers.get(usize::from(r)).copied())
+        .collect();
     let alias = if aliases {
         alias_of(desc.alias, open.map(|o| o.flags))
     } else {
@@ -310,6 +344,8 @@ pub fn translate_with(
         args,
         open_how: open.and_then(|o| o.how),
         words,
+        empty_path,
+        descriptors,
     })
 }
 
@@ -322,6 +358,8 @@ fn bare(call: RawCall) -> Translation {
         args: Vec::new(),
         open_how: None,
         words: None,
+        empty_path: None,
+        descriptors: Vec::new(),
     }
 }
 
@@ -357,10 +395,21 @@ fn demultiplex(
     )))
 }
 
+/// A path call in its descriptor form, as the descriptor call it stands
+/// for.
+struct FdCall {
+    /// The descriptor call.
+    call: RawCall,
+    /// The register of the call's empty path, unless that is NULL.
+    empty_path: Option<u8>,
+    /// For each register of the descriptor call, the call's register.
+    registers: &'static [u8],
+}
+
 /// The descriptor call a path call in its descriptor form stands for
 /// (`newfstatat(fd, "", buf, AT_EMPTY_PATH)` is `fstat(fd, buf)`), if it is
 /// in that form.
-fn fd_call(inspect: &mut dyn Inspect, stop: &Stop, call: &RawCall) -> Result<Option<RawCall>> {
+fn fd_call(inspect: &mut dyn Inspect, stop: &Stop, call: &RawCall) -> Result<Option<FdCall>> {
     let Some((form, nr)) = calls::fd_form(call.abi, call.nr) else {
         return Ok(None);
     };
@@ -368,13 +417,18 @@ fn fd_call(inspect: &mut dyn Inspect, stop: &Stop, call: &RawCall) -> Result<Opt
         return Ok(None);
     }
     let ptr = reg(call, form.path);
+    let direct = |empty_path| FdCall {
+        call: fd_registers(call, form, nr),
+        empty_path,
+        registers: form.registers,
+    };
     if ptr == 0 {
         // NULL with `AT_EMPTY_PATH` is the empty path on newer kernels.
-        return Ok(Some(fd_registers(call, form, nr)));
+        return Ok(Some(direct(None)));
     }
     let mut first = [0u8; 1];
     inspect.read_exact(stop, ptr, &mut first)?;
-    Ok((first[0] == 0).then(|| fd_registers(call, form, nr)))
+    Ok((first[0] == 0).then(|| direct(Some(form.path))))
 }
 
 /// `call` as the descriptor call `nr` of `form`.
@@ -460,6 +514,9 @@ struct Tracee<'a> {
     /// The process's root and working directory, as given or once asked
     /// for.
     known: &'a mut Known,
+    /// The registers of the descriptors whose files the translation named
+    /// for a call that acts on them (see [`Translation::descriptors`]).
+    descriptors: Vec<u8>,
 }
 
 impl<'a> Tracee<'a> {
@@ -475,6 +532,7 @@ impl<'a> Tracee<'a> {
             stop,
             call,
             known,
+            descriptors: Vec::new(),
         }
     }
 

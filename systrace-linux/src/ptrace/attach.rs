@@ -101,7 +101,12 @@ pub fn attach(pid: Pid) -> Result<Backend> {
         proc.mid_call = true;
         procs.insert(tid, proc);
     }
+    let tids: Vec<Pid> = procs.keys().copied().collect();
     let mut backend = Backend::new(pid, image, procs, native);
+    // Found running: who else shares their descriptor tables is not known.
+    for tid in tids {
+        backend.protect.descriptors.attached(tid);
+    }
     backend.replay = replay;
     Ok(backend)
 }

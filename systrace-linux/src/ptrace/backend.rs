@@ -171,6 +171,8 @@ impl Backend {
             .procs
             .get(&pid)
             .map_or((false, false), |p| (p.user_filter.is_some(), p.ghost));
+        self.protect.descriptors.resumed(pid);
+        let to_exit = self.protect.descriptors.in_flight(pid);
         match how {
             _ if syscall_stops && ghost => {
                 self.procs.remove(&pid);
@@ -179,7 +181,9 @@ impl Backend {
                 ptrace::detach(pid, sig)
             }
             Go::Listen => ptrace::listen(pid),
-            Go::Run(sig) if syscall_stops => ptrace::syscall(pid, sig),
+            // Stopped again when the call returns, to let go of the copy it
+            // acted on (`descriptors.rs`).
+            Go::Run(sig) if syscall_stops || to_exit => ptrace::syscall(pid, sig),
             Go::Run(sig) => ptrace::cont(pid, sig),
         }
     }

@@ -81,6 +81,7 @@
 mod area;
 pub mod attach;
 mod backend;
+mod descriptors;
 mod guard;
 mod inject;
 mod lookups;
@@ -398,7 +399,16 @@ impl Inspect for Backend {
     }
 
     fn fd_path(&mut self, stop: &CallStop, fd: i32) -> CoreResult<PathBuf> {
-        procfs::link(stop.pid(), &format!("fd/{fd}")).map_err(Into::into)
+        let pid = stop.pid();
+        if self.protect.descriptors.shared(pid) {
+            return self
+                .protect
+                .descriptors
+                .name(pid, fd)
+                .map_err(|e| procfs::error(pid, "take a descriptor", e))
+                .map_err(Into::into);
+        }
+        procfs::link(pid, &format!("fd/{fd}")).map_err(Into::into)
     }
 
     fn credentials(&mut self, stop: &CallStop) -> CoreResult<Credentials> {

@@ -514,6 +514,21 @@ impl Pins {
         self.keeper = Some(keeper);
     }
 
+    /// Where thread `pid` finds the tracer's descriptors
+    /// (`/proc/TRACER/task/KEEPER/fd/`), if it can follow them.
+    pub(crate) fn tracer_fds(&mut self, pid: Pid) -> Option<String> {
+        if !self.reaches(pid) {
+            return None;
+        }
+        let Some(Some(me)) = &self.me else {
+            return None;
+        };
+        Some(match self.keeper {
+            Some(keeper) => format!("/proc/{}/task/{keeper}/fd/", me.pid),
+            None => format!("/proc/{}/fd/", me.pid),
+        })
+    }
+
     /// Whether thread `pid` can follow the tracer's descriptors (cached).
     fn reaches(&mut self, pid: Pid) -> bool {
         let Some(me) = self.me.get_or_insert_with(Me::read) else {

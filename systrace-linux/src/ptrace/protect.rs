@@ -181,6 +181,7 @@ use systrace_policy::Abi;
 
 pub use super::area::{AREA_SIZE, MAX_AREAS, SLOT_SIZE, SLOTS};
 use super::area::{Back, inject_at_stop, map_area, mapped};
+use super::descriptors::Descriptors;
 use super::inject::{self, InjectError};
 use super::pin::Pins;
 use super::regs::{self, Mode};
@@ -294,6 +295,9 @@ pub(crate) struct Protect {
     calls: PidMap<(u64, RawCall)>,
     /// Paths pinned through the tracer's descriptors (`pin.rs`).
     pub(super) pins: Pins,
+    /// Descriptors judged by name, in tables another task may share
+    /// (`descriptors.rs`).
+    pub(super) descriptors: Descriptors,
     /// What it counted.
     counts: Counts,
 }
@@ -308,6 +312,7 @@ impl Protect {
             }
         }
         self.pins.at_call(stop.pid(), &call);
+        self.descriptors.returned(stop.pid());
         self.calls.insert(stop.pid(), (stop.id(), call));
     }
 
@@ -326,6 +331,7 @@ impl Protect {
     /// `child` was created by `parent`: it shares its area or has a copy.
     pub(crate) fn born(&mut self, parent: Pid, child: Pid) {
         self.forget(child);
+        self.descriptors.born(parent, child);
         let Some(space) = self.spaces.get(&parent).cloned() else {
             // The creator has no area yet: the child gets one when needed.
             return;
@@ -346,6 +352,7 @@ impl Protect {
         }
         self.calls.remove(&pid);
         self.pins.forget(pid);
+        self.descriptors.forget(pid);
     }
 
     /// The areas of `pid`'s address space, `(start, end)`.
@@ -523,7 +530,8 @@ impl Protect {
             }
         }
         self.pins.release(pid);
-        if self.off || (checked.args.is_empty() && checked.blocks.is_empty()) {
+        let by_name = !checked.fds.is_empty() && self.descriptors.shared(pid);
+        if self.off || (checked.args.is_empty() && checked.blocks.is_empty() && !by_name) {
             self.pins.unchecked_exec(pid, &call);
             return Outcome::Run;
         }
@@ -546,10 +554,22 @@ impl Protect {
             self.counts.pinned_calls += 1;
         }
         let checked = pinned.as_ref().unwrap_or(checked);
-        match plan_for(&call, checked) {
-            Ok(plan) => self.run_planned(at, &call, &plan),
-            Err(errno) => Outcome::Deny(errno),
+        let mut plan = match plan_for(&call, checked) {
+            Ok(plan) => plan,
+            Err(errno) => return Outcome::Deny(errno),
+        };
+        if by_name {
+            let fds = self.pins.tracer_fds(pid);
+            let through = |fd| fds.as_ref().map(|dir| format!("{dir}{fd}").into_bytes());
+            if let Err(errno) = self
+                .descriptors
+                .plan(pid, &call, &checked.fds, through, &mut plan)
+            {
+                self.counts.pin_denials += 1;
+                return Outcome::Deny(errno);
+            }
         }
+        self.run_planned(at, &call, &plan)
     }
 
     /// Set `at`'s call up to be made with `plan` in its slot.

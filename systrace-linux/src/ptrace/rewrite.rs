@@ -126,7 +126,7 @@ pub(crate) struct Plan {
 
 impl Plan {
     /// Append `data` at the next 8-byte boundary; its offset.
-    fn push(&mut self, data: &[u8]) -> u64 {
+    pub(super) fn push(&mut self, data: &[u8]) -> u64 {
         let at = self.bytes.len().next_multiple_of(8);
         self.bytes.resize(at, 0);
         self.bytes.extend_from_slice(data);
@@ -134,7 +134,7 @@ impl Plan {
     }
 
     /// Set argument `arg` (replacing an earlier setting).
-    fn set(&mut self, arg: u8, value: Value) {
+    pub(super) fn set(&mut self, arg: u8, value: Value) {
         self.regs.retain(|&(a, _)| a != arg);
         self.regs.push((arg, value));
     }

@@ -329,3 +329,38 @@ pub fn write_byte(fd: &OwnedFd, byte: u8) -> io::Result<()> {
         return Err(io::Error::last_os_error());
     }
 }
+
+/// `PIDFD_THREAD` (`linux/pidfd.h`, 6.9): a pidfd of one thread, not of
+/// its thread group. It is `O_EXCL`.
+const PIDFD_THREAD: libc::c_uint = libc::O_EXCL as libc::c_uint;
+
+/// A copy, in this process, of the open file thread `tid` holds as
+/// descriptor `fd` (`pidfd_getfd(2)`, with `O_CLOEXEC`): the very file,
+/// not a new open of it. Needs ptrace access to `tid` (the tracer has it).
+pub fn take_fd(tid: i32, fd: i32) -> io::Result<OwnedFd> {
+    let open = |flags: libc::c_uint| {
+        // SAFETY: `pidfd_open` takes a pid and flags and dereferences
+        // nothing.
+        let r = unsafe { libc::syscall(libc::SYS_pidfd_open, libc::c_long::from(tid), flags) };
+        cvt(r).map(|fd| {
+            // SAFETY: a descriptor `pidfd_open` returns is fresh and ours.
+            unsafe { OwnedFd::from_raw_fd(fd as RawFd) }
+        })
+    };
+    // A kernel before 6.9 knows only thread-group leaders.
+    let pidfd = open(PIDFD_THREAD).or_else(|_| open(0))?;
+    // SAFETY: `pidfd_getfd` takes a pidfd, a descriptor number and flags
+    // and dereferences nothing; a descriptor it returns is fresh and ours.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_pidfd_getfd,
+            libc::c_long::from(pidfd.as_raw_fd()),
+            libc::c_long::from(fd),
+            0 as libc::c_long,
+        )
+    };
+    cvt(r).map(|k| {
+        // SAFETY: as above.
+        unsafe { OwnedFd::from_raw_fd(k as RawFd) }
+    })
+}

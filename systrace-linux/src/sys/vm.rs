@@ -1,6 +1,7 @@
 //! Questions about address spaces and filesystems that argument protection
-//! asks: `kcmp(2)` `KCMP_VM` (do two tasks share their memory?) and
-//! `statfs(2)` (which filesystem holds a path?).
+//! asks: `kcmp(2)` `KCMP_VM` and `KCMP_FILES` (do two tasks share their
+//! memory, their descriptor table?) and `statfs(2)` (which filesystem
+//! holds a path?).
 
 use std::ffi::CString;
 use std::io;
@@ -11,19 +12,32 @@ use super::cvt;
 
 /// `KCMP_VM` (`linux/kcmp.h`).
 const KCMP_VM: libc::c_int = 1;
+/// `KCMP_FILES` (`linux/kcmp.h`).
+const KCMP_FILES: libc::c_int = 2;
 
 /// Whether tasks `a` and `b` share one address space (`mm_struct`): a
 /// thread and its group, a `vfork` child and its parent, any `CLONE_VM`
 /// child. Needs ptrace access to both (the tracer has it).
 pub fn same_vm(a: i32, b: i32) -> io::Result<bool> {
-    // SAFETY: `kcmp` with `KCMP_VM` takes two pids, a type and two unused
-    // integers; the kernel dereferences no pointer.
+    same(a, b, KCMP_VM)
+}
+
+/// Whether tasks `a` and `b` share one descriptor table (`files_struct`):
+/// a thread and its group (usually), any `CLONE_FILES` child.
+pub fn same_files(a: i32, b: i32) -> io::Result<bool> {
+    same(a, b, KCMP_FILES)
+}
+
+/// `kcmp(a, b, what)` of a resource that takes no index.
+fn same(a: i32, b: i32, what: libc::c_int) -> io::Result<bool> {
+    // SAFETY: `kcmp` with `KCMP_VM` or `KCMP_FILES` takes two pids, a type
+    // and two unused integers; the kernel dereferences no pointer.
     let r = unsafe {
         libc::syscall(
             libc::SYS_kcmp,
             libc::c_long::from(a),
             libc::c_long::from(b),
-            libc::c_long::from(KCMP_VM),
+            libc::c_long::from(what),
             0 as libc::c_long,
             0 as libc::c_long,
         )

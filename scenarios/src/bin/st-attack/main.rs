@@ -144,6 +144,10 @@ const SCENARIOS: &[(&str, Scenario)] = &[
     ("swap-chmod", races::swap_chmod),
     ("sendmsg-flip", races::sendmsg_flip),
     ("connect-flip", races::connect_flip),
+    ("empty-path-stat", races::empty_path_stat),
+    ("empty-path-chmod", races::empty_path_chmod),
+    ("empty-path-chown", races::empty_path_chown),
+    ("fd-swap-fchmod", races::fd_swap_fchmod),
     // Names, and what names stand for.
     ("name-case", names::name_case),
     ("name-bytes", names::name_bytes),

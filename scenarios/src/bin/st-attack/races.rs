@@ -346,3 +346,130 @@ pub fn connect_flip(run: &Run) {
         "connect with an address rewritten by a thread: {sent} sent"
     ));
 }
+
+/// A call in its descriptor form (an empty path and `AT_EMPTY_PATH`, judged
+/// by what the descriptor names) whose path another thread rewrites to the
+/// secret's: the call would act on that path instead. `attempt` makes the
+/// call on descriptor `fd` with the path at `buf`, and says whether it
+/// reached the secret.
+fn empty_path_race(run: &Run, what: &str, attempt: impl Fn(i64, *const u8) -> bool) {
+    use std::os::unix::ffi::OsStrExt as _;
+    let fd = sys::open(&run.at("out/made"), libc::O_WRONLY | libc::O_CREAT).expect("out/made");
+    let secret = run.at("secret.txt").as_os_str().as_bytes().to_vec();
+    let buf: &'static mut [u8] = Box::leak(vec![0u8; 4096].into_boxed_slice());
+    let flip = Flip {
+        buf: buf.as_mut_ptr(),
+        a: Vec::new(),
+        b: if run.attack() { secret } else { Vec::new() },
+    };
+    let ptr = flip.buf as *const u8;
+    let stop = Arc::new(AtomicBool::new(false));
+    let s = Arc::clone(&stop);
+    let thread = std::thread::spawn(move || flip.run(s));
+    let start = Instant::now();
+    let (mut tries, mut reached) = (0u64, 0u64);
+    while start.elapsed() < RACE && reached == 0 {
+        tries += 1;
+        if attempt(fd, ptr) {
+            reached += 1;
+        }
+        if !run.attack() && tries >= 200 {
+            break;
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    let _ = thread.join();
+    if !run.attack() {
+        return benign(&format!("{what}: {tries} calls"));
+    }
+    verdict(
+        reached > 0,
+        &format!("{what}: the secret reached {reached} times in {tries}"),
+    );
+}
+
+/// `fstat` as the C library makes it, `newfstatat(fd, "", AT_EMPTY_PATH)`:
+/// the secret's size (6) is not the descriptor's file's (0).
+pub fn empty_path_stat(run: &Run) {
+    empty_path_race(run, "stat of a descriptor, its path rewritten", |fd, p| {
+        // SAFETY: all-zero is a valid `struct stat`.
+        let mut st: libc::stat = unsafe { std::mem::zeroed() };
+        call(
+            libc::SYS_newfstatat,
+            [
+                fd as u64,
+                p as u64,
+                &raw mut st as u64,
+                libc::AT_EMPTY_PATH as u64,
+                0,
+                0,
+            ],
+        )
+        .is_ok_and(|_| st.st_size == 6)
+    });
+}
+
+/// `fchmodat2(fd, "", mode, AT_EMPTY_PATH)`, the descriptor form of
+/// `fchmod`: the test checks the secret's mode did not change.
+pub fn empty_path_chmod(run: &Run) {
+    empty_path_race(run, "chmod of a descriptor, its path rewritten", |fd, p| {
+        let _ = call(
+            libc::SYS_fchmodat2,
+            [fd as u64, p as u64, 0o666, libc::AT_EMPTY_PATH as u64, 0, 0],
+        );
+        false
+    });
+}
+
+/// `fchownat(fd, "", -1, 1, AT_EMPTY_PATH)`, the descriptor form of
+/// `fchown`: the test checks the secret's group did not change.
+pub fn empty_path_chown(run: &Run) {
+    empty_path_race(run, "chown of a descriptor, its path rewritten", |fd, p| {
+        let _ = call(
+            libc::SYS_fchownat,
+            [
+                fd as u64,
+                p as u64,
+                u64::from(u32::MAX),
+                1,
+                libc::AT_EMPTY_PATH as u64,
+                0,
+            ],
+        );
+        false
+    });
+}
+
+/// `fchmod` of a descriptor another thread keeps moving a readable file
+/// onto (`dup2`): the policy lets the program change the mode of the file
+/// it made, not of the one it may only read. The test checks the mode of
+/// `allowed/data`.
+pub fn fd_swap_fchmod(run: &Run) {
+    let made = sys::open(&run.at("out/made"), libc::O_WRONLY | libc::O_CREAT).expect("out/made");
+    let read = sys::open(&run.at("allowed/data"), libc::O_RDONLY).expect("allowed/data");
+    let other = if run.attack() { read } else { made };
+    let target = call(libc::SYS_dup, [made as u64, 0, 0, 0, 0, 0]).expect("dup");
+    let stop = Arc::new(AtomicBool::new(false));
+    let s = Arc::clone(&stop);
+    let thread = std::thread::spawn(move || {
+        while !s.load(Ordering::Relaxed) {
+            let _ = call(libc::SYS_dup2, [other as u64, target as u64, 0, 0, 0, 0]);
+            let _ = call(libc::SYS_dup2, [made as u64, target as u64, 0, 0, 0, 0]);
+        }
+    });
+    let start = Instant::now();
+    let mut tries = 0u64;
+    while start.elapsed() < RACE {
+        tries += 1;
+        let _ = call(libc::SYS_fchmod, [target as u64, 0o666, 0, 0, 0, 0]);
+        if !run.attack() && tries >= 200 {
+            break;
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    let _ = thread.join();
+    if !run.attack() {
+        return benign(&format!("fchmod of a moved descriptor: {tries} calls"));
+    }
+    println!("fchmod of a moved descriptor: {tries} calls");
+}

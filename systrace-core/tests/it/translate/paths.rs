@@ -306,6 +306,35 @@ fn descriptor_forms_are_judged_as_descriptor_calls() {
 }
 
 #[test]
+fn what_a_descriptor_call_must_still_find_is_checked() {
+    let d = TempDir::new("fdchecked");
+    d.file("f");
+    let mut t = tracer(d.path());
+    t.set_fd(PID, 8, d.join("f"));
+    let empty = t.place_str(PID, "");
+    // A descriptor form: its empty path is kept empty (another thread could
+    // write a path there), and its descriptor was judged by name.
+    let chown = run64(&mut t, "fchownat", &[8, empty, 0, 0, AT_EMPTY_PATH]);
+    let checked = chown.checked();
+    assert_eq!(checked.args, vec![(1, vec![0])], "the empty path");
+    assert_eq!(checked.fds, vec![0], "fchownat's dirfd");
+    // `fstat` in that form names nothing, but its path is kept empty too.
+    let stat = run64(&mut t, "newfstatat", &[8, empty, 0x7000, AT_EMPTY_PATH]);
+    assert_eq!(stat.checked().args, vec![(1, vec![0])]);
+    assert!(stat.checked().fds.is_empty());
+    // A descriptor call, and `utimensat(fd, NULL)`.
+    let chmod = run64(&mut t, "fchmod", &[8, 0o644]);
+    assert_eq!(chmod.checked().fds, vec![0]);
+    assert!(chmod.checked().args.is_empty());
+    let times = run64(&mut t, "utimensat", &[8, 0, 0, 0]);
+    assert_eq!(times.checked().fds, vec![0]);
+    // A relative path is made absolute: its directory is not acted on.
+    let name = t.place_str(PID, "f");
+    let at = run64(&mut t, "fchmodat", &[8, name, 0o644]);
+    assert!(at.checked().fds.is_empty());
+}
+
+#[test]
 fn empty_path_stays_empty_unless_at_empty_path() {
     let d = TempDir::new("emptypath");
     d.file("f");

@@ -82,6 +82,9 @@ impl Backend {
     }
 
     pub(super) fn stopped(&mut self, pid: Pid, sig: i32, event: i32) {
+        // The call a copy was held for has returned (or stopped: made
+        // again, it is judged again).
+        self.protect.descriptors.returned(pid);
         let group_stop = event == EVENT_STOP && sig != libc::SIGTRAP;
         let Some(proc) = self.procs.get_mut(&pid) else {
             // The first stop of a child whose creator's event has not come.
