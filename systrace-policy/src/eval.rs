@@ -1,10 +1,11 @@
 //! Evaluating a call against a bound policy.
 //!
 //! Rules are kept in one list per call (syscall or alias), in policy order;
-//! the first rule that matches decides. Runs of plain `translator eq "value"`
-//! rules, the bulk of learned policies, are also entered in a hash index, so
-//! that a policy of a thousand such rules costs one lookup, not a thousand
-//! comparisons.
+//! the first rule that matches decides. Rules that require
+//! `translator eq "value"`, alone or in an `and` (`filename eq "F" and
+//! mode eq "644"`), the bulk of learned policies, are also entered in a hash
+//! index by that value, so that a policy of a thousand such rules costs one
+//! lookup and the few rules of that value, not a thousand comparisons.
 
 use std::collections::HashMap;
 
@@ -108,23 +109,53 @@ impl Compiled {
         self.cond.as_ref().is_none_or(|c| c.eval(args))
     }
 
-    /// The `(translator, nth, value)` of a rule that is exactly one `eq`.
-    fn plain_eq(&self) -> Option<(&str, u8, &str)> {
-        match (&self.cond, self.predicate) {
-            (
-                Some(Cond::Cmp {
-                    translator,
-                    nth,
-                    matcher: Matcher::Eq(v),
-                }),
-                None,
-            ) => Some((translator, *nth, v)),
-            _ => None,
+    /// The value that `translator[nth]` must equal for the rule to match,
+    /// if its condition requires one: the condition is that `eq`, or an
+    /// `and` with it on either side (the predicate is one more conjunct).
+    fn required_eq(&self, translator: &str, nth: u8) -> Option<&str> {
+        self.cond.as_ref()?.required_eq(translator, nth)
+    }
+
+    /// Every `(translator, nth)` whose value the rule's condition requires.
+    fn required_translators(&self) -> Vec<(&str, u8)> {
+        let mut out = Vec::new();
+        if let Some(cond) = &self.cond {
+            cond.collect_required(&mut out);
         }
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 }
 
 impl Cond {
+    fn required_eq(&self, name: &str, n: u8) -> Option<&str> {
+        match self {
+            Cond::And(a, b) => a.required_eq(name, n).or_else(|| b.required_eq(name, n)),
+            Cond::Cmp {
+                translator,
+                nth,
+                matcher: Matcher::Eq(v),
+            } if &**translator == name && *nth == n => Some(v),
+            _ => None,
+        }
+    }
+
+    fn collect_required<'c>(&'c self, out: &mut Vec<(&'c str, u8)>) {
+        match self {
+            Cond::And(a, b) => {
+                a.collect_required(out);
+                b.collect_required(out);
+            }
+            Cond::Cmp {
+                translator,
+                nth,
+                matcher: Matcher::Eq(_),
+            } => out.push((translator, *nth)),
+            _ => {}
+        }
+    }
+
     fn eval(&self, args: &[Arg<'_>]) -> bool {
         match self {
             Cond::True => true,
@@ -148,10 +179,11 @@ fn value<'a>(args: &[Arg<'a>], name: &str, nth: u8) -> Option<&'a str> {
         .and_then(|a| a.value)
 }
 
-/// Fewer plain `eq` rules than this are scanned, not indexed.
+/// Fewer rules that require an `eq` than this are scanned, not indexed.
 const INDEX_MIN: usize = 4;
 
-/// The rules of one call, and the index over its plain `eq` rules.
+/// The rules of one call, and the index over the rules that require a
+/// value of one translator.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct CallRules {
     /// Rule numbers in policy order.
@@ -159,12 +191,13 @@ pub(crate) struct CallRules {
     index: Option<EqIndex>,
 }
 
-/// Plain `translator[nth] eq "value"` rules, by case-folded value.
+/// The rules that match only where `translator[nth]` equals a value (its
+/// `eq` alone, or in an `and`), by that value.
 #[derive(Clone, Debug)]
 struct EqIndex {
     translator: Box<str>,
     nth: u8,
-    /// Folded-hash of the value -> (value, position in `rules`), first first.
+    /// Hash of the value -> (value, position in `rules`), in policy order.
     by_value: HashMap<u64, Vec<(Box<str>, usize)>>,
     /// Positions in `rules` of every rule the index does not cover.
     others: Vec<usize>,
@@ -172,11 +205,11 @@ struct EqIndex {
 
 impl CallRules {
     pub(crate) fn build(rules: Vec<usize>, compiled: &[Compiled]) -> CallRules {
-        // Index the translator that the most plain `eq` rules test.
+        // Index the translator whose value the most rules require.
         let mut counts: HashMap<(&str, u8), usize> = HashMap::new();
         for &r in &rules {
-            if let Some((t, nth, _)) = compiled[r].plain_eq() {
-                *counts.entry((t, nth)).or_default() += 1;
+            for key in compiled[r].required_translators() {
+                *counts.entry(key).or_default() += 1;
             }
         }
         let best = counts
@@ -187,14 +220,12 @@ impl CallRules {
             let mut by_value: HashMap<u64, Vec<(Box<str>, usize)>> = HashMap::new();
             let mut others = Vec::new();
             for (pos, &r) in rules.iter().enumerate() {
-                match compiled[r].plain_eq() {
-                    Some((t, n, v)) if t == translator && n == nth => {
-                        by_value
-                            .entry(fold_hash(v))
-                            .or_default()
-                            .push((v.into(), pos));
-                    }
-                    _ => others.push(pos),
+                match compiled[r].required_eq(translator, nth) {
+                    Some(v) => by_value
+                        .entry(fold_hash(v))
+                        .or_default()
+                        .push((v.into(), pos)),
+                    None => others.push(pos),
                 }
             }
             EqIndex {
@@ -214,29 +245,29 @@ impl CallRules {
         args: &[Arg<'_>],
         creds: Credentials,
     ) -> Option<usize> {
+        let matches = |pos: usize| compiled[self.rules[pos]].matches(args, creds);
         let Some(index) = &self.index else {
-            return self
-                .rules
-                .iter()
-                .position(|&r| compiled[r].matches(args, creds));
+            return (0..self.rules.len()).find(|&pos| matches(pos));
         };
-        let hit = value(args, &index.translator, index.nth).and_then(|v| {
-            index.by_value.get(&fold_hash(v)).and_then(|candidates| {
-                candidates
-                    .iter()
-                    .find(|(c, _)| &**c == v)
-                    .map(|&(_, pos)| pos)
-            })
-        });
-        for &pos in &index.others {
-            if hit.is_some_and(|h| h < pos) {
-                break;
-            }
-            if compiled[self.rules[pos]].matches(args, creds) {
-                return Some(pos);
-            }
-        }
-        hit
+        // A rule of the index can match only where the value is its own
+        // (an untranslated value matches none of them).
+        let value = value(args, &index.translator, index.nth);
+        let mut candidates = value
+            .and_then(|v| Some((v, index.by_value.get(&fold_hash(v))?)))
+            .into_iter()
+            .flat_map(|(v, bucket)| bucket.iter().filter(move |(c, _)| &**c == v))
+            .map(|&(_, pos)| pos)
+            .filter(|&pos| matches(pos));
+        // The first of them that matches, unless a rule outside the index
+        // comes first and matches.
+        let hit = candidates.next();
+        index
+            .others
+            .iter()
+            .copied()
+            .take_while(|&pos| hit.is_none_or(|h| pos < h))
+            .find(|&pos| matches(pos))
+            .or(hit)
     }
 }
 

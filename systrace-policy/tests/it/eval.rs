@@ -347,6 +347,48 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+    /// Rules that require a value inside an `and` (as learned `fchmod:
+    /// filename eq "F" and mode eq "644"`) are indexed by it too, and the
+    /// first match is still the scan's, whatever else the rules test.
+    #[test]
+    fn compound_index_agrees_with_a_scan(
+        rules in prop::collection::vec((0u8..8, 0u8..4, 0u8..3, 0u8..3), 0..40),
+        probe in (0u8..5, 0u8..4),
+    ) {
+        let text: String = rules.iter().map(|&(shape, f, m, pred)| {
+            let file = format!("filename eq \"/d/{f}\"");
+            let mode = format!("oflags eq \"r{m}\"");
+            let cond = match shape {
+                0 => file,
+                1 => format!("{file} and {mode}"),
+                2 => format!("{mode} and {file}"),
+                3 => format!("{file} or {mode}"),
+                4 => format!("not {file}"),
+                5 => mode,
+                6 => format!("({file} and {mode}) and filename neq \"/d/0\""),
+                _ => format!("filename match \"/d/*\" and {file}"),
+            };
+            let pred = [", if user = 0", ", if user = 1000", ""][usize::from(pred)];
+            format!("\tlinux64-open: {cond} then permit{pred}\n")
+        }).collect();
+        let p = load(&text);
+        let path = format!("/d/{}", probe.0);
+        let mode = format!("r{}", probe.1);
+        let args = [
+            Arg { name: "filename", value: Some(&path) },
+            Arg { name: "oflags", value: Some(&mode) },
+        ];
+        let got = p.evaluate(nr("open"), None, &args, ROOT).map(|v| v.number);
+        prop_assert_eq!(got, naive(&p, nr("open"), &args));
+        // An untranslated name matches no rule that requires one.
+        let blind = [Arg { name: "filename", value: None }, args[1]];
+        let got = p.evaluate(nr("open"), None, &blind, ROOT).map(|v| v.number);
+        prop_assert_eq!(got, naive(&p, nr("open"), &blind));
+    }
+}
+
 #[test]
 fn a_policy_parses_from_text_against_the_ready_table() {
     use systrace_policy::table::Linux64;
