@@ -179,8 +179,11 @@ fn untraced_children_ptrace_and_userfaultfd_are_never_made() {
     );
 }
 
-/// The pid systrace runs as, in these scripts; its process group.
-const TRACER: Pid = 1;
+/// The pid systrace runs as, in these scripts; its process group. Above
+/// the kernel's largest pid (`PID_MAX_LIMIT`, 2^22), so that no real
+/// process has it: paths are walked in the real `/proc`, where pid 1
+/// (and its threads, numbered like the scripts' processes) exist.
+const TRACER: Pid = (1 << 22) + 1;
 
 #[test]
 fn systrace_is_never_signalled_steered_or_reached() {
