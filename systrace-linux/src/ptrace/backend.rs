@@ -404,14 +404,14 @@ impl Backend {
 
     /// A new image in `pid`, held at its exec stop: map its area. On
     /// failure the process is killed (or is gone) and an error returned.
-    pub(super) fn new_image(&mut self, pid: Pid) -> Result<()> {
+    pub(super) fn new_image(&mut self, pid: Pid, former: Pid) -> Result<()> {
         let in_syscall = match self.procs.get(&pid).map(|p| p.stop) {
             Some(Stop::Held(Held::Exec | Held::Fork)) => true,
             Some(Stop::Held(_)) => false,
             Some(_) => return Err(not_stopped(pid, "map the argument area")),
             None => return Err(Error::Gone { pid }),
         };
-        match self.protect.new_image(pid, in_syscall) {
+        match self.protect.new_image(pid, former, in_syscall) {
             Ok(()) => {
                 self.hold(pid, Held::SyscallExit);
                 Ok(())

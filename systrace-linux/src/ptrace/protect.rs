@@ -462,16 +462,18 @@ impl Protect {
     }
 
     /// A new image in `pid`, held at its exec stop (`in_syscall`: inside
-    /// `execve`, or at a creation): map its area.
+    /// `execve`, or at a creation), made by thread `former` (`pid` but
+    /// after an exec by another thread): map its area.
     pub(super) fn new_image(
         &mut self,
         pid: Pid,
+        former: Pid,
         in_syscall: bool,
     ) -> std::result::Result<(), InjectError> {
-        if let Ok(former) = ptrace::event_msg(pid) {
-            self.forget(former as Pid);
+        self.forget(former);
+        if former != pid {
+            self.forget(pid);
         }
-        self.forget(pid);
         let base = map_area(pid, in_syscall, self.areas_anywhere)?;
         self.spaces
             .insert(pid, Rc::new(RefCell::new(Space::new(base))));

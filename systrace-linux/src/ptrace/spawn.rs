@@ -211,7 +211,7 @@ pub fn spawn_with(
     backend.audit = audit;
     // Its protected argument area (`protect.rs`), before its first
     // instruction.
-    backend.new_image(pid).map_err(|e| SpawnError::Setup {
+    backend.new_image(pid, pid).map_err(|e| SpawnError::Setup {
         what: "map the protected argument area",
         source: io::Error::other(e.to_string()),
     })?;

@@ -257,7 +257,7 @@ impl Backend {
         }
         // The new image's protected argument area (`protect.rs`); on
         // failure the process is killed or gone.
-        if self.new_image(pid).is_err() {
+        if self.new_image(pid, from).is_err() {
             return;
         }
         match procfs::link(pid, "exe") {
