@@ -2,7 +2,8 @@
 //!
 //! A file is read line by line, as the original did: comments are cut and
 //! blanks trimmed first, then each line is parsed by the pest grammar in
-//! `policy.pest`. The first syntax error stops [`parse_file`];
+//! `policy.pest`, except the commonest rule lines, which `fast.rs` reads
+//! directly to the same result. The first syntax error stops [`parse_file`];
 //! [`parse_file_recovering`] goes on, for `--check`.
 
 use pest::Parser as _;
@@ -23,6 +24,8 @@ mod grammar {
 }
 
 use grammar::{Grammar, Rule as G};
+
+mod fast;
 
 /// The longest quoted string a rule may hold, in bytes.
 pub const MAX_STRING: usize = 8192;
@@ -75,6 +78,33 @@ pub fn parse_file(src: &str, path: &str) -> Result<PolicyFile, Error> {
     Ok(reader.file)
 }
 
+/// [`parse_file`] with every line read by the grammar alone, none by the
+/// quick reading of common rule lines: what that reading must agree with.
+#[doc(hidden)]
+pub fn parse_file_by_grammar(src: &str, path: &str) -> Result<PolicyFile, Error> {
+    let mut reader = Reader {
+        grammar_only: true,
+        ..Reader::default()
+    };
+    for (i, raw) in src.split('\n').enumerate() {
+        reader.line(path, i, raw)?;
+    }
+    Ok(reader.file)
+}
+
+/// `text`, one trimmed rule line, as the quick reading of common rule lines
+/// gives it (`None`: left to the grammar).
+#[doc(hidden)]
+pub fn quick_rule_line(text: &str) -> Option<RuleLine> {
+    let ctx = LineCtx {
+        path: ANSWER,
+        text,
+        line: 1,
+        col0: 0,
+    };
+    fast::rule_line(&ctx)
+}
+
 /// Parse a whole policy file, going on after each syntax error: the lines
 /// that parse, and every error, in line order. A rule line under a header
 /// that did not parse is checked but kept in no section, so that one bad
@@ -105,6 +135,8 @@ struct Reader {
     closed: bool,
     /// The last header did not parse: its rules belong to no section.
     lost: bool,
+    /// Every line read by the grammar, none by `fast.rs`.
+    grammar_only: bool,
 }
 
 impl Reader {
@@ -123,6 +155,11 @@ impl Reader {
             col0: to_u32(code.len() - body.len()),
         };
         check_nesting(&ctx)?;
+        if !self.grammar_only {
+            if let Some(line) = fast::rule_line(&ctx) {
+                return self.rule(&ctx, || Ok(line));
+            }
+        }
         let mut pairs = Grammar::parse(G::line, text)
             .map_err(|e| line_hint(&ctx).unwrap_or_else(|| pest_error(&ctx, &e)))?;
         let Some(item) = pairs.next().and_then(|line| line.into_inner().next()) else {
@@ -155,35 +192,41 @@ impl Reader {
                 }
                 None => return Err(ctx.error(0, "`detached` before any `Policy:` header")),
             },
-            G::rule_line => {
-                if self.lost {
-                    return rule_line(&ctx, item).map(drop);
-                }
-                let Some(section) = self.file.sections.last_mut() else {
-                    return Err(
-                        ctx.error(0, "rule before any `Policy: NAME, Emulation: EMUL` header")
-                    );
-                };
-                if self.closed {
-                    return Err(ctx.error(
-                        0,
-                        "rule after `detached`: a detached policy ends its section; start a new `Policy:` header",
-                    ));
-                }
-                let line = rule_line(&ctx, item)?;
-                if line.emulation != section.emulation {
-                    return Err(ctx.error(
-                        0,
-                        format!(
-                            "emulation `{}` does not match the policy's `{}`",
-                            line.emulation, section.emulation
-                        ),
-                    ));
-                }
-                section.rules.push(line);
-            }
+            G::rule_line => return self.rule(&ctx, || rule_line(&ctx, item)),
             _ => return Err(ctx.error(0, "unexpected line")),
         }
+        Ok(())
+    }
+
+    /// A rule line, read by `read` unless it is known to be in error.
+    fn rule(
+        &mut self,
+        ctx: &LineCtx<'_>,
+        read: impl FnOnce() -> Result<RuleLine, Error>,
+    ) -> Result<(), Error> {
+        if self.lost {
+            return read().map(drop);
+        }
+        let Some(section) = self.file.sections.last_mut() else {
+            return Err(ctx.error(0, "rule before any `Policy: NAME, Emulation: EMUL` header"));
+        };
+        if self.closed {
+            return Err(ctx.error(
+                0,
+                "rule after `detached`: a detached policy ends its section; start a new `Policy:` header",
+            ));
+        }
+        let line = read()?;
+        if line.emulation != section.emulation {
+            return Err(ctx.error(
+                0,
+                format!(
+                    "emulation `{}` does not match the policy's `{}`",
+                    line.emulation, section.emulation
+                ),
+            ));
+        }
+        section.rules.push(line);
         Ok(())
     }
 }

@@ -344,3 +344,141 @@ fn failing_rules_parse_in_linear_time() {
     );
     assert!(parse_rule(&ok).is_ok());
 }
+
+/// A policy file of one header and `line`, read by the quick reading of
+/// common rule lines where it applies and by the grammar alone: the same
+/// sections, rules and spans, or the same error.
+fn both_readings_agree(line: &str) -> Result<(), String> {
+    use systrace_policy::parse::parse_file_by_grammar;
+    let src = format!("Policy: /bin/x, Emulation: linux64\n  {line}\n");
+    let quick = parse_file(&src, "p");
+    let grammar = parse_file_by_grammar(&src, "p");
+    // `Debug` shows the spans, which `==` ignores.
+    let show = |r: &Result<_, systrace_policy::Error>| match r {
+        Ok(file) => format!("{file:?}"),
+        Err(e) => format!("error {e}"),
+    };
+    if show(&quick) == show(&grammar) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{line:?}:\n quick   {}\n grammar {}",
+            show(&quick),
+            show(&grammar)
+        ))
+    }
+}
+
+#[test]
+fn common_rule_lines_are_read_quickly_and_the_rest_by_the_grammar() {
+    use systrace_policy::parse::quick_rule_line;
+    for line in [
+        r#"linux64-fsread: filename eq "/etc/ld.so.cache" then permit"#,
+        r#"linux64-fchmod: filename eq "/x/f" and mode eq "644" then permit"#,
+        r#"native-fswrite: filename match "/tmp/*" or filename[1] eq "a\"b" -> deny[eacces] log"#,
+        "linux64-brk: permit",
+        "linux64-kill: true then kill",
+    ] {
+        assert!(quick_rule_line(line).is_some(), "{line}");
+        both_readings_agree(line).unwrap();
+    }
+    for line in [
+        r#"linux64-open: not filename eq "/x" then permit"#,
+        r#"linux64-open: (filename eq "/x") then permit"#,
+        r#"linux64-setuid: uid eq "0" then permit as root"#,
+        r#"linux64-open: filename eq "/x" then permit, if user = 0"#,
+        "linux64-open:  permit",
+        r#"linux64-open: filename eq "/x then permit"#,
+        r#"detached-open: permit"#,
+        r#"linux64-open: and eq "x" then permit"#,
+        r#"linux64-open: permit eq "x" then permit"#,
+        r#"linux64-open: filename eq "x" and re eq "y" then permit"#,
+        r#"linux64-open: log eq "x" or inpath eq "y" then permit"#,
+        "linux64-open: deny[nosuch]",
+    ] {
+        assert!(quick_rule_line(line).is_none(), "{line}");
+        both_readings_agree(line).unwrap();
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 3000, ..Default::default() })]
+    /// Lines near the common form, with its tokens swapped for others,
+    /// doubled, dropped or run together: both readings agree on every one.
+    #[test]
+    fn the_quick_reading_agrees_with_the_grammar(
+        parts in proptest::collection::vec((0usize..64, 0usize..6), 1..14),
+        head in (0usize..6, 0usize..6, 0usize..4),
+    ) {
+        const EMUL: [&str; 6] = ["linux64", "native", "linux_64", "detachedx", "", "l-x"];
+        const CALL: [&str; 6] = ["open", "fsread", "a-b", "x#1", "", "ope n"];
+        const AFTER: [&str; 4] = [": ", ":\t", ":", ":  "];
+        const TOKENS: [&str; 64] = [
+            "filename", "filename", "mode", "uid", "filename[1]", "filename[10]", "f[01]",
+            "eq", "eq", "neq", "sub", "nsub", "match", "inpath", "re", "eqx",
+            r#""/tmp/x""#, r#""/tmp/x""#, r#""a\"b""#, r#""\n\\""#, r#""é\é""#, r#""unterminated"#,
+            r#""""#, "and", "and", "or", "not", "(", ")", "true", "trueish", "then", "then",
+            "->", "permit", "permit", "deny", "deny[eperm]", "deny[nosuch]", "permit[inherit]",
+            "permit[detach]", "ask", "ask[x]", "kill", "kill[x]", "log", "as", "root", ",",
+            "if", "user", "=", "0", "permitted", "and_x", "[", "]", "1", "_x", "9a", "\\",
+            "thenx", "->permit", "[eperm]",
+        ];
+        const SEP: [&str; 6] = [" ", " ", " ", "", "  ", "\t"];
+        let mut line = format!("{}-{}{}", EMUL[head.0], CALL[head.1], AFTER[head.2]);
+        for (i, &(token, sep)) in parts.iter().enumerate() {
+            if i > 0 {
+                line.push_str(SEP[sep]);
+            }
+            line.push_str(TOKENS[token]);
+        }
+        if let Err(why) = both_readings_agree(&line) {
+            proptest::prop_assert!(false, "{}", why);
+        }
+    }
+
+    /// Well-formed common lines of every shape, with blanks of every
+    /// kind: both readings agree, and the quick one takes them.
+    #[test]
+    fn well_formed_common_lines_are_read_quickly(
+        terms in proptest::collection::vec((0usize..4, 0usize..3, 0usize..7, 0usize..5, 0usize..4), 0..5),
+        tail in (0usize..3, 0usize..6, any_bool(), 0usize..4),
+    ) {
+        const NAME: [&str; 4] = ["filename", "mode", "uid", "true"];
+        const INDEX: [&str; 3] = ["", "[1]", " [0]"];
+        const OP: [&str; 7] = ["eq", "neq", "sub", "nsub", "match", "inpath", "re"];
+        const VALUE: [&str; 5] = [r#""/a/b""#, r#""""#, r#""x\"y""#, r#""ü/*""#, r#""644""#];
+        const GAP: [&str; 4] = [" ", "\t", "  ", ""];
+        const THEN: [&str; 3] = ["then", "->", "then"];
+        const ACTION: [&str; 6] = ["permit", "deny", "deny[eperm]", "ask", "kill", "permit[inherit]"];
+        let mut body = String::new();
+        for (i, &(name, index, op, value, gap)) in terms.iter().enumerate() {
+            if i > 0 {
+                body.push_str([" and ", " or ", "\tand\t"][i % 3]);
+            }
+            if NAME[name] == "true" {
+                body.push_str("true");
+            } else {
+                // A value needs no blank before it; an operator does.
+                let gap = GAP[gap];
+                body.push_str(&format!("{}{} {}{gap}{}", NAME[name], INDEX[index], OP[op], VALUE[value]));
+            }
+        }
+        let action = ACTION[tail.1];
+        let log = if tail.2 { " log" } else { "" };
+        let line = if terms.is_empty() {
+            format!("linux64-open: {action}{log}")
+        } else {
+            // `true` needs a blank before `then`; a string does not.
+            let gap = if body.ends_with("true") { " " } else { GAP[tail.3] };
+            format!("linux64-open: {body}{gap}{} {action}{log}", THEN[tail.0])
+        };
+        if let Err(why) = both_readings_agree(&line) {
+            proptest::prop_assert!(false, "{}", why);
+        }
+        proptest::prop_assert!(systrace_policy::parse::quick_rule_line(&line).is_some(), "{}", line);
+    }
+}
+
+fn any_bool() -> proptest::bool::Any {
+    proptest::bool::ANY
+}
