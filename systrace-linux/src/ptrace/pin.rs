@@ -52,7 +52,9 @@
 //! and it shares the tracer's user and mount namespaces and root (in a
 //! user namespace of its own, even as its root, it has no capability in
 //! the tracer's). This is computed once per thread, from `/proc/TID/status`
-//! and its `ns/user`, `ns/mnt` and `root` links, and computed again after an exec, and after any thread's
+//! and its `ns/user`, `ns/mnt` and `root` links; the credentials again
+//! after an exec (of a set-id or capable file, say), which changes no
+//! namespace and no root; and all of it again after any thread's
 //! `set*id`, `setgroups`, `capset`, `chroot`, `pivot_root`, `unshare` or
 //! `setns` (these always stop: see [`resets`]). Elsewhere (`systrace -c`,
 //! a process that changed its credentials or namespace), the call is
@@ -200,21 +202,38 @@ impl Me {
         })
     }
 
-    /// Whether thread `pid` may follow the tracer's descriptors and sees
-    /// the same files by the same names (see the module documentation).
-    fn reaches(&self, pid: Pid) -> bool {
+    /// Whether thread `pid` runs with the tracer's credentials (see the
+    /// module documentation).
+    fn has_ids(&self, pid: Pid) -> bool {
         let Some(ids) = Ids::of(Some(pid)) else {
             return false;
         };
-        let link = |name: &str| std::fs::read_link(format!("/proc/{pid}/{name}")).ok();
         ids.uids.iter().all(|&u| u == self.uid)
             && ids.gids.iter().all(|&g| g == self.gid)
             && ids.groups == self.groups
             && ids.cap_eff & self.cap_prm == self.cap_prm
-            && link("ns/mnt").as_ref() == Some(&self.mnt)
+    }
+
+    /// Whether thread `pid` shares the tracer's user and mount namespaces
+    /// and root, so that it sees the same files by the same names.
+    fn shares_places(&self, pid: Pid) -> bool {
+        let link = |name: &str| std::fs::read_link(format!("/proc/{pid}/{name}")).ok();
+        link("ns/mnt").as_ref() == Some(&self.mnt)
             && link("ns/user").as_ref() == Some(&self.user_ns)
             && link("root").as_ref() == Some(&self.root)
     }
+}
+
+/// A thread's standing against the tracer: whether its path calls can be
+/// pinned, in two parts, for an exec changes only the first.
+#[derive(Clone, Copy, Debug)]
+struct Standing {
+    /// Its credentials are the tracer's; `None`: to be read again (after
+    /// an exec, which may have been of a set-id or capable file).
+    ids: Option<bool>,
+    /// It shares the tracer's namespaces and root. An exec changes
+    /// neither; the calls that do are [`resets`].
+    places: bool,
 }
 
 /// The tracer's pins: descriptors held for each thread's last pinned call,
@@ -226,7 +245,7 @@ pub(crate) struct Pins {
     /// when not the tracer's own (see [`Pins::confine`]).
     keeper: Option<u32>,
     held: PidMap<Vec<OwnedFd>>,
-    reach: PidMap<bool>,
+    reach: PidMap<Standing>,
     /// What a thread's permitted `execve` may run.
     execs: PidMap<Expected>,
     /// Files the translation of a thread's current call reached without
@@ -398,6 +417,22 @@ impl Pins {
         self.seen.remove(&pid);
     }
 
+    /// Whether thread `pid` was found to share the tracer's namespaces and
+    /// root, if that was looked at since they last could change.
+    pub(crate) fn places(&self, pid: Pid) -> Option<bool> {
+        self.reach.get(&pid).map(|s| s.places)
+    }
+
+    /// Thread `pid`, forgotten, runs a new image made by a thread whose
+    /// [`Pins::places`] were `places`: an exec does not change them. Its
+    /// credentials are read again (it may have run a set-id or capable
+    /// file).
+    pub(crate) fn exec_kept(&mut self, pid: Pid, places: Option<bool>) {
+        if let Some(places) = places {
+            self.reach.insert(pid, Standing { ids: None, places });
+        }
+    }
+
     /// What the `execve` thread `pid` was permitted may run; `None` when no
     /// `execve` of it was permitted.
     pub(crate) fn take_exec(&mut self, pid: Pid) -> Option<Expected> {
@@ -534,7 +569,12 @@ impl Pins {
         let Some(me) = self.me.get_or_insert_with(Me::read) else {
             return false;
         };
-        *self.reach.entry(pid).or_insert_with(|| me.reaches(pid))
+        let standing = self.reach.entry(pid).or_insert_with(|| Standing {
+            ids: None,
+            places: me.shares_places(pid),
+        });
+        // Without the places, the credentials do not matter.
+        standing.places && *standing.ids.get_or_insert_with(|| me.has_ids(pid))
     }
 
     /// The errno the kernel would answer `pid`'s permitted `call` with,

@@ -470,10 +470,14 @@ impl Protect {
         former: Pid,
         in_syscall: bool,
     ) -> std::result::Result<(), InjectError> {
+        // Everything of the thread goes but whether it shares the tracer's
+        // namespaces and root, which an exec does not change (`pin.rs`).
+        let places = self.pins.places(former);
         self.forget(former);
         if former != pid {
             self.forget(pid);
         }
+        self.pins.exec_kept(pid, places);
         let base = map_area(pid, in_syscall, self.areas_anywhere)?;
         self.spaces
             .insert(pid, Rc::new(RefCell::new(Space::new(base))));

@@ -199,6 +199,29 @@ fn a_process_in_its_own_user_namespace_is_not_pinned() {
 }
 
 #[test]
+fn a_capability_an_exec_drops_ends_the_pinning_of_paths() {
+    // Before the exec the process is as capable as systrace, and its
+    // `stat` is pinned through systrace's descriptors; the exec takes
+    // CAP_SYS_PTRACE away (out of the bounding set), and a process without
+    // it cannot follow them: its credentials are read again at the exec,
+    // and its paths are copied. Were its standing kept, `stat` would fail.
+    let seen = run(&[
+        "drop-ptrace-cap-exec",
+        "/etc/hostname",
+        "/usr/bin/stat",
+        "-c",
+        "%n",
+        "/etc/hostname",
+    ]);
+    assert_eq!(
+        seen.output, "dropped 0\nstat before: ok\n/etc/hostname\n",
+        "{:?}",
+        seen.stats
+    );
+    assert!(seen.stats.pinned_calls > 0, "{:?}", seen.stats);
+}
+
+#[test]
 fn a_shell_at_work_runs_on_protected_copies() {
     let seen = shell_at_work(true);
     if kernel_sets_syscall_info() {

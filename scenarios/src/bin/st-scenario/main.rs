@@ -35,6 +35,9 @@
 //! st-scenario int80-getpid         getpid through `int $0x80` (i386 nr 20)
 //! st-scenario exec PROG ARGS...    execute PROG
 //! st-scenario thread-exec PROG ARGS...  a second thread executes PROG
+//! st-scenario drop-ptrace-cap-exec PATH PROG ARGS...
+//!                                   drop CAP_SYS_PTRACE from the bounding
+//!                                   set, stat PATH, execute PROG
 //! st-scenario trace PROG ARGS...   run PROG under the backend, permitting all
 //! st-scenario race-open | race-win | race-guard | race-mapped[-win] |
 //!             flip-mapped | race-int80[-win] | swap | hold-threads |
@@ -228,6 +231,22 @@ fn main() {
         }
         "exec" => {
             let err = std::process::Command::new(arg(1)).args(&args[2..]).exec();
+            println!("exec failed: {err}");
+            std::process::exit(127);
+        }
+        "drop-ptrace-cap-exec" => {
+            // Out of the bounding set: the capability goes at the exec.
+            // `CAP_SYS_PTRACE` of `linux/capability.h` (`libc` does not
+            // carry the capability numbers).
+            const CAP_SYS_PTRACE: libc::c_ulong = 19;
+            // SAFETY: no pointers; a failure is printed.
+            let r = unsafe { libc::prctl(libc::PR_CAPBSET_DROP, CAP_SYS_PTRACE, 0, 0, 0) };
+            println!("dropped {r}");
+            match std::fs::metadata(arg(1)) {
+                Ok(_) => println!("stat before: ok"),
+                Err(e) => println!("stat before: {e}"),
+            }
+            let err = std::process::Command::new(arg(2)).args(&args[3..]).exec();
             println!("exec failed: {err}");
             std::process::exit(127);
         }
