@@ -222,6 +222,31 @@ fn a_capability_an_exec_drops_ends_the_pinning_of_paths() {
 }
 
 #[test]
+fn a_pinned_stat_gives_what_the_kernel_gives_and_never_writes_the_area() {
+    // `stat` and `statx` of a checked file run through systrace's
+    // descriptor of it: every field as the kernel gives it natively,
+    // through a link too, and the same errors (a missing file, a buffer
+    // the process cannot write). The argument area is read-only to the
+    // process: a `stat` into it is EFAULT, as into any page it may not
+    // write, and the area is not changed (the calls after it work).
+    let paths = ["/etc/hostname", "/bin", "/usr", "/no/such/file"];
+    let mut args = vec!["stats"];
+    args.extend(paths);
+    let native = std::process::Command::new(st())
+        .args(&args)
+        .output()
+        .expect("st-scenario runs");
+    let native = String::from_utf8_lossy(&native.stdout).into_owned();
+    assert!(native.contains("fault stat EFAULT\n"), "{native}");
+    let seen = run(&args);
+    let (ours, area): (Vec<&str>, Vec<&str>) =
+        seen.output.lines().partition(|l| !l.starts_with("area "));
+    assert_eq!(ours.join("\n") + "\n", native, "{:?}", seen.stats);
+    assert_eq!(area, ["area stat EFAULT", "area statx EFAULT"]);
+    assert!(seen.stats.pinned_calls >= 8, "{:?}", seen.stats);
+}
+
+#[test]
 fn a_shell_at_work_runs_on_protected_copies() {
     let seen = shell_at_work(true);
     if kernel_sets_syscall_info() {

@@ -38,6 +38,8 @@
 //! st-scenario drop-ptrace-cap-exec PATH PROG ARGS...
 //!                                   drop CAP_SYS_PTRACE from the bounding
 //!                                   set, stat PATH, execute PROG
+//! st-scenario stats PATH...        stat, lstat and statx of each (see
+//!                                  `st-scenario/stats.rs`)
 //! st-scenario trace PROG ARGS...   run PROG under the backend, permitting all
 //! st-scenario race-open | race-win | race-guard | race-mapped[-win] |
 //!             flip-mapped | race-int80[-win] | swap | hold-threads |
@@ -56,6 +58,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 mod paths;
 mod race;
+mod stats;
 
 fn main() {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
@@ -234,6 +237,7 @@ fn main() {
             println!("exec failed: {err}");
             std::process::exit(127);
         }
+        "stats" => stats::stats(&args[1..]),
         "drop-ptrace-cap-exec" => {
             // Out of the bounding set: the capability goes at the exec.
             // `CAP_SYS_PTRACE` of `linux/capability.h` (`libc` does not
