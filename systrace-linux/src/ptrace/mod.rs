@@ -82,6 +82,7 @@ mod area;
 pub mod attach;
 mod backend;
 mod descriptors;
+mod fd_names;
 mod guard;
 mod inject;
 mod lookups;
@@ -408,7 +409,7 @@ impl Inspect for Backend {
                 .map_err(|e| procfs::error(pid, "take a descriptor", e))
                 .map_err(Into::into);
         }
-        procfs::link(pid, &format!("fd/{fd}")).map_err(Into::into)
+        self.protect.fd_names.name(pid, fd).map_err(Into::into)
     }
 
     fn credentials(&mut self, stop: &CallStop) -> CoreResult<Credentials> {

@@ -182,6 +182,7 @@ use systrace_policy::Abi;
 pub use super::area::{AREA_SIZE, MAX_AREAS, SLOT_SIZE, SLOTS};
 use super::area::{Back, inject_at_stop, map_area, mapped};
 use super::descriptors::Descriptors;
+use super::fd_names::FdNames;
 use super::inject::{self, InjectError};
 use super::pin::Pins;
 use super::regs::{self, Mode};
@@ -298,6 +299,8 @@ pub(crate) struct Protect {
     /// Descriptors judged by name, in tables another task may share
     /// (`descriptors.rs`).
     pub(super) descriptors: Descriptors,
+    /// Where the names of descriptors are read (`fd_names.rs`).
+    pub(super) fd_names: FdNames,
     /// What it counted.
     counts: Counts,
 }
@@ -353,6 +356,7 @@ impl Protect {
         self.calls.remove(&pid);
         self.pins.forget(pid);
         self.descriptors.forget(pid);
+        self.fd_names.forget(pid);
     }
 
     /// The areas of `pid`'s address space, `(start, end)`.

@@ -73,6 +73,30 @@ pub fn readlink_of(fd: &OwnedFd) -> io::Result<()> {
     cvt(n).map(|_| ())
 }
 
+/// `readlinkat(dir, name)`: the link's text. A text that fills the buffer
+/// (it may have been cut) is `ENAMETOOLONG`.
+pub fn readlinkat(dir: &OwnedFd, name: &std::ffi::CStr) -> io::Result<std::path::PathBuf> {
+    use std::os::unix::ffi::OsStringExt as _;
+    let mut buf = vec![0u8; libc::PATH_MAX as usize + 1];
+    // SAFETY: `name` is NUL-terminated and `buf` a writable buffer of the
+    // length passed, both alive for the call; the kernel writes at most
+    // that many bytes there and returns how many.
+    let n = unsafe {
+        libc::readlinkat(
+            dir.as_raw_fd(),
+            name.as_ptr(),
+            buf.as_mut_ptr().cast(),
+            buf.len(),
+        )
+    };
+    let n = cvt(n)? as usize;
+    if n == buf.len() {
+        return Err(io::Error::from_raw_os_error(libc::ENAMETOOLONG));
+    }
+    buf.truncate(n);
+    Ok(std::ffi::OsString::from_vec(buf).into())
+}
+
 /// Raise the soft limit on open descriptors to the hard limit (the tracer
 /// holds a few per stopped thread). Best effort.
 pub fn raise_nofile_limit() {
