@@ -23,8 +23,12 @@ const KEYWORDS: [&str; 19] = [
 /// it has the common form (see the module documentation).
 pub(super) fn rule_line(ctx: &LineCtx<'_>) -> Option<RuleLine> {
     let text = ctx.text;
-    // The grammar reads any line that starts so as `detached`.
-    if text.starts_with("detached") {
+    // The grammar reads any line that starts so, in any case, as
+    // `detached`.
+    if text
+        .get(..8)
+        .is_some_and(|w| w.eq_ignore_ascii_case("detached"))
+    {
         return None;
     }
     let mut s = Scan {

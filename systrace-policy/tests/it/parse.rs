@@ -390,6 +390,8 @@ fn common_rule_lines_are_read_quickly_and_the_rest_by_the_grammar() {
         "linux64-open:  permit",
         r#"linux64-open: filename eq "/x then permit"#,
         r#"detached-open: permit"#,
+        r#"Detachedx-open: permit"#,
+        r#"DETACHED_-open: permit"#,
         r#"linux64-open: and eq "x" then permit"#,
         r#"linux64-open: permit eq "x" then permit"#,
         r#"linux64-open: filename eq "x" and re eq "y" then permit"#,
@@ -408,9 +410,9 @@ proptest::proptest! {
     #[test]
     fn the_quick_reading_agrees_with_the_grammar(
         parts in proptest::collection::vec((0usize..64, 0usize..6), 1..14),
-        head in (0usize..6, 0usize..6, 0usize..4),
+        head in (0usize..7, 0usize..6, 0usize..4),
     ) {
-        const EMUL: [&str; 6] = ["linux64", "native", "linux_64", "detachedx", "", "l-x"];
+        const EMUL: [&str; 7] = ["linux64", "native", "linux_64", "detachedx", "DeTached", "", "l-x"];
         const CALL: [&str; 6] = ["open", "fsread", "a-b", "x#1", "", "ope n"];
         const AFTER: [&str; 4] = [": ", ":\t", ":", ":  "];
         const TOKENS: [&str; 64] = [
