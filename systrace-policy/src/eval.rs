@@ -109,39 +109,20 @@ impl Compiled {
         self.cond.as_ref().is_none_or(|c| c.eval(args))
     }
 
-    /// The value that `translator[nth]` must equal for the rule to match,
-    /// if its condition requires one: the condition is that `eq`, or an
-    /// `and` with it on either side (the predicate is one more conjunct).
-    fn required_eq(&self, translator: &str, nth: u8) -> Option<&str> {
-        self.cond.as_ref()?.required_eq(translator, nth)
-    }
-
-    /// Every `(translator, nth)` whose value the rule's condition requires.
-    fn required_translators(&self) -> Vec<(&str, u8)> {
+    /// Every `(translator, nth, value)` the rule's condition requires for
+    /// a match: its `eq`, or the `eq`s of an `and` on either side (the
+    /// predicate is one more conjunct).
+    fn required_eqs(&self) -> Vec<(&str, u8, &str)> {
         let mut out = Vec::new();
         if let Some(cond) = &self.cond {
             cond.collect_required(&mut out);
         }
-        out.sort_unstable();
-        out.dedup();
         out
     }
 }
 
 impl Cond {
-    fn required_eq(&self, name: &str, n: u8) -> Option<&str> {
-        match self {
-            Cond::And(a, b) => a.required_eq(name, n).or_else(|| b.required_eq(name, n)),
-            Cond::Cmp {
-                translator,
-                nth,
-                matcher: Matcher::Eq(v),
-            } if &**translator == name && *nth == n => Some(v),
-            _ => None,
-        }
-    }
-
-    fn collect_required<'c>(&'c self, out: &mut Vec<(&'c str, u8)>) {
+    fn collect_required<'c>(&'c self, out: &mut Vec<(&'c str, u8, &'c str)>) {
         match self {
             Cond::And(a, b) => {
                 a.collect_required(out);
@@ -150,8 +131,8 @@ impl Cond {
             Cond::Cmp {
                 translator,
                 nth,
-                matcher: Matcher::Eq(_),
-            } => out.push((translator, *nth)),
+                matcher: Matcher::Eq(v),
+            } => out.push((translator, *nth, v)),
             _ => {}
         }
     }
@@ -208,7 +189,14 @@ impl CallRules {
         // Index the translator whose value the most rules require.
         let mut counts: HashMap<(&str, u8), usize> = HashMap::new();
         for &r in &rules {
-            for key in compiled[r].required_translators() {
+            let mut keys: Vec<(&str, u8)> = compiled[r]
+                .required_eqs()
+                .into_iter()
+                .map(|(t, n, _)| (t, n))
+                .collect();
+            keys.sort_unstable();
+            keys.dedup();
+            for key in keys {
                 *counts.entry(key).or_default() += 1;
             }
         }
@@ -220,8 +208,12 @@ impl CallRules {
             let mut by_value: HashMap<u64, Vec<(Box<str>, usize)>> = HashMap::new();
             let mut others = Vec::new();
             for (pos, &r) in rules.iter().enumerate() {
-                match compiled[r].required_eq(translator, nth) {
-                    Some(v) => by_value
+                let required = compiled[r].required_eqs();
+                match required
+                    .iter()
+                    .find(|&&(t, n, _)| t == translator && n == nth)
+                {
+                    Some(&(_, _, v)) => by_value
                         .entry(fold_hash(v))
                         .or_default()
                         .push((v.into(), pos)),

@@ -10,7 +10,8 @@
 //! the name is then read by path, as the first time. It is opened at a
 //! thread's second name, so that a short-lived process costs no more.
 
-use std::ffi::CString;
+use std::ffi::CStr;
+use std::io::Write as _;
 use std::os::fd::OwnedFd;
 use std::path::PathBuf;
 
@@ -37,8 +38,11 @@ impl FdNames {
     /// reads.
     pub(crate) fn name(&mut self, pid: Pid, fd: i32) -> Result<PathBuf> {
         if let Some(dir) = self.dirs.get(&pid) {
-            let entry = CString::new(fd.to_string()).expect("digits");
-            match fs::readlinkat(dir, &entry) {
+            // The number, NUL-terminated, without an allocation.
+            let mut digits = [0u8; 16];
+            let _ = write!(&mut digits[..], "{fd}");
+            let entry = CStr::from_bytes_until_nul(&digits).expect("a NUL after the digits");
+            match fs::readlinkat(dir, entry) {
                 Ok(name) => return Ok(name),
                 // Gone, or no such descriptor: by path, which says which.
                 Err(_) => {

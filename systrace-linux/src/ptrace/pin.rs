@@ -53,8 +53,9 @@
 //! user namespace of its own, even as its root, it has no capability in
 //! the tracer's). This is computed once per thread, from `/proc/TID/status`
 //! and its `ns/user`, `ns/mnt` and `root` links; the credentials again
-//! after an exec (of a set-id or capable file, say), which changes no
-//! namespace and no root; and all of it again after any thread's
+//! after an exec, which can take capabilities away (those out of the
+//! bounding set; set-id bits do nothing under `no_new_privs`) but changes
+//! no namespace and no root; and all of it again after any thread's
 //! `set*id`, `setgroups`, `capset`, `chroot`, `pivot_root`, `unshare` or
 //! `setns` (these always stop: see [`resets`]). Elsewhere (`systrace -c`,
 //! a process that changed its credentials or namespace), the call is
@@ -316,8 +317,7 @@ impl Pins {
 
     /// Thread `pid`, forgotten, runs a new image made by a thread whose
     /// [`Pins::places`] were `places`: an exec does not change them. Its
-    /// credentials are read again (it may have run a set-id or capable
-    /// file).
+    /// credentials are read again (an exec can take capabilities away).
     pub(crate) fn exec_kept(&mut self, pid: Pid, places: Option<bool>) {
         if let Some(places) = places {
             self.reach.insert(pid, Standing { ids: None, places });

@@ -111,7 +111,7 @@ impl Me {
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Standing {
     /// Its credentials are the tracer's; `None`: to be read again (after
-    /// an exec, which may have been of a set-id or capable file).
+    /// an exec, which can take capabilities away).
     pub(super) ids: Option<bool>,
     /// It shares the tracer's namespaces and root. An exec changes
     /// neither; the calls that do are [`resets`](super::resets).
