@@ -109,8 +109,9 @@ pub(super) fn translate(
                 let reach = if joined.starts_with(b"/proc/") {
                     Reach::Unknown
                 } else {
+                    let name = path::without_dots(&joined);
                     t.inspect
-                        .reach(t.stop, &joined, follow_last || trailing_slash)
+                        .reach(t.stop, &name, follow_last || trailing_slash)
                 };
                 match reach {
                     Reach::Plain | Reach::MissingLast => Some(path::without_links(&joined)),

@@ -614,6 +614,37 @@ pub(crate) fn join(dir: &[u8], path: &[u8]) -> Vec<u8> {
     out
 }
 
+/// `path` (absolute) without the `.` components and repeated slashes that
+/// another component follows: the kernel's lookup of either meets the same
+/// directories in the same order, and fails the same way. A last `.` and a
+/// trailing `/` stay (they ask for a directory), and so does every `..`.
+/// A lookup by this name can be remembered (see the backend's lookups)
+/// where `DIR/./NAME`, the join of a descriptor's directory and
+/// `./NAME`, could not.
+pub(crate) fn without_dots(path: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    let parts: Vec<&[u8]> = path.split(|&b| b == b'/').collect();
+    let Some(last) = parts.iter().rposition(|c| !c.is_empty()) else {
+        return path.into();
+    };
+    let dropped = |i: usize, c: &[u8]| i > 0 && i < last && (c.is_empty() || c == b".");
+    if !parts.iter().enumerate().any(|(i, c)| dropped(i, c)) {
+        return path.into();
+    }
+    let mut out = Vec::with_capacity(path.len());
+    for (i, c) in parts[..=last].iter().enumerate() {
+        if i > 0 && !dropped(i, c) {
+            out.push(b'/');
+        }
+        if !dropped(i, c) {
+            out.extend_from_slice(c);
+        }
+    }
+    if last + 1 < parts.len() {
+        out.push(b'/');
+    }
+    out.into()
+}
+
 /// `path` (absolute) with `.`, `..` and repeated slashes removed lexically;
 /// `..` at `/` stays at `/`.
 pub fn clean(path: &[u8]) -> Vec<u8> {
@@ -653,4 +684,34 @@ fn proc_dev() -> Option<u64> {
         let me = fs::read_link("/proc/self").ok()?;
         (meta.ino() == 1 && me == Path::new(&std::process::id().to_string())).then_some(meta.dev())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_dots;
+
+    #[test]
+    fn dots_and_repeated_slashes_before_a_component_go() {
+        for (path, want) in [
+            (&b"/a/./b"[..], &b"/a/b"[..]),
+            (b"/a//.//b/./c", b"/a/b/c"),
+            (b"/./a", b"/a"),
+            (b"/a/../b", b"/a/../b"),
+            (b"/a/.", b"/a/."),
+            (b"/a/./", b"/a/./"),
+            (b"/a/b//", b"/a/b//"),
+            (b"/a/./b//", b"/a/b/"),
+            (b"/a/b", b"/a/b"),
+            (b"/", b"/"),
+            (b"//", b"//"),
+            (b"a/./b", b"a/b"),
+        ] {
+            assert_eq!(
+                &*without_dots(path),
+                want,
+                "{}",
+                String::from_utf8_lossy(path)
+            );
+        }
+    }
 }

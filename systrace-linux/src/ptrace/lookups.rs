@@ -32,6 +32,19 @@
 //! * what is left: a link made by a process that is not traced (or
 //!   through io_uring, where the user allows it) over a name opened in
 //!   the last [`TTL`] fails those opens until the answer is forgotten.
+//!
+//! # Directories of names about to be made
+//!
+//! A name that is not there yet (a file a program creates, a header
+//! searched for in several directories) takes two lookups: the name, which
+//! fails with `ENOENT`, and the directory above, which tells a missing last
+//! component from a path with nothing on its way. The second is remembered
+//! too, by the directory's name ([`Lookups::dir`]), under the same rules:
+//! only for open-like calls, for [`TTL`], forgotten with everything else.
+//! An old answer is harmless there as well: if the directory is gone, the
+//! open by name fails with `ENOENT` as the kernel would have failed it; if
+//! it is now a link, the name's own lookup meets it (`ELOOP`) and the
+//! remembered directory is not consulted.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -54,6 +67,8 @@ type Answer = Option<(Reach, Instant)>;
 #[derive(Debug, Default)]
 pub(crate) struct Lookups {
     answers: HashMap<Vec<u8>, [Answer; 2]>,
+    /// Directories reached without a link, by name, and when.
+    dirs: HashMap<Vec<u8>, Instant>,
     /// Answers given from here.
     pub(crate) hits: u64,
 }
@@ -99,9 +114,36 @@ impl Lookups {
         answers[usize::from(follow_last)] = Some((reach, at));
     }
 
+    /// Whether `dir` was found to be a directory reached without a link,
+    /// less than [`TTL`] before `now`.
+    pub(crate) fn dir(&mut self, dir: &[u8], now: Instant) -> bool {
+        let Some(&at) = self.dirs.get(dir) else {
+            return false;
+        };
+        if now.saturating_duration_since(at) >= TTL {
+            self.dirs.remove(dir);
+            return false;
+        }
+        self.hits += 1;
+        true
+    }
+
+    /// Remember that `dir` was found at `at` to be a directory reached
+    /// without a link.
+    pub(crate) fn put_dir(&mut self, dir: &[u8], at: Instant) {
+        if !rememberable(dir) {
+            return;
+        }
+        if self.dirs.len() >= MAX_NAMES && !self.dirs.contains_key(dir) {
+            self.dirs.clear();
+        }
+        self.dirs.insert(dir.to_vec(), at);
+    }
+
     /// Forget every answer.
     pub(crate) fn clear(&mut self) {
         self.answers.clear();
+        self.dirs.clear();
     }
 }
 
@@ -163,6 +205,25 @@ mod tests {
         l.clear();
         assert_eq!(l.get(b"/etc/new", true, t0), None);
         assert_eq!(l.hits, 3);
+    }
+
+    #[test]
+    fn directories_go_after_their_time_and_with_everything_else() {
+        let mut l = Lookups::default();
+        let t0 = Instant::now();
+        l.put_dir(b"/tmp/out", t0);
+        l.put_dir(b"/tmp/../etc", t0);
+        l.put_dir(b"/proc/self", t0);
+        assert!(l.dir(b"/tmp/out", t0));
+        assert!(!l.dir(b"/tmp/out/", t0), "only the clean name");
+        assert!(!l.dir(b"/tmp/../etc", t0));
+        assert!(!l.dir(b"/proc/self", t0));
+        assert!(!l.dir(b"/tmp/out", t0 + TTL));
+        assert!(!l.dir(b"/tmp/out", t0), "an expired answer is gone");
+        l.put_dir(b"/tmp/out", t0);
+        l.clear();
+        assert!(!l.dir(b"/tmp/out", t0));
+        assert_eq!(l.hits, 1);
     }
 
     #[test]

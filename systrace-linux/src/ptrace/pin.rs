@@ -197,8 +197,10 @@ impl Image {
 /// nothing found, with no link on the way (`ENOENT`, `ENOTDIR`), is a
 /// missing last component when the directory above is reached without a
 /// link, and a path without resolution when that too has nothing (or is
-/// not a directory); anything else is for the walk.
-fn missing(path: &[u8], errno: Option<i32>) -> Reach {
+/// not a directory); anything else is for the walk. With `dirs`, a
+/// directory remembered there is not looked up again, and one found is
+/// remembered (open-like calls only: see `lookups.rs`).
+fn missing(path: &[u8], errno: Option<i32>, dirs: Option<(&mut Lookups, Instant)>) -> Reach {
     if !matches!(errno, Some(libc::ENOENT | libc::ENOTDIR)) {
         return Reach::Unknown;
     }
@@ -214,11 +216,25 @@ fn missing(path: &[u8], errno: Option<i32>) -> Reach {
     } else {
         &trimmed[..slash]
     };
+    // Only `ENOENT` says the last component is missing: `ENOTDIR` there is
+    // a file named with a trailing `/`.
+    let enoent = errno == Some(libc::ENOENT);
+    let mut dirs = dirs;
+    if enoent && super::lookups::rememberable(path) {
+        if let Some((lookups, now)) = dirs.as_mut() {
+            if lookups.dir(parent, *now) {
+                return Reach::MissingLast;
+            }
+        }
+    }
     let how = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
     match fs::openat2(parent, O_PATH | O_DIRECTORY, how) {
-        // Only `ENOENT` says the last component is missing: `ENOTDIR`
-        // there is a file named with a trailing `/`.
-        Ok(_) if errno == Some(libc::ENOENT) => Reach::MissingLast,
+        Ok(_) if enoent => {
+            if let Some((lookups, now)) = dirs {
+                lookups.put_dir(parent, now);
+            }
+            Reach::MissingLast
+        }
         Ok(_) => Reach::Unknown,
         Err(e) if matches!(e.raw_os_error(), Some(libc::ENOENT | libc::ENOTDIR)) => {
             Reach::Unreachable
@@ -261,20 +277,29 @@ impl Pins {
         if !(open && by_name) {
             // What a `readlink` reached is kept for `Pins::answer`.
             let keep = follow_last || call.is_some_and(reads_link);
-            return self.look_up_now(pid, keep, path, follow_last);
+            return self.look_up_now(pid, keep, path, follow_last, None);
         }
         let now = Instant::now();
         if let Some(reach) = self.lookups.get(path, follow_last, now) {
             return reach;
         }
-        let reach = self.look_up_now(pid, false, path, follow_last);
+        let reach = self.look_up_now(pid, false, path, follow_last, Some(now));
         self.lookups.put(path, follow_last, reach, now);
         reach
     }
 
     /// [`Pins::look_up`], asking the kernel; what it reached is kept for
-    /// the call when `keep`.
-    fn look_up_now(&mut self, pid: Pid, keep: bool, path: &[u8], follow_last: bool) -> Reach {
+    /// the call when `keep`. With `remember` (an open-like call's lookup
+    /// at that time), the directory above a missing name may be answered
+    /// from, and is kept in, [`Lookups`].
+    fn look_up_now(
+        &mut self,
+        pid: Pid,
+        keep: bool,
+        path: &[u8],
+        follow_last: bool,
+        remember: Option<Instant>,
+    ) -> Reach {
         let flags = if follow_last {
             O_PATH
         } else {
@@ -282,7 +307,10 @@ impl Pins {
         };
         let fd = match fs::openat2(path, flags, RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS) {
             Ok(fd) => fd,
-            Err(e) => return missing(path, e.raw_os_error()),
+            Err(e) => {
+                let dirs = remember.map(|now| (&mut self.lookups, now));
+                return missing(path, e.raw_os_error(), dirs);
+            }
         };
         if keep {
             let resolved = without_links(path).checked().to_vec();

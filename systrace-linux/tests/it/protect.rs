@@ -389,6 +389,30 @@ fn a_name_opened_again_is_answered_from_memory_until_a_link_is_made() {
     let _ = std::fs::remove_file(target);
 }
 
+#[test]
+fn the_directory_of_missing_names_and_a_name_with_dots_are_remembered() {
+    let dir = scratch("protect-missing-dir");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir(&dir).unwrap();
+    let name = |n: &str| dir.join(n).to_str().unwrap().to_owned();
+    let (a, b, c) = (name("a"), name("b"), name("c"));
+
+    // Three names that are not there: the first looks the directory up,
+    // the next two are answered from memory; each open fails as natively.
+    let seen = run(&["open", &a, &b, &c]);
+    assert_eq!(seen.output, "ENOENT\nENOENT\nENOENT\n");
+    assert!(seen.stats.remembered_lookups >= 2, "{:?}", seen.stats);
+
+    // `DIR/./NAME` is looked up as `DIR/NAME`, and so remembered (the
+    // join of a descriptor's directory and `./NAME` has this form).
+    std::fs::write(&a, "x").unwrap();
+    let dotted = format!("{}/./a", dir.display());
+    let seen = run(&["open", &dotted, &dotted, &dotted]);
+    assert_eq!(seen.output, "ok\nok\nok\n");
+    assert!(seen.stats.remembered_lookups >= 2, "{:?}", seen.stats);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
 /// `read-wait FILE FLAG` under the test engine, while another thread of
 /// the test (not traced) replaces FILE with a link to `target` once the
 /// first read is written, then makes FLAG.
