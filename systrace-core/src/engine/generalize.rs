@@ -298,12 +298,18 @@ enum Part {
 ///
 /// A generated word that does not start the name is generated whole
 /// (`tmp.AbC1234567`). One that starts it may begin with the template's own
-/// letters: its leading lowercase letters and `_` are kept, but never so
-/// many that fewer than six characters are left (`mkstemp` makes six) when
-/// the word has uppercase letters, or eight (Python's `tempfile`, lowercase
-/// only) when it has none, and never more than it shares with another name
-/// the run created in the same directory. So `ccA1b2C3.s` is `cc*.s`,
-/// `tmpk3x9a2bz` is `tmp*`, `tmp_obj_Ab12Cd` is `tmp_obj_*`.
+/// letters: where its leading lowercase letters and `_` leave six
+/// characters or fewer (`mkstemp` makes six) when the word has uppercase
+/// letters, or eight (Python's `tempfile`, lowercase only) when it has
+/// none, all but those six or eight are kept, never more than it shares
+/// with another name the run created in the same directory; where they
+/// leave more, they are generated too. So `ccA1b2C3.s` is `cc*.s`,
+/// `tmpk3x9a2bz` is `tmp*`, `tmp_obj_Ab12Cd` is `tmp_obj_*`, and Perl's
+/// `hYbQHSKQqT` is `??????????`, not `h?????????`.
+///
+/// A name of lowercase hexadecimal digits alone, made in a directory where
+/// the run made another of the same length, is generated whole: the
+/// directories a content address is split into (git's `objects/8f`).
 ///
 /// Generated parts are written `*`, unless fewer than two letters or digits
 /// of the name would be left: then each generated character is a `?`, and a
@@ -364,6 +370,16 @@ fn word(
     let n = w.len();
     let number =
         |digits: &str| digits.len() >= 2 && (names.is_pid(digits) || digits.len() >= LONG_NUMBER);
+    // A content address split into directories (git's `objects/8f/`): a
+    // name of lowercase hexadecimal digits alone, made beside another of
+    // its length.
+    let hex = |s: &str| s.len() == n && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+    if w == name && hex(w) && siblings.iter().any(|s| *s != name && hex(s)) {
+        return vec![Part::Generated {
+            len: n,
+            digits: false,
+        }];
+    }
     if w.bytes().all(|b| b.is_ascii_digit()) {
         return if number(w) {
             vec![Part::Generated {
@@ -410,7 +426,11 @@ fn word(
         .take_while(|b| b.is_ascii_lowercase() || *b == b'_')
         .count();
     let left = if upper { MKSTEMP } else { LOWERCASE_GENERATED };
-    let mut keep = lead.min(n.saturating_sub(left));
+    // The template's letters leave exactly the generated characters:
+    // fewer leading letters than that are themselves generated (a random
+    // `hYbQHSKQqT`, whose first letter happened to be lowercase).
+    let template = n.saturating_sub(left);
+    let mut keep = if lead >= template { template } else { 0 };
     // Never more than another name made beside it shares.
     for sibling in siblings.iter().filter(|s| **s != name) {
         let Some((_, other)) = tokens(sibling).into_iter().find(|(is_word, _)| *is_word) else {

@@ -17,11 +17,15 @@ fn names(paths: &[&str], pids: &[&str]) -> NameSet {
 fn generated_parts_of_made_names() {
     let none = names(&[], &[]);
     let pid = names(&[], &["4242"]);
-    let cases: [(&str, bool, &NameSet, Option<&str>); 20] = [
+    let cases: [(&str, bool, &NameSet, Option<&str>); 22] = [
         // mkstemp's six characters after the template's letters.
         ("ccA1b2C3.s", true, &none, Some("cc*.s")),
         ("ccab1C2D.o", true, &none, Some("cc*.o")),
         ("sortAb12Cd", true, &none, Some("sort*")),
+        // Fewer leading letters than a template leaves are generated too:
+        // Perl's `File::Temp` makes ten characters, here starting `h`.
+        ("hYbQHSKQqT", true, &none, Some("??????????")),
+        ("abXyZ12345Qw", true, &none, Some("????????????")),
         ("tmp_obj_Ab12Cd", false, &none, Some("tmp_obj_*")),
         (".tmpAb12Cd", false, &none, Some(".tmp*")),
         // After a separator the whole word is generated (mktemp(1)).
@@ -57,6 +61,21 @@ fn generated_parts_of_made_names() {
             assert!(fnmatch(&p, name), "{p} matches {name}");
         }
     }
+}
+
+#[test]
+fn hexadecimal_names_made_beside_others_of_their_length_are_generated() {
+    let none = names(&[], &[]);
+    let made = |name, siblings: &[&str]| component(name, false, siblings, &none);
+    // git's object directories: `objects/8f`, made beside `objects/3b`.
+    assert_eq!(made("8f", &["8f", "3b"]).as_deref(), Some("??"));
+    assert_eq!(made("78", &["3b", "78"]).as_deref(), Some("??"));
+    // Alone, or beside names that are not hexadecimal or not as long, a
+    // short name is a name.
+    assert_eq!(made("8f", &["8f"]), None);
+    assert_eq!(made("ab", &["ab", "xy"]), None);
+    assert_eq!(made("ab", &["ab", "abc"]), None);
+    assert_eq!(made("8F", &["8F", "3B"]), None);
 }
 
 #[test]
