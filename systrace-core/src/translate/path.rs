@@ -136,6 +136,10 @@ pub fn resolve(root: &Path, base: &Path, path: &[u8], follow_last: bool) -> Reso
 /// backend reports working directories and open files) in the view of a
 /// process whose root is `root`; `None` when it lies outside that root.
 pub fn in_view(root: &Path, path: &Path) -> Option<Vec<u8>> {
+    // Every process's view but a confined one's is systrace's own.
+    if root == Path::new("/") && path.is_absolute() {
+        return Some(clean(path.as_os_str().as_bytes()));
+    }
     view(&segs_of(root), &segs_of(path))
 }
 
@@ -648,6 +652,16 @@ pub(crate) fn without_dots(path: &[u8]) -> std::borrow::Cow<'_, [u8]> {
 /// `path` (absolute) with `.`, `..` and repeated slashes removed lexically;
 /// `..` at `/` stays at `/`.
 pub fn clean(path: &[u8]) -> Vec<u8> {
+    // Most names are clean already (the kernel's names of open files and
+    // directories always are).
+    let plain = path.len() > 1
+        && path[0] == b'/'
+        && path[1..]
+            .split(|&b| b == b'/')
+            .all(|c| !c.is_empty() && c != b"." && c != b"..");
+    if plain {
+        return path.to_vec();
+    }
     let mut parts: Vec<&[u8]> = Vec::new();
     for c in path.split(|&b| b == b'/') {
         match c {
@@ -688,7 +702,58 @@ fn proc_dev() -> Option<u64> {
 
 #[cfg(test)]
 mod tests {
-    use super::without_dots;
+    use std::path::Path;
+
+    use super::{in_view, segs_of, view, without_dots};
+
+    #[test]
+    fn the_view_from_the_root_is_the_walk_of_segments() {
+        let root = Path::new("/");
+        for path in [
+            "/",
+            "/a",
+            "/a/b/c",
+            "/a//b/",
+            "/a/./b",
+            "/a/../b",
+            "/..",
+            "/a b/\u{e9}",
+        ] {
+            let path = Path::new(path);
+            assert_eq!(
+                in_view(root, path),
+                view(&segs_of(root), &segs_of(path)),
+                "{}",
+                path.display()
+            );
+        }
+        assert_eq!(
+            in_view(Path::new("/jail"), Path::new("/jail/etc")),
+            Some(b"/etc".to_vec())
+        );
+        assert_eq!(in_view(Path::new("/jail"), Path::new("/etc")), None);
+    }
+
+    #[test]
+    fn a_clean_path_is_its_own_cleaning() {
+        for (path, want) in [
+            (&b"/"[..], &b"/"[..]),
+            (b"//", b"/"),
+            (b"/a/b", b"/a/b"),
+            (b"/a/b/", b"/a/b"),
+            (b"/a//b", b"/a/b"),
+            (b"/a/./b/..", b"/a"),
+            (b"/..", b"/"),
+            (b"/a/.b/..c", b"/a/.b/..c"),
+        ] {
+            assert_eq!(
+                super::clean(path),
+                want,
+                "{}",
+                String::from_utf8_lossy(path)
+            );
+        }
+    }
 
     #[test]
     fn dots_and_repeated_slashes_before_a_component_go() {
