@@ -137,7 +137,9 @@ impl Engine {
         // temporary object before it makes the object's directory).
         if let Some(path) = value.strip_prefix(NON_EXISTENT) {
             if path.starts_with('/') {
-                self.learning.created.note(path);
+                let path = path.to_string();
+                self.learning.created.note(&path);
+                self.learn_probes_again(path.trim_end_matches('/'));
             }
             return;
         }
@@ -146,7 +148,9 @@ impl Engine {
         }
         if let Err(e) = std::fs::symlink_metadata(value) {
             if e.kind() == std::io::ErrorKind::NotFound {
-                self.learning.created.note(value);
+                let path = value.to_string();
+                self.learning.created.note(&path);
+                self.learn_probes_again(path.trim_end_matches('/'));
             }
         }
     }

@@ -17,7 +17,13 @@
 //! * A rule the policy already holds is not added again (a call the
 //!   learned rule does not match, such as one that names its own pid by
 //!   number, would otherwise add the same rule each time).
+//! * A call on a name that is not there is learned again if the run then
+//!   makes that name ([`Probe`]): programs look before they make a name
+//!   (glibc's `sem_open` checks that its generated `/dev/shm/sem.XXXXXX`
+//!   is free, git that an object is not stored yet), and the look was
+//!   learned exactly, before the name was known to be made.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use systrace_policy::Binder;
@@ -25,7 +31,7 @@ use systrace_policy::ast::{Action, Cmp, Expr, Op, Rule, RuleLine, Span};
 
 use crate::calls::{self, Syscalls, Translator};
 use crate::tracer::{Pid, Tracer};
-use crate::translate::Translation;
+use crate::translate::{NON_EXISTENT, Translation};
 
 use super::created::Created;
 use super::generalize::{self, Context};
@@ -46,6 +52,23 @@ pub(crate) struct Learning {
     /// [`Engine::note_proc_caller`](super::Engine)); the thread itself
     /// otherwise.
     pub(crate) group: Option<Pid>,
+    /// The calls learned on names that were not there, by name.
+    probes: HashMap<String, Vec<Probe>>,
+    /// How many are kept (at most [`MAX_PROBES`]).
+    probes_kept: usize,
+}
+
+/// How many calls on missing names learning keeps to learn again.
+const MAX_PROBES: usize = 4096;
+
+/// A call learned on a name that was not there, kept to be learned again
+/// if the run makes the name: its rule is then written knowing that.
+#[derive(Debug)]
+struct Probe {
+    binary: usize,
+    tr: Translation,
+    caller: Pid,
+    group: Option<Pid>,
 }
 
 impl Learning {
@@ -66,6 +89,8 @@ impl Learning {
             cwd,
             caller: 0,
             group: None,
+            probes: HashMap::new(),
+            probes_kept: 0,
         }
     }
 }
@@ -159,6 +184,63 @@ impl super::Engine {
     pub(super) fn learn(&mut self, binary: usize, tr: &Translation) {
         let line = self.learned_rule(tr.call.abi.emulation_name(), tr);
         self.push_rule(binary, tr, line);
+        self.keep_probe(binary, tr);
+    }
+
+    /// Keep `tr` as a [`Probe`] of each absolute name it names that is not
+    /// there and not made by the run.
+    fn keep_probe(&mut self, binary: usize, tr: &Translation) {
+        use super::generalize::Names as _;
+        for value in tr
+            .args
+            .iter()
+            .filter(|a| a.name == "filename")
+            .filter_map(|a| a.value.as_deref())
+        {
+            let (path, missing) = match value.strip_prefix(NON_EXISTENT) {
+                Some(path) => (path, true),
+                None => (value, false),
+            };
+            if !path.starts_with('/') || self.learning.created.made(path) {
+                continue;
+            }
+            let missing = missing
+                || std::fs::symlink_metadata(path)
+                    .is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound);
+            if !missing || self.learning.probes_kept >= MAX_PROBES {
+                continue;
+            }
+            self.learning.probes_kept += 1;
+            let probe = Probe {
+                binary,
+                tr: tr.clone(),
+                caller: self.learning.caller,
+                group: self.learning.group,
+            };
+            self.learning
+                .probes
+                .entry(path.trim_end_matches('/').to_string())
+                .or_default()
+                .push(probe);
+        }
+    }
+
+    /// The run made `path`: the calls learned on it while it was not
+    /// there are learned again.
+    pub(super) fn learn_probes_again(&mut self, path: &str) {
+        let Some(probes) = self.learning.probes.remove(path) else {
+            return;
+        };
+        self.learning.probes_kept -= probes.len();
+        let (caller, group) = (self.learning.caller, self.learning.group);
+        for p in probes {
+            self.learning.caller = p.caller;
+            self.learning.group = p.group;
+            let line = self.learned_rule(p.tr.call.abi.emulation_name(), &p.tr);
+            self.push_rule(p.binary, &p.tr, line);
+        }
+        self.learning.caller = caller;
+        self.learning.group = group;
     }
 
     /// The rule learning adds for `tr`, under `emulation`.

@@ -141,6 +141,30 @@ fn names_the_run_makes_are_learned_by_their_stable_part() {
     );
 }
 
+/// A look at a name before the run makes it (glibc's `sem_open` checks
+/// that its generated name is free) is learned again once the name is
+/// made: the next run looks at another generated name, and is permitted.
+#[test]
+fn a_look_at_a_name_before_the_run_makes_it_is_learned_by_its_stable_part() {
+    let mut s = Setup::new("probe");
+    let dir = s.dir.display().to_string();
+    let made = format!("{dir}/sem.l0vWYp");
+    let mut engine = s.engine(Mode::Learn);
+    s.openat(&made, O_RDONLY);
+    s.run(&mut engine);
+    s.openat(&made, O_WRONLY | O_CREAT | libc::O_EXCL as u64);
+    s.run(&mut engine);
+    engine.save_changed();
+    let learned = s.saved(IMAGE);
+    let probe = format!("linux64-fsread: filename match \"{dir}/sem.*\" then permit");
+    assert!(learned.contains(&probe), "{probe} in\n{learned}");
+
+    let mut engine = s.engine(Mode::Enforce);
+    s.openat(&format!("{dir}/sem.Q9rT2x"), O_RDONLY);
+    s.openat(&format!("{dir}/other"), O_RDONLY);
+    assert_eq!(s.run(&mut engine), [Decision::Permit, Decision::Deny(1)]);
+}
+
 /// Paths below the user's home and the starting directory are learned with
 /// `$HOME` and `$CWD`: the policy holds for another user in another
 /// checkout.
