@@ -23,7 +23,7 @@
 //!   is free, git that an object is not stored yet), and the look was
 //!   learned exactly, before the name was known to be made.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use systrace_policy::Binder;
@@ -53,7 +53,7 @@ pub(crate) struct Learning {
     /// otherwise.
     pub(crate) group: Option<Pid>,
     /// The calls learned on names that were not there, by name.
-    probes: HashMap<String, Vec<Probe>>,
+    probes: BTreeMap<String, Vec<Probe>>,
     /// How many are kept (at most [`MAX_PROBES`]).
     probes_kept: usize,
 }
@@ -63,7 +63,7 @@ const MAX_PROBES: usize = 4096;
 
 /// A call learned on a name that was not there, kept to be learned again
 /// if the run makes the name: its rule is then written knowing that.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 struct Probe {
     binary: usize,
     tr: Translation,
@@ -89,7 +89,7 @@ impl Learning {
             cwd,
             caller: 0,
             group: None,
-            probes: HashMap::new(),
+            probes: BTreeMap::new(),
             probes_kept: 0,
         }
     }
@@ -197,14 +197,16 @@ impl super::Engine {
             .filter(|a| a.name == "filename")
             .filter_map(|a| a.value.as_deref())
         {
-            let (path, missing) = match value.strip_prefix(NON_EXISTENT) {
+            let (path, unreachable) = match value.strip_prefix(NON_EXISTENT) {
                 Some(path) => (path, true),
                 None => (value, false),
             };
-            if !path.starts_with('/') || self.learning.created.made(path) {
+            // A name made by this very call is kept only when a directory
+            // on its way is missing too (the run may make it next).
+            if !path.starts_with('/') || (!unreachable && self.learning.created.made(path)) {
                 continue;
             }
-            let missing = missing
+            let missing = unreachable
                 || std::fs::symlink_metadata(path)
                     .is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound);
             if !missing || self.learning.probes_kept >= MAX_PROBES {
@@ -225,13 +227,32 @@ impl super::Engine {
         }
     }
 
-    /// The run made `path`: the calls learned on it while it was not
-    /// there are learned again.
+    /// The run made `path`: the calls learned on it, or on a name under
+    /// it, while it was not there are learned again.
     pub(super) fn learn_probes_again(&mut self, path: &str) {
-        let Some(probes) = self.learning.probes.remove(path) else {
-            return;
-        };
-        self.learning.probes_kept -= probes.len();
+        let under = format!("{path}/");
+        let names: Vec<String> = std::iter::once(path.to_string())
+            .filter(|p| self.learning.probes.contains_key(p))
+            .chain(
+                self.learning
+                    .probes
+                    .range(under.clone()..)
+                    .map(|(name, _)| name)
+                    .take_while(|name| name.starts_with(&under))
+                    .cloned(),
+            )
+            .collect();
+        // A name under `path` is kept: the run may make it too.
+        let mut probes: Vec<Probe> = Vec::new();
+        for name in &names {
+            if name == path {
+                let gone = self.learning.probes.remove(name).unwrap_or_default();
+                self.learning.probes_kept -= gone.len();
+                probes.extend(gone);
+            } else if let Some(kept) = self.learning.probes.get(name) {
+                probes.extend(kept.iter().cloned());
+            }
+        }
         let (caller, group) = (self.learning.caller, self.learning.group);
         for p in probes {
             self.learning.caller = p.caller;

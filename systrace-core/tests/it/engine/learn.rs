@@ -165,6 +165,39 @@ fn a_look_at_a_name_before_the_run_makes_it_is_learned_by_its_stable_part() {
     assert_eq!(s.run(&mut engine), [Decision::Permit, Decision::Deny(1)]);
 }
 
+/// git tries its temporary object file before it makes the object's
+/// directory: that call is learned again when the directory is made.
+#[test]
+fn a_call_under_a_directory_the_run_makes_is_learned_again() {
+    let mut s = Setup::new("probe-dir");
+    let dir = s.dir.display().to_string();
+    let mut engine = s.engine(Mode::Learn);
+    let mkdir = |s: &mut Setup, engine: &mut _, path: &str| {
+        let p = s.tracer.place_str(PID, path);
+        s.call(libc::SYS_mkdirat as u32, [AT_FDCWD, p, 0o755, 0, 0, 0]);
+        s.run(engine);
+        fs::create_dir(path).expect("object directory");
+    };
+    mkdir(&mut s, &mut engine, &format!("{dir}/78"));
+    // The directory is not there yet: the open fails, git makes it.
+    s.openat(&format!("{dir}/3b/tmp_obj_Ab12Cd"), O_WRONLY | O_CREAT);
+    s.run(&mut engine);
+    mkdir(&mut s, &mut engine, &format!("{dir}/3b"));
+    engine.save_changed();
+    let learned = s.saved(IMAGE);
+    let again = format!(
+        "linux64-fswrite: filename match \"{}{dir}/??/tmp_obj_*\" then permit",
+        systrace_core::translate::NON_EXISTENT,
+    );
+    assert!(learned.contains(&again), "{again} in\n{learned}");
+
+    // The next run's object has another directory.
+    let mut engine = s.engine(Mode::Enforce);
+    s.openat(&format!("{dir}/5c/tmp_obj_Zx98Yw"), O_WRONLY | O_CREAT);
+    s.openat(&format!("{dir}/5c/other"), O_WRONLY | O_CREAT);
+    assert_eq!(s.run(&mut engine), [Decision::Permit, Decision::Deny(1)]);
+}
+
 /// Paths below the user's home and the starting directory are learned with
 /// `$HOME` and `$CWD`: the policy holds for another user in another
 /// checkout.
