@@ -120,7 +120,10 @@ impl Engine {
             cwd: self.cwds.get(&pid).cloned(),
         };
         match translate::translate_with(tracer, stop, self.options.aliases, &mut known) {
-            Ok(tr) => {
+            Ok(mut tr) => {
+                if let Some(root) = known.root.as_deref() {
+                    self.name_ended_targets(&mut tr, root);
+                }
                 if let Some(cwd) = known.cwd.filter(|_| self.unsettled.is_empty()) {
                     self.cwds.entry(pid).or_insert(cwd);
                 }

@@ -17,6 +17,7 @@ pub mod backstop;
 mod binaries;
 mod created;
 mod decide;
+mod ended;
 mod exec;
 mod fastpath;
 pub mod generalize;

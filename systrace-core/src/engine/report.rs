@@ -128,7 +128,7 @@ impl Engine {
     /// A process the engine follows, or one that ended lately (see
     /// `Engine::ended`): what is reported late of it is reported as it
     /// was.
-    fn known(&self, pid: Pid) -> Option<&Proc> {
+    pub(super) fn known(&self, pid: Pid) -> Option<&Proc> {
         self.procs.get(&pid).or_else(|| {
             self.ended
                 .iter()

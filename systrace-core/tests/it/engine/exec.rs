@@ -452,3 +452,40 @@ fn a_rule_learned_reaches_the_fast_path_of_the_next_exec() {
         .collect();
     assert_eq!(fast, [false, false, true, true], "at start, then each exec");
 }
+
+/// A child that has exited and is not reaped yet has no image the kernel
+/// shows; a `kill` of it names the image it had (Python's process pool
+/// ends its workers so), whether its exit was reported yet or not.
+#[test]
+fn a_kill_of_a_child_that_ended_names_its_image() {
+    let mut s = Setup::new("kill-ended");
+    s.policy(
+        IMAGE,
+        &header(&format!(
+            "\tlinux64-kill: pidname eq \"{IMAGE}\" and signame eq \"SIGTERM\" then permit\n"
+        )),
+    );
+    let mut engine = s.engine(Mode::Enforce);
+    s.tracer.push(Event::Spawn {
+        parent: PID,
+        child: 101,
+    });
+    s.tracer.push(Event::Exit {
+        pid: 101,
+        status: ExitStatus::Code(0),
+    });
+    // Exiting: its exit is not reported yet.
+    s.tracer.push(Event::Spawn {
+        parent: PID,
+        child: 103,
+    });
+    let kill = libc::SYS_kill as u32;
+    s.call(kill, [101, libc::SIGTERM as u64, 0, 0, 0, 0]);
+    s.call(kill, [103, libc::SIGTERM as u64, 0, 0, 0, 0]);
+    // Never followed: it has no name.
+    s.call(kill, [102, libc::SIGTERM as u64, 0, 0, 0, 0]);
+    assert_eq!(
+        s.run(&mut engine),
+        [Decision::Permit, Decision::Permit, Decision::Deny(1)]
+    );
+}
