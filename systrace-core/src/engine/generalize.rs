@@ -14,7 +14,8 @@
 //!   `/tmp/a` does not permit `/tmp/b`.
 //! * **A process's own `/proc` entry**: `/proc/PID/...` for the calling
 //!   process is written `/proc/self/...`, and `/proc/PID/task/TID/...` for
-//!   the calling thread `/proc/thread-self/...`.
+//!   the calling thread `/proc/thread-self/...`; elsewhere, the caller's
+//!   own pid in a name is written `[0-9]*` (`/tmp/.java_pid[0-9]*`).
 //! * **The user's home and the starting directory**: a path below the
 //!   home directory is written `$HOME/...`, one at or below the directory
 //!   systrace was started in `$CWD/...` (the longer of the two wins), which
@@ -191,10 +192,48 @@ fn pieces(path: &str, cx: &Context<'_>) -> Vec<Piece> {
         });
         out.push(match generalized.flatten() {
             Some(p) => Piece::Pattern(format!("{p}{}", pattern::escape(removed))),
-            None => Piece::Literal(name.to_string()),
+            None => match own_number(name, cx) {
+                Some(p) => Piece::Pattern(p),
+                None => Piece::Literal(name.to_string()),
+            },
         });
     }
     out
+}
+
+/// The shortest number taken for the caller's own pid in a name it did
+/// not make.
+pub(crate) const OWN_PID_DIGITS: usize = 3;
+
+/// `name` with the caller's own pid (or thread id) in it written
+/// `[0-9]*`, when it holds one as a whole run of digits (of at least
+/// [`OWN_PID_DIGITS`]): a name looked at, not made, that the process
+/// numbered after itself (Java's `/tmp/.java_pid1234`, looked for at
+/// start) is another name every run.
+fn own_number(name: &str, cx: &Context<'_>) -> Option<String> {
+    let own = [cx.tgid.to_string(), cx.tid.to_string()];
+    let bytes = name.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if !bytes[i].is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        let end = bytes[i..]
+            .iter()
+            .position(|b| !b.is_ascii_digit())
+            .map_or(bytes.len(), |n| i + n);
+        let digits = &name[i..end];
+        if digits.len() >= OWN_PID_DIGITS && own.iter().any(|o| o == digits) {
+            return Some(format!(
+                "{}[0-9]*{}",
+                pattern::escape(&name[..i]),
+                pattern::escape(&name[end..])
+            ));
+        }
+        i = end;
+    }
+    None
 }
 
 /// One component of a learned path.

@@ -168,12 +168,24 @@ fn named_descriptor(tr: &Translation) -> Option<usize> {
 
 impl super::Engine {
     /// Note the calling thread's group for a call that names something in
-    /// `/proc`, which learning writes relative to it (`/proc/self`).
+    /// `/proc`, which learning writes relative to it (`/proc/self`), or a
+    /// name with a number that may be its pid.
     pub(super) fn note_proc_caller(&mut self, tracer: &mut dyn Tracer, tr: &Translation) {
         let tid = self.learning.caller;
-        let in_proc = tr.args.iter().any(|a| {
-            a.name == "filename" && a.value.as_deref().is_some_and(|v| v.starts_with("/proc/"))
-        });
+        // Under `/proc`, or, where rules are learned (not only suggested),
+        // a name that may hold the process's own pid.
+        let learns = self.options.mode != super::Mode::Enforce;
+        let numbered = |v: &str| {
+            v.starts_with("/proc/")
+                || learns
+                    && v.as_bytes()
+                        .split(|b| !b.is_ascii_digit())
+                        .any(|run| run.len() >= generalize::OWN_PID_DIGITS)
+        };
+        let in_proc = tr
+            .args
+            .iter()
+            .any(|a| a.name == "filename" && a.value.as_deref().is_some_and(numbered));
         self.learning.group = if in_proc {
             tracer.thread_group(tid).ok()
         } else {

@@ -118,7 +118,7 @@ fn learned_filenames() {
     );
     let temp = TempDirs::new(&["/tmp"]);
     let cx = context(&created, &temp);
-    let cases: [(&str, Op, &str); 15] = [
+    let cases: [(&str, Op, &str); 19] = [
         // Read, not made: exact, in a temporary directory too.
         ("/tmp/a", Op::Eq, "/tmp/a"),
         ("/etc/hosts", Op::Eq, "/etc/hosts"),
@@ -134,6 +134,11 @@ fn learned_filenames() {
         ("/proc/100/task/101/stat", Op::Eq, "/proc/thread-self/stat"),
         ("/proc/100", Op::Eq, "/proc/self"),
         ("/proc/555/status", Op::Eq, "/proc/555/status"),
+        // The caller's own pid in a name it did not make.
+        ("/tmp/.java_pid100", Op::Match, "/tmp/.java_pid[0-9]*"),
+        ("/run/x.101.lock", Op::Match, "/run/x.[0-9]*.lock"),
+        ("/tmp/.java_pid1000", Op::Eq, "/tmp/.java_pid1000"),
+        ("/tmp/.java_pid555", Op::Eq, "/tmp/.java_pid555"),
         // Home and starting directory.
         ("/home/u/.bashrc", Op::Eq, "$HOME/.bashrc"),
         ("/home/u/src/a.txt", Op::Eq, "$CWD/a.txt"),

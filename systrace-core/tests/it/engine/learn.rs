@@ -198,6 +198,34 @@ fn a_call_under_a_directory_the_run_makes_is_learned_again() {
     assert_eq!(s.run(&mut engine), [Decision::Permit, Decision::Deny(1)]);
 }
 
+/// A name a thread looks for that holds its process's pid (Java looks for
+/// `/tmp/.java_pidPID` from a thread of its own) is learned with the pid
+/// as a number: the next run's process has another.
+#[test]
+fn a_name_with_the_process_pid_is_learned_with_a_number() {
+    let mut s = Setup::new("own-pid");
+    let dir = s.dir.display().to_string();
+    let thread: Pid = 107;
+    s.tracer.set_thread_group(thread, PID);
+    let mut engine = s.engine(Mode::Learn);
+    s.tracer.push(Event::Spawn {
+        parent: PID,
+        child: thread,
+    });
+    let p = s.tracer.place_str(thread, &format!("{dir}/.java_pid{PID}"));
+    s.call_as(
+        thread,
+        Abi::native(),
+        libc::SYS_newfstatat as u32,
+        [AT_FDCWD, p, 0, 0, 0, 0],
+    );
+    s.run(&mut engine);
+    engine.save_changed();
+    let learned = s.saved(IMAGE);
+    let rule = format!("linux64-fsread: filename match \"{dir}/.java_pid[0-9]*\" then permit");
+    assert!(learned.contains(&rule), "{rule} in\n{learned}");
+}
+
 /// Paths below the user's home and the starting directory are learned with
 /// `$HOME` and `$CWD`: the policy holds for another user in another
 /// checkout.
