@@ -96,14 +96,11 @@ fn last_line(s: &str) -> String {
 }
 
 /// `value inpath pattern`: `value` names `pattern` or a directory on the way
-/// to it. `/` is on the way to everything. A directory named with a
-/// trailing `/` (`/tmp/`, as a call on it is translated) is that
-/// directory.
+/// to it. `/` is on the way to everything.
 pub fn inpath(value: &str, pattern: &str) -> bool {
-    let value = match value.trim_end_matches('/') {
-        "" if value.starts_with('/') => return true,
-        trimmed => trimmed,
-    };
+    if value == "/" {
+        return true;
+    }
     match pattern.strip_prefix(value) {
         Some(rest) => rest.is_empty() || rest.starts_with('/'),
         None => false,
