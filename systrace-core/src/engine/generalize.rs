@@ -32,7 +32,7 @@
 use std::collections::HashSet;
 
 use systrace_policy::ast::Op;
-use systrace_policy::pattern;
+use systrace_policy::{matcher, pattern};
 
 use crate::tracer::Pid;
 
@@ -121,7 +121,13 @@ pub fn filename(value: &str, cx: &Context<'_>) -> (Op, String) {
         };
     }
     let path = own_proc(path, cx.tid, cx.tgid);
-    if marker.is_empty() && cx.cwd.is_some_and(|cwd| is_ancestor(&path, cwd)) {
+    // Only where the rule then holds: `/tmp/`, named with a trailing `/`,
+    // is not `inpath` of `/tmp/x` (spec: the next byte must be `/`).
+    if marker.is_empty()
+        && cx
+            .cwd
+            .is_some_and(|cwd| is_ancestor(&path, cwd) && matcher::inpath(&path, cwd))
+    {
         return (Op::Inpath, "$CWD".to_string());
     }
     let pieces = pieces(&path, cx);
