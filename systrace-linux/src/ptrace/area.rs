@@ -170,6 +170,8 @@ pub(super) fn map_area(
     in_syscall: bool,
     anywhere: bool,
 ) -> std::result::Result<u64, InjectError> {
+    // A new image: no instruction found before holds.
+    inject::forget_insn();
     // The mappings are read once the `execve` has finished, by then.
     let mut first = Place::Low;
     let (mode, ret) = inject::syscall(pid, in_syscall, |m| {
@@ -295,6 +297,7 @@ pub(super) fn inject_at_stop(
 /// signals back and passing group-stops and other traps.
 fn next_stop(pid: Pid, held: &mut Vec<i32>) -> std::result::Result<Seen, InjectError> {
     let os = |what: &str, e: std::io::Error| InjectError::Failed(procfs::error(pid, what, e));
+    inject::forget_insn();
     loop {
         ptrace::syscall(pid, 0).map_err(|e| os("PTRACE_SYSCALL", e))?;
         let raw = wait::one(pid).map_err(|e| os("waitpid", e))?;

@@ -167,6 +167,7 @@ impl Backend {
     /// A detached tracee with syscall stops is `PTRACE_DETACH`ed instead
     /// (with the signal, if any) and forgotten.
     pub(super) fn go(&mut self, pid: Pid, how: Go) -> std::io::Result<()> {
+        super::inject::forget_insn();
         let (syscall_stops, ghost) = self
             .procs
             .get(&pid)

@@ -22,6 +22,15 @@
 //!
 //! [`syscall`] injects any call without memory arguments the same way (the
 //! `mmap` of the protected argument area, see `protect.rs`).
+//!
+//! At an exec stop the area's `mmap` comes first and the filter next, in
+//! the same held tracee, whose code has not run in between: the
+//! instruction the first found is used by the second after reading its
+//! bytes again (`LAST`), instead of reading the mappings and searching
+//! them once more. The hint never outlives the stop it was found at: it
+//! is dropped when the area of a new image is mapped, after every filter
+//! injection, and whenever the backend lets a tracee run
+//! ([`forget_insn`]).
 
 use crate::{Error, Result};
 use systrace_core::Pid;
@@ -40,6 +49,12 @@ const RED_ZONE: u64 = 128;
 /// How much of a mapping is read at a time when looking for an
 /// instruction.
 const CHUNK: usize = 64 * 1024;
+
+thread_local! {
+    /// The syscall instruction last found, for which tracee and mode,
+    /// until the next filter injection (see the module's documentation).
+    static LAST: std::cell::Cell<Option<(Pid, Mode, u64)>> = const { std::cell::Cell::new(None) };
+}
 
 /// How an injection failed.
 #[derive(Debug)]
@@ -69,6 +84,7 @@ pub(crate) fn install_filter(pid: Pid, in_syscall: bool, prog: &Program) -> Inje
     let before = filters(pid)?;
     let mut held = Vec::new();
     let result = install(pid, in_syscall, prog, &mut held);
+    LAST.set(None);
     resend(pid, held);
     result?;
     if filters(pid)? != before + 1 {
@@ -235,12 +251,37 @@ fn find_insn(pid: Pid, mode: Mode) -> InjectResult<u64> {
         bytes: mode.syscall_insn(),
         align: mode.insn_align(),
     };
+    if let Some((last_pid, last_mode, addr)) = LAST.get() {
+        let mut bytes = [0u8; 8];
+        let bytes = &mut bytes[..insn.bytes.len()];
+        if last_pid == pid
+            && last_mode == mode
+            && addr % insn.align == 0
+            && mem::read(pid, addr, bytes).is_ok_and(|n| n == bytes.len())
+            && bytes == insn.bytes
+        {
+            return Ok(addr);
+        }
+    }
+    let addr = search_maps(pid, &insn)?;
+    LAST.set(Some((pid, mode, addr)));
+    Ok(addr)
+}
+
+/// Drop the hint of the last syscall instruction found: a tracee is let
+/// run, or a new image is about to be searched.
+pub(crate) fn forget_insn() {
+    LAST.set(None);
+}
+
+/// [`find_insn`], searching the executable mappings.
+fn search_maps(pid: Pid, insn: &Insn) -> InjectResult<u64> {
     let maps = procfs::maps(pid)?;
     let mut candidates: Vec<&Mapping> =
         maps.iter().filter(|m| m.perms.starts_with("r-x")).collect();
     candidates.sort_by_key(|m| m.name != "[vdso]");
     for m in candidates {
-        if let Some(addr) = search(pid, m, &insn)? {
+        if let Some(addr) = search(pid, m, insn)? {
             return Ok(addr);
         }
     }
@@ -284,4 +325,44 @@ fn search(pid: Pid, m: &Mapping, insn: &Insn) -> Result<Option<u64>> {
 
 fn os(pid: Pid, what: &str, e: std::io::Error) -> Error {
     procfs::error(pid, what, e)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The hint is taken only where the instruction's bytes still are,
+    /// and only for its own tracee and mode (here this process, whose own
+    /// memory `process_vm_readv` reads).
+    #[test]
+    fn the_hint_is_taken_only_where_the_instruction_still_is() {
+        let me = std::process::id() as Pid;
+        let mode = Mode::Bits64;
+        let insn = mode.syscall_insn();
+        // Aligned for any instruction (AArch64's are 4 bytes).
+        #[repr(align(8))]
+        struct Code([u8; 16]);
+        let mut code = Code([0; 16]);
+        code.0[..insn.len()].copy_from_slice(insn);
+        let here = &code.0;
+        let at = here.as_ptr() as u64;
+
+        LAST.set(Some((me, mode, at)));
+        assert_eq!(find_insn(me, mode).unwrap(), at);
+
+        // Changed bytes, another tracee, another mode: searched again (the
+        // vdso has one), never the hinted address.
+        for (pid, hinted_mode, bytes) in [
+            (me, mode, [0x90u8; 16]),
+            (me + 1, mode, *here),
+            (me, Mode::Bits32, *here),
+        ] {
+            let there = Code(std::hint::black_box(bytes));
+            let at = there.0.as_ptr() as u64;
+            LAST.set(Some((pid, hinted_mode, at)));
+            assert_ne!(find_insn(me, mode).unwrap(), at);
+        }
+        forget_insn();
+        assert!(LAST.get().is_none());
+    }
 }
