@@ -746,12 +746,7 @@ mod tests {
             (b"/..", b"/"),
             (b"/a/.b/..c", b"/a/.b/..c"),
         ] {
-            assert_eq!(
-                super::clean(path),
-                want,
-                "{}",
-                String::from_utf8_lossy(path)
-            );
+            same(&super::clean(path), path, want);
         }
     }
 
@@ -771,12 +766,12 @@ mod tests {
             (b"//", b"//"),
             (b"a/./b", b"a/b"),
         ] {
-            assert_eq!(
-                &*without_dots(path),
-                want,
-                "{}",
-                String::from_utf8_lossy(path)
-            );
+            same(&without_dots(path), path, want);
         }
+    }
+
+    /// `got` for `path` is `want`.
+    fn same(got: &[u8], path: &[u8], want: &[u8]) {
+        assert_eq!(got, want, "{}", String::from_utf8_lossy(path));
     }
 }
