@@ -37,6 +37,14 @@ pub const SIOCSPGRP: u32 = 0x8902;
 /// `ioctl(2)` requests that name, in memory, a process the kernel signals.
 pub const SET_OWNER_IN_MEMORY: [u32; 2] = [FIOSETOWN, SIOCSPGRP];
 
+/// The `ioctl(2)` type (bits 8 to 15 of the request) of userfaultfd, in
+/// `<linux/userfaultfd.h>` (not in `libc`): `USERFAULTFD_IOC_NEW` makes a
+/// userfaultfd from `/dev/userfaultfd`, as the `userfaultfd` call does, and
+/// the `UFFDIO_*` requests act through one.
+pub const USERFAULTFD_IOCTL_TYPE: u32 = 0xaa;
+/// The bits of an `ioctl(2)` request that hold its type.
+pub const IOCTL_TYPE_MASK: u32 = 0xff00;
+
 /// `fcntl(2)`: the process (or, negative, group) to signal.
 pub const F_SETOWN: u32 = libc::F_SETOWN as u32;
 /// `fcntl(2)`: the same, through a `struct f_owner_ex` in memory (not in

@@ -67,6 +67,10 @@ const fn attack(name: &'static str) -> Attack {
 /// stays there.
 const PRIVATE_MOUNTS: &[&str] = &["unshare", "--mount", "--propagation", "private"];
 
+/// Descriptor 3 open on `/dev/userfaultfd` for the command (and systrace,
+/// whose command inherits it), as whoever starts systrace may leave one.
+const INHERITED_UFFD: &[&str] = &["sh", "-c", "exec \"$@\" 3<>/dev/userfaultfd", "sh"];
+
 /// The exec targets that report which file they are.
 const REPORTERS: &[(&str, &[&str])] = &[
     ("bin/ok", &["report", ""]),
@@ -413,6 +417,7 @@ attacks! {
     tiocsti => attack("tiocsti");
     core_dump => attack("core-dump");
     io_uring => attack("io-uring");
+    userfaultfd_inherited => Attack { wrap: INHERITED_UFFD, ..attack("userfaultfd-inherited") };
     bpf => attack("bpf");
     perf_event => attack("perf-event");
     set_clock => attack("set-clock");

@@ -62,7 +62,7 @@ fn judged(call: &CallClass) -> String {
             "policy; `PR_SET_MM` refused unless `--allow-unsafe kernel`".into()
         }
         Refusal::Check(Check::Ioctl) => "policy; `TIOCSTI`, `TIOCLINUX`, `TIOCCONS` refused \
-            unless `--allow-unsafe terminal`; owner requests always refused"
+            unless `--allow-unsafe terminal`; owner requests and userfaultfd's always refused"
             .into(),
         Refusal::Check(Check::Fcntl) => {
             "policy; `F_SETOWN` to systrace and `F_SETOWN_EX` refused".into()

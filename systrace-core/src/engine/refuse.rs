@@ -5,8 +5,9 @@
 //!   ([`Unsafe`], `--allow-unsafe NAME`): mount, the kernel's global
 //!   state, io_uring, ...
 //! * Arguments that make an otherwise ordinary call unsafe ([`Check`]): a
-//!   seccomp filter with a listener, `TIOCSTI`, raising `RLIMIT_CORE`,
-//!   `CLONE_UNTRACED`, ...
+//!   seccomp filter with a listener, `TIOCSTI`, the `ioctl`s of
+//!   userfaultfd (`/dev/userfaultfd` makes one as the refused `userfaultfd`
+//!   call does), raising `RLIMIT_CORE`, `CLONE_UNTRACED`, ...
 //! * Other processes: no call may signal systrace, steer it, or reach into
 //!   its memory or descriptors, nor into another traced process's; a
 //!   process outside the trace is reached only with `processes` allowed.
@@ -127,9 +128,19 @@ impl Engine {
             if allow.contains(&u) { &[] } else { refused }
         };
         Some(match check {
-            Check::Ioctl => none_of(1, unless(Unsafe::Terminal, &consts::TERMINAL_INJECTION)).and(
-                none_of(1, unless(Unsafe::Processes, &consts::SET_OWNER_IN_MEMORY)),
-            ),
+            Check::Ioctl => none_of(1, unless(Unsafe::Terminal, &consts::TERMINAL_INJECTION))
+                .and(none_of(
+                    1,
+                    unless(Unsafe::Processes, &consts::SET_OWNER_IN_MEMORY),
+                ))
+                .and(
+                    Guard::bits(
+                        1,
+                        u64::from(consts::IOCTL_TYPE_MASK),
+                        u64::from(consts::USERFAULTFD_IOCTL_TYPE << 8),
+                    )
+                    .negate(),
+                ),
             // `F_SETOWN` is judged by the process it names: it always stops.
             Check::Fcntl => none_of(1, &[consts::F_SETOWN]).and(none_of(
                 1,
@@ -176,7 +187,11 @@ impl Engine {
                 .flatten(),
             Check::Ioctl => {
                 let request = a[1] as u32;
-                if consts::TERMINAL_INJECTION.contains(&request) {
+                if (request & consts::IOCTL_TYPE_MASK) >> 8 == consts::USERFAULTFD_IOCTL_TYPE {
+                    never(
+                        "userfaultfd (from /dev/userfaultfd) would reach into systrace's own work",
+                    )
+                } else if consts::TERMINAL_INJECTION.contains(&request) {
                     self.unless(Unsafe::Terminal, libc::EPERM, Unsafe::Terminal.summary())
                 } else if consts::SET_OWNER_IN_MEMORY.contains(&request) {
                     self.unless(

@@ -29,7 +29,9 @@
 //! the tracer, whose memory holds the policy (a tracee running as the
 //! tracer's user could otherwise write it). A `userfaultfd` registered
 //! over the area could make the tracer's own write to a never-touched page
-//! wait forever.
+//! wait forever; a descriptor of `/dev/userfaultfd` a program was given
+//! (not opened by name) makes one with an `ioctl`, which the engine refuses
+//! with every other `ioctl` of userfaultfd's.
 //!
 //! # In the kernel or at a stop
 //!

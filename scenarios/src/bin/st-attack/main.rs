@@ -99,6 +99,7 @@ const SCENARIOS: &[(&str, Scenario)] = &[
     ("tiocsti", refused::tiocsti),
     ("core-dump", refused::core_dump),
     ("io-uring", refused::io_uring),
+    ("userfaultfd-inherited", refused::userfaultfd_inherited),
     ("bpf", refused::bpf),
     ("perf-event", refused::perf_event),
     ("set-clock", refused::set_clock),

@@ -373,6 +373,28 @@ pub fn io_uring(run: &Run) {
     verdict(ring.is_ok(), &format!("io_uring_setup: {ring:?}"));
 }
 
+/// `USERFAULTFD_IOC_NEW` on a descriptor of `/dev/userfaultfd` the
+/// program was given (descriptor 3, opened by whoever started systrace):
+/// the `userfaultfd` call and opening the device are refused, but the
+/// device's request makes the same object, through which the process
+/// would serve the faults on its own memory, the tracer's reads of it
+/// included. The benign program asks it too (learning sees that call, so
+/// the policy names it) and says nothing of the answer.
+pub fn userfaultfd_inherited(run: &Run) {
+    // `USERFAULTFD_IOC_NEW`: `_IO(0xaa, 0)`.
+    let uffd = call(
+        libc::SYS_ioctl,
+        [3, 0xaa00, libc::O_CLOEXEC as u64, 0, 0, 0],
+    );
+    if !run.attack() {
+        if let Ok(fd) = uffd {
+            let _ = call(libc::SYS_close, [fd as u64, 0, 0, 0, 0, 0]);
+        }
+        return benign("asked the device for a userfaultfd");
+    }
+    verdict(uffd.is_ok(), &format!("USERFAULTFD_IOC_NEW: {uffd:?}"));
+}
+
 /// `bpf`: programs in the kernel.
 pub fn bpf(run: &Run) {
     if !run.attack() {

@@ -117,6 +117,36 @@ fn terminal_injection_is_refused() {
 }
 
 #[test]
+fn a_userfaultfd_made_or_used_through_ioctl_is_refused() {
+    let mut s = Setup::new("uffd-ioctl");
+    let mut engine = permitting(&mut s, &["ioctl"], &[]);
+    // `USERFAULTFD_IOC_NEW` (`/dev/userfaultfd`), `UFFDIO_API`,
+    // `UFFDIO_REGISTER`: refused whatever the policy says; `TCGETS` not.
+    for r in [0xaa00u64, 0xc018_aa3f, 0xc020_aa00] {
+        s.call(nr("ioctl"), [3, r, 0x1000, 0, 0, 0]);
+    }
+    s.call(nr("ioctl"), [3, request(libc::TCGETS), 0x1000, 0, 0, 0]);
+    assert_eq!(
+        s.run(&mut engine),
+        [
+            Decision::Deny(libc::EPERM),
+            Decision::Deny(libc::EPERM),
+            Decision::Deny(libc::EPERM),
+            Decision::Permit
+        ]
+    );
+    assert!(
+        engine
+            .log()
+            .lines()
+            .iter()
+            .any(|l| l.contains("userfaultfd")),
+        "{:?}",
+        engine.log().lines()
+    );
+}
+
+#[test]
 fn raising_the_core_limit_is_refused_and_its_limits_are_copied() {
     let mut s = Setup::new("core");
     let mut engine = permitting(&mut s, &["prlimit64", "setrlimit"], &[]);

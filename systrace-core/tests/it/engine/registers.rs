@@ -102,6 +102,9 @@ fn calls_refused_for_some_registers_run_where_they_are_not() {
         0x541d,
         0x8901,
         0x8902,
+        // userfaultfd's: `USERFAULTFD_IOC_NEW`, `UFFDIO_REGISTER`.
+        0xaa00,
+        0xc020_aa00,
     ] {
         assert!(!g.holds(&at(1, refused)), "{refused:#x}");
     }
